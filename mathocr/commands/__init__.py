@@ -1,0 +1,1 @@
+"""Sub-commands of the ``mathocr`` CLI, one module each."""

@@ -1,0 +1,106 @@
+"""The frozen result objects that the pipeline returns and clients serialize.
+
+Kept apart from the pipeline so that the CLI, the web service and the
+benchmarks depend on the shape of a result, not on how it is computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["RecognizedSymbol", "DebugImages", "Recognition"]
+
+
+@dataclass(frozen=True)
+class RecognizedSymbol:
+    """One symbol as read from the image."""
+
+    label: str
+    confidence: float
+    alternatives: tuple[tuple[str, float], ...]
+    """Runner-up labels with their probabilities, best first (the label excluded)."""
+    box: tuple[int, int, int, int]
+    """x, y, width, height in the original image's pixel coordinates."""
+    components: tuple[int, ...] = ()
+    """Ids of the connected components the symbol was made from."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "confidence": round(float(self.confidence), 4),
+            "alternatives": [[a, round(float(p), 4)] for a, p in self.alternatives],
+            "box": [int(v) for v in self.box],
+            "components": [int(c) for c in self.components],
+        }
+
+
+@dataclass(frozen=True)
+class DebugImages:
+    """Intermediate images for the "show steps" view (uint8, same size each)."""
+
+    gray: np.ndarray
+    binary: np.ndarray
+    thinned: np.ndarray
+    boxes: np.ndarray
+    """BGR image with each symbol's box and label drawn."""
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        return {
+            "gray": self.gray,
+            "binary": self.binary,
+            "thinned": self.thinned,
+            "boxes": self.boxes,
+        }
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """What an image says and what it means.
+
+    ``error`` describes why the expression could not be evaluated; the symbols
+    and LaTeX are still filled in when recognition itself worked.
+    """
+
+    latex: str
+    text: str
+    value: str | None = None
+    """Exact value (``"5/6"``), or for an equation with x the solutions as text."""
+    decimal: str | None = None
+    holds: bool | None = None
+    """For ``a = b`` with numbers on both sides: whether it is true."""
+    solutions: tuple[str, ...] = ()
+    kind: str = "empty"
+    """``"value"``, ``"equation"``, ``"solve"``, ``"simplify"`` or ``"empty"``."""
+    error: str | None = None
+    symbols: tuple[RecognizedSymbol, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+    """Milliseconds per stage, plus ``"total"``."""
+    model_version: str = ""
+    image_size: tuple[int, int] = (0, 0)
+    """Width, height of the original image."""
+    debug: DebugImages | None = None
+
+    @property
+    def ms(self) -> float:
+        return float(self.timings.get("total", 0.0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (without the debug images)."""
+        return {
+            "latex": self.latex,
+            "text": self.text,
+            "value": self.value,
+            "decimal": self.decimal,
+            "holds": self.holds,
+            "solutions": list(self.solutions),
+            "kind": self.kind,
+            "error": self.error,
+            "symbols": [s.to_dict() for s in self.symbols],
+            "model_version": self.model_version,
+            "image_size": list(self.image_size),
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "ms": round(self.ms, 3),
+        }

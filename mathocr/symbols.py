@@ -1,0 +1,131 @@
+"""The symbol classes and the one normalization every symbol goes through.
+
+Training images (rendered from CROHME strokes) and live symbols (cut out of a
+user's image) both pass through :func:`normalize_symbol`; a mismatch between the
+two is the classic failure of this kind of system, so there is exactly one
+implementation and both sides import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import cv2
+import numpy as np
+from skimage.morphology import thin
+
+__all__ = [
+    "CLASSES",
+    "CLASS_INDEX",
+    "BOX",
+    "MARGIN",
+    "crohme_to_class",
+    "normalize_symbol",
+]
+
+#: The 22 symbol classes, in the order of the model's outputs.
+CLASSES: tuple[str, ...] = (
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
+    "+", "-", "\\times", "\\div", "/", "=", "(", ")", ".", "x", "\\sqrt",
+)  # fmt: skip
+
+CLASS_INDEX: Mapping[str, int] = {label: i for i, label in enumerate(CLASSES)}
+
+#: Side of the square every symbol is normalized into.
+BOX = 32
+#: Empty border kept around the symbol inside the box.
+MARGIN = 2
+
+# CROHME spellings that mean one of our classes. The capital X is written like
+# the letter x; CROHME labels a fraction bar "-" already.
+_CROHME_ALIASES: Mapping[str, str] = {
+    "X": "x",
+}
+
+
+def crohme_to_class(label: str) -> str | None:
+    """Map a CROHME symbol label to one of :data:`CLASSES`, or ``None``.
+
+    >>> crohme_to_class("X"), crohme_to_class("\\\\alpha")
+    ('x', None)
+    """
+    label = label.strip()
+    label = _CROHME_ALIASES.get(label, label)
+    return label if label in CLASS_INDEX else None
+
+
+def normalize_symbol(mask: np.ndarray, *, box: int = BOX, margin: int = MARGIN) -> np.ndarray:
+    """Turn a symbol's ink mask into the classifier's input.
+
+    The ink is cropped to its bounding box, scaled (aspect ratio kept),
+    binarized and thinned to 1-pixel strokes so that the *skeleton's* longer
+    side fills ``box - 2*margin`` pixels, then centred in a ``box``×``box``
+    square. Scaling happens before thinning, and the fit is made on the
+    skeleton, so that neither the pen width nor the source resolution changes
+    what the network sees.
+
+    Parameters
+    ----------
+    mask : (M, N) ndarray
+        Nonzero (or True) where there is ink. Any size.
+    box, margin : int
+        Output side and empty border, in pixels.
+
+    Returns
+    -------
+    (box, box) ndarray of uint8
+        1 on the thinned strokes, 0 elsewhere.
+
+    >>> m = np.zeros((40, 10), bool); m[2:38, 4:7] = True
+    >>> out = normalize_symbol(m); out.shape, int(out.max())
+    ((32, 32), 1)
+    """
+    if mask.ndim != 2:
+        raise ValueError(f"mask must be 2-D, got shape {mask.shape}")
+    if box - 2 * margin < 4:
+        raise ValueError(f"box={box} and margin={margin} leave no room for a symbol")
+    ink = mask != 0
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    if rows.size == 0:
+        raise ValueError("mask holds no ink")
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32)
+    inner = box - 2 * margin
+    scale = inner / max(crop.shape)
+    skeleton = _scale_and_thin(crop, scale)
+    # Thinning pulls the ends of a thick stroke in by half the pen width; scale
+    # once more so the skeleton itself fills the box whatever the pen was.
+    extent = _extent(skeleton)
+    if extent < inner - 1:
+        skeleton = _scale_and_thin(crop, scale * inner / extent)
+        while _extent(skeleton) > box:  # rounding overshoot on tiny inputs
+            scale *= 0.9
+            skeleton = _scale_and_thin(crop, scale)
+    ys, xs = np.nonzero(skeleton)
+    part = skeleton[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    nh, nw = part.shape
+    out = np.zeros((box, box), np.uint8)
+    top = (box - nh) // 2
+    left = (box - nw) // 2
+    out[top : top + nh, left : left + nw] = part
+    return out
+
+
+def _extent(skeleton: np.ndarray) -> int:
+    ys, xs = np.nonzero(skeleton)
+    return int(max(np.ptp(ys), np.ptp(xs))) + 1
+
+
+def _scale_and_thin(crop: np.ndarray, scale: float) -> np.ndarray:
+    h, w = crop.shape
+    nh = max(1, round(h * scale))
+    nw = max(1, round(w * scale))
+    if scale < 1.0:
+        # Area averaging keeps thin strokes as partial coverage; a low cut-off
+        # keeps them connected when a large symbol is shrunk a lot.
+        small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA) >= 0.2
+    else:
+        small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_LINEAR) >= 0.5
+    if not small.any():  # a faint sliver: keep whatever the resize touched
+        small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA) > 0
+    return np.asarray(thin(small), dtype=bool)

@@ -1,0 +1,82 @@
+import numpy as np
+import pytest
+from skimage.morphology import thin
+
+from mathocr.symbols import BOX, CLASSES, MARGIN, crohme_to_class, normalize_symbol
+
+
+def test_there_are_22_distinct_classes():
+    # The issue lists these 21 labels (its "22" counted CROHME's X, which maps to x).
+    assert len(CLASSES) == 21
+    assert len(set(CLASSES)) == len(CLASSES)
+
+
+def test_crohme_labels_map_to_classes():
+    assert crohme_to_class("X") == "x"
+    assert crohme_to_class("x") == "x"
+    assert crohme_to_class("\\times") == "\\times"
+    assert crohme_to_class(" 7 ") == "7"
+    assert crohme_to_class("\\alpha") is None
+    assert crohme_to_class("y") is None
+
+
+def _thick_ring(h: int, w: int, pen: int) -> np.ndarray:
+    import cv2
+
+    m = np.zeros((h + 20, w + 20), np.uint8)
+    cv2.ellipse(m, ((w + 20) // 2, (h + 20) // 2), (w // 2, h // 2), 0, 0, 360, 1, pen)
+    return m.astype(bool)
+
+
+@pytest.mark.parametrize("h,w", [(200, 120), (30, 18), (12, 60)])
+def test_output_is_box_sized_binary_and_centred(h, w):
+    out = normalize_symbol(_thick_ring(h, w, 5))
+    assert out.shape == (BOX, BOX)
+    assert out.dtype == np.uint8
+    assert set(np.unique(out)) <= {0, 1}
+    ys, xs = np.nonzero(out)
+    # Longer side fills the inner box; the ink is centred within a pixel.
+    long_side = max(np.ptp(ys), np.ptp(xs)) + 1
+    assert BOX - 2 * MARGIN - 3 <= long_side <= BOX - 2 * MARGIN
+    assert abs((ys.min() + ys.max()) / 2 - (BOX - 1) / 2) <= 1
+    assert abs((xs.min() + xs.max()) / 2 - (BOX - 1) / 2) <= 1
+
+
+def test_aspect_ratio_is_kept():
+    tall = normalize_symbol(_thick_ring(200, 100, 6))
+    ys, xs = np.nonzero(tall)
+    ratio = (np.ptp(ys) + 1) / (np.ptp(xs) + 1)
+    assert 1.6 <= ratio <= 2.4
+
+
+def test_strokes_are_one_pixel_wide():
+    out = normalize_symbol(_thick_ring(150, 150, 12)).astype(bool)
+    # Thinning an already thin result changes nothing.
+    assert np.array_equal(thin(out), out)
+    # No 2x2 block fully inked.
+    blocks = out[:-1, :-1] & out[1:, :-1] & out[:-1, 1:] & out[1:, 1:]
+    assert not blocks.any()
+
+
+def test_thin_strokes_of_a_large_symbol_survive_shrinking():
+    m = np.zeros((400, 400), bool)
+    m[10:390, 198:201] = True  # a 3-px line, shrunk more than 10 times
+    out = normalize_symbol(m)
+    ys, xs = np.nonzero(out)
+    assert np.ptp(ys) + 1 >= BOX - 2 * MARGIN - 1
+
+
+def test_pen_width_does_not_change_the_result_much():
+    a = normalize_symbol(_thick_ring(120, 80, 3)).astype(bool)
+    b = normalize_symbol(_thick_ring(120, 80, 9)).astype(bool)
+    # Same shape up to a pixel or so of jitter.
+    from scipy.ndimage import binary_dilation
+
+    assert (a & ~binary_dilation(b, iterations=2)).sum() <= 3
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValueError, match="no ink"):
+        normalize_symbol(np.zeros((10, 10), bool))
+    with pytest.raises(ValueError, match="2-D"):
+        normalize_symbol(np.zeros((2, 10, 10), bool))
