@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench.report import RESULTS, write_report
 
-ORDER = ["symbols", "pipeline", "serve"]
+ORDER = ["symbols", "layout", "pipeline", "serve"]
 
 
 def machine() -> dict[str, object]:
