@@ -1,4 +1,17 @@
-from django.contrib import admin
-from django.urls import path
+"""Routes: the page at /, the API under /api/, its schema and docs, the admin."""
 
-urlpatterns = [path("admin/", admin.site.urls)]
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from web.ocr import views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("api/", include("web.ocr.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api-auth/", include("rest_framework.urls")),
+    path("admin/", admin.site.urls),
+]

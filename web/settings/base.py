@@ -1,4 +1,10 @@
-"""Settings shared by every environment; values come from the environment."""
+"""Settings shared by every environment; values come from the environment.
+
+Every knob an operator may turn is read here, once, from an environment
+variable (see the README's configuration table); the per-environment modules
+only change defaults (dev: DEBUG on; test: temp media; production: the
+HTTPS hardening).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +12,42 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
+WEB_DIR = BASE_DIR / "web"
 
 
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    value = value.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use 1/0, true/false)")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an integer") from None
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -28,6 +56,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "web.ocr",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -43,7 +75,7 @@ ROOT_URLCONF = "web.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [WEB_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -55,15 +87,96 @@ TEMPLATES = [
     }
 ]
 WSGI_APPLICATION = "web.wsgi.application"
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")
-    )
-}
+
+
+def database_from_env() -> dict:
+    """``DATABASE_URL`` (default: a SQLite file under var/), tuned for concurrent writers.
+
+    gunicorn runs several processes against one SQLite file: WAL lets readers
+    go on during a write, ``IMMEDIATE`` transactions take the write lock up
+    front (no lock-upgrade deadlocks), and the busy timeout makes a writer wait
+    for its turn instead of failing with "database is locked".
+    """
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        (BASE_DIR / "var").mkdir(exist_ok=True)
+        url = f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
+    db = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["CONN_MAX_AGE"] = 0 if db["NAME"] == ":memory:" else db["CONN_MAX_AGE"]
+        db.setdefault("OPTIONS", {}).update(
+            {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            }
+        )
+    return db
+
+
+DATABASES = {"default": database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
+STATICFILES_DIRS = [WEB_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+
 USE_TZ = True
 TIME_ZONE = "UTC"
+LANGUAGE_CODE = "en"
+
+# --- the recognition service ------------------------------------------------
+# Bytes of one posted image (after base64 decoding); larger posts get 413.
+MATHOCR_MAX_IMAGE_BYTES = env_int("MATHOCR_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
+# Pixels (width x height) of one image; more is refused as a decompression bomb.
+MATHOCR_MAX_IMAGE_PIXELS = env_int("MATHOCR_MAX_IMAGE_PIXELS", 40_000_000)
+# Anonymous POSTs to /api/images/ per client IP, DRF rate syntax ("30/minute");
+# "off" or empty disables the throttle.
+MATHOCR_ANON_RATE: str | None = os.environ.get("MATHOCR_ANON_RATE", "30/minute").strip() or None
+if MATHOCR_ANON_RATE and MATHOCR_ANON_RATE.lower() in {"off", "none", "0"}:
+    MATHOCR_ANON_RATE = None
+# Symbols below this confidence are highlighted on the page with their alternatives.
+MATHOCR_LOW_CONFIDENCE = float(os.environ.get("MATHOCR_LOW_CONFIDENCE", "0.6"))
+
+# A base64 body is 4/3 of the image, plus JSON and multipart framing; anything
+# longer is refused before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = MATHOCR_MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = MATHOCR_MAX_IMAGE_BYTES + 64 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "web.ocr.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "mathocr API",
+    "DESCRIPTION": (
+        "Post an image of a handwritten arithmetic expression; get its LaTeX, text and value. "
+        "Every image is stored with its recognition; staff can list them."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Served from our own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}

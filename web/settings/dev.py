@@ -1,7 +1,12 @@
-"""Development: DEBUG on, a throwaway secret key."""
+"""Development (``scripts/run.sh``): DEBUG on, a throwaway secret key."""
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import SECRET_KEY, env_bool
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = SECRET_KEY or "dev-only-not-secret"  # noqa: F405
+SECRET_KEY = SECRET_KEY or "dev-only-not-secret"
+# runserver serves static files from the app folders; no collectstatic needed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

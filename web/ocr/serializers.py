@@ -1,0 +1,158 @@
+"""What the API accepts and what it answers, in one place (and in the OpenAPI schema)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import cv2
+import numpy as np
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from mathocr.result import DebugImages
+
+from .decoding import CheckedImage, check_image, decode_base64, read_upload
+from .models import PostedImage
+
+__all__ = [
+    "ImageField",
+    "ImageCreateInput",
+    "CorrectionInput",
+    "ImageOutput",
+    "steps_as_data_urls",
+]
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class ImageField(serializers.Field):
+    """An image as base64, a ``data:image/...;base64,`` URL, or a multipart file.
+
+    Returns a :class:`~web.ocr.decoding.CheckedImage`; a post that is not a
+    usable image raises :class:`~web.ocr.decoding.ImageInputError`, which the
+    API turns into a 400 or 413 with a clear message.
+    """
+
+    default_error_messages = {
+        "type": "send the image as a base64 string, a data URL, or a multipart file",
+    }
+
+    def to_internal_value(self, data: Any) -> CheckedImage:
+        max_bytes = settings.MATHOCR_MAX_IMAGE_BYTES
+        if isinstance(data, UploadedFile):
+            content = read_upload(data, max_bytes=max_bytes)
+        elif isinstance(data, str):
+            content = decode_base64(data, max_bytes=max_bytes)
+        else:
+            self.fail("type")
+        return check_image(
+            content, max_bytes=max_bytes, max_pixels=settings.MATHOCR_MAX_IMAGE_PIXELS
+        )
+
+    def to_representation(self, value: Any) -> Any:  # write-only
+        raise NotImplementedError
+
+
+class ImageCreateInput(serializers.Serializer):
+    image = ImageField(
+        help_text="Base64, a data:image/...;base64, URL (JSON), or a file (multipart)."
+    )
+    debug = serializers.BooleanField(
+        default=False,
+        help_text="Also answer the preprocessing stages as PNG data URLs (`steps`); "
+        "the same as `?debug=1`.",
+    )
+
+
+class CorrectionInput(serializers.Serializer):
+    latex = serializers.CharField(
+        max_length=1000, trim_whitespace=True, help_text="The expression as it really reads."
+    )
+
+
+class SymbolOutput(serializers.Serializer):
+    label = serializers.CharField()
+    confidence = serializers.FloatField()
+    alternatives = serializers.ListField(
+        child=serializers.ListField(), help_text="[label, probability] runners-up, best first."
+    )
+    box = serializers.ListField(
+        child=serializers.IntegerField(), help_text="x, y, width, height in image pixels."
+    )
+    components = serializers.ListField(child=serializers.IntegerField(), required=False)
+
+
+class ResultOutput(serializers.Serializer):
+    latex = serializers.CharField()
+    text = serializers.CharField()
+    value = serializers.CharField(allow_null=True)
+    decimal = serializers.CharField(allow_null=True, required=False)
+    holds = serializers.BooleanField(allow_null=True, required=False)
+    solutions = serializers.ListField(child=serializers.CharField(), required=False)
+    kind = serializers.CharField(required=False)
+    error = serializers.CharField(allow_null=True, help_text="Why the expression has no value.")
+    symbols = SymbolOutput(many=True)
+    model_version = serializers.CharField()
+    image_size = serializers.ListField(child=serializers.IntegerField(), required=False)
+    timings = serializers.DictField(child=serializers.FloatField(), required=False)
+    ms = serializers.FloatField(help_text="Recognition time in the server process.")
+
+
+class CorrectionOutput(serializers.Serializer):
+    latex = serializers.CharField(source="corrected_latex")
+    timestamp = serializers.DateTimeField(source="corrected_at")
+
+
+class StepsOutput(serializers.Serializer):
+    gray = serializers.CharField(required=False)
+    binary = serializers.CharField()
+    thinned = serializers.CharField()
+    boxes = serializers.CharField()
+
+
+class ImageOutput(serializers.ModelSerializer):
+    image = serializers.SerializerMethodField(help_text="URL of the stored image.")
+    result = ResultOutput(allow_null=True, help_text="The reading (null unless status is done).")
+    reason = serializers.SerializerMethodField(help_text="Why recognition failed, else null.")
+    correction = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PostedImage
+        fields = ["id", "image", "timestamp", "status", "reason", "result", "correction"]
+
+    def get_image(self, obj: PostedImage) -> str:
+        url = reverse("ocr:image-file", args=[obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+    def get_reason(self, obj: PostedImage) -> str | None:
+        return obj.reason or None
+
+    @extend_schema_field(CorrectionOutput(allow_null=True))
+    def get_correction(self, obj: PostedImage) -> dict[str, Any] | None:
+        return CorrectionOutput(obj).data if obj.corrected_latex else None
+
+
+class ImageCreateOutput(ImageOutput):
+    steps = StepsOutput(
+        required=False, help_text="Preprocessing stages as PNG data URLs (with debug only)."
+    )
+
+    class Meta(ImageOutput.Meta):
+        fields = [*ImageOutput.Meta.fields, "steps"]
+
+
+def _png_data_url(image: np.ndarray) -> str:
+    ok, png = cv2.imencode(".png", image)
+    if not ok:  # pragma: no cover - OpenCV encodes any uint8 image
+        raise ValueError("could not encode a debug image as PNG")
+    return "data:image/png;base64," + base64.b64encode(png.tobytes()).decode("ascii")
+
+
+def steps_as_data_urls(debug: DebugImages) -> dict[str, str]:
+    """The intermediate images as PNG data URLs, ready for an ``<img src>``."""
+    return {name: _png_data_url(image) for name, image in debug.as_dict().items()}

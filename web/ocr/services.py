@@ -1,0 +1,89 @@
+"""The work behind the API: store a posted image, recognize it, store the reading.
+
+The row and the file are saved *before* recognition runs, so an image is
+never lost: if recognition fails the row stays, marked ``failed`` with the
+reason, for someone to look at.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+import mathocr
+from mathocr.errors import MathOCRError
+from mathocr.result import DebugImages
+
+from .decoding import CheckedImage
+from .models import PostedImage
+
+__all__ = ["Posted", "image_create", "image_correct"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Posted:
+    image: PostedImage
+    debug: DebugImages | None
+    """The intermediate images, when asked for (never stored)."""
+
+
+def image_create(
+    *,
+    checked: CheckedImage,
+    session_key: str,
+    user: AbstractBaseUser | AnonymousUser | None,
+    debug: bool = False,
+) -> Posted:
+    """Save *checked* under a random name, recognize it, and store the result on its row."""
+    row = PostedImage(
+        format=checked.format,
+        width=checked.width,
+        height=checked.height,
+        size_bytes=len(checked.content),
+        session_key=session_key or "",
+        user=user if user is not None and user.is_authenticated else None,
+    )
+    # The name given here only carries the extension; upload_to makes it random.
+    row.image.save(f"upload.{checked.extension}", ContentFile(checked.content), save=False)
+    row.save()
+
+    steps = None
+    try:
+        recognition = mathocr.recognize(checked.content, debug=debug)
+    except MathOCRError as e:
+        row.status = PostedImage.Status.FAILED
+        row.reason = str(e) or type(e).__name__
+    except Exception as e:  # a bug in recognition must not lose the image or become a 500
+        log.exception("recognition of image %s failed", row.pk)
+        row.status = PostedImage.Status.FAILED
+        row.reason = f"internal error during recognition ({type(e).__name__})"
+    else:
+        row.status = PostedImage.Status.DONE
+        row.result = recognition.to_dict()
+        row.latex = recognition.latex
+        row.model_version = recognition.model_version
+        row.timings = row.result["timings"]
+        row.ms = recognition.ms
+        steps = recognition.debug
+    row.save(
+        update_fields=["status", "reason", "result", "latex", "model_version", "timings", "ms"]
+    )
+    return Posted(image=row, debug=steps)
+
+
+def image_correct(
+    *, image: PostedImage, latex: str, user: AbstractBaseUser | AnonymousUser | None
+) -> PostedImage:
+    """Store the user's own reading of *image* beside ours (a later correction replaces it)."""
+    image.corrected_latex = latex
+    image.corrected_at = timezone.now()
+    image.corrected_by = user if user is not None and user.is_authenticated else None
+    image.save(update_fields=["corrected_latex", "corrected_at", "corrected_by"])
+    return image
