@@ -1,9 +1,17 @@
-"""``mathocr dataset``: Build, preview and export symbol datasets."""
+"""``mathocr dataset``: Build, preview and export symbol datasets.
+
+Each action is a sub-sub-command registered by one ``_add_<action>`` function
+listed in :data:`ACTIONS`; adding an action is adding a function to the list.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import MathOCRError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -12,9 +20,157 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="Build, preview and export symbol datasets",
         description="Build, preview and export symbol datasets.",
     )
-    parser.set_defaults(func=run)
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for add in ACTIONS:
+        add(actions)
 
 
-def run(args: argparse.Namespace) -> int:
-    print("mathocr dataset: not implemented yet", file=sys.stderr)
-    return 2
+def _add_build(actions: argparse._SubParsersAction) -> None:
+    p = actions.add_parser(
+        "build",
+        help="Render the symbols of InkML files into a normalized .npz dataset",
+        description=(
+            "Draw each labelled symbol of our classes at a random realistic size and pen, "
+            "normalize it with the recognizer's own normalize_symbol, and save the images, "
+            "labels and classes as .npz. Malformed InkML files are reported and skipped."
+        ),
+    )
+    p.add_argument(
+        "--inkml", required=True, type=Path, help="InkML file or directory (searched recursively)"
+    )
+    p.add_argument("--out", required=True, type=Path, help="output .npz file")
+    p.add_argument("--box", type=int, default=32, help="side of the normalized square (default 32)")
+    p.add_argument(
+        "--classes", nargs="+", metavar="LABEL", help="keep only these classes (default: all)"
+    )
+    p.add_argument("--pen", default="2-9", help="pen width range in pixels (default 2-9)")
+    p.add_argument(
+        "--size", default="25-110", help="typical symbol size range in pixels (default 25-110)"
+    )
+    p.add_argument(
+        "--variants",
+        type=int,
+        default=1,
+        help="renderings per symbol; extra ones are distorted (default 1)",
+    )
+    p.add_argument(
+        "--balance",
+        type=int,
+        default=0,
+        metavar="N",
+        help="oversample classes below N samples with distorted renderings (default off)",
+    )
+    p.add_argument(
+        "--max-variants",
+        type=int,
+        default=16,
+        help="upper bound on renderings per symbol when balancing",
+    )
+    p.add_argument(
+        "--max-per-class", type=int, metavar="N", help="keep at most N samples per class"
+    )
+    p.add_argument(
+        "--mnist", type=Path, metavar="NPZ", help="add MNIST training digits from this mnist.npz"
+    )
+    p.add_argument(
+        "--mnist-per-digit", type=int, default=1000, help="MNIST samples per digit (default 1000)"
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.set_defaults(func=_build)
+
+
+def _add_preview(actions: argparse._SubParsersAction) -> None:
+    p = actions.add_parser(
+        "preview",
+        help="Write a PNG grid of random samples per class",
+        description="Write a PNG grid with one row of random samples per class of a dataset.",
+    )
+    p.add_argument("--data", required=True, type=Path, help=".npz from 'mathocr dataset build'")
+    p.add_argument("--out", required=True, type=Path, help="output .png")
+    p.add_argument("--per-class", type=int, default=12, help="samples per row (default 12)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_preview)
+
+
+#: The ``mathocr dataset`` actions, in help order.
+ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = [_add_build, _add_preview]
+
+
+def _build(args: argparse.Namespace) -> int:
+    from ..symbols import CLASSES, MARGIN
+    from ..training.augment import Distortion
+    from ..training.dataset import (
+        RenderOptions,
+        SymbolDataset,
+        build_dataset,
+        mnist_dataset,
+        parse_range,
+    )
+
+    try:
+        options = RenderOptions(
+            box=args.box,
+            margin=MARGIN,
+            pen=parse_range(args.pen, int),
+            target_px=parse_range(args.size, float),
+        )
+    except ValueError as e:
+        raise MathOCRError(str(e)) from e
+    classes = tuple(args.classes) if args.classes else CLASSES
+    if not args.inkml.exists():
+        raise MathOCRError(f"--inkml: {args.inkml} does not exist")
+    errors: list[str] = []
+
+    def report(message: str) -> None:
+        errors.append(message)
+        print(f"skipped: {message}", file=sys.stderr)
+
+    try:
+        ds = build_dataset(
+            args.inkml,
+            classes=classes,
+            options=options,
+            variants=args.variants,
+            balance=args.balance,
+            max_variants=args.max_variants,
+            max_per_class=args.max_per_class,
+            distortion=Distortion() if args.variants > 1 or args.balance else None,
+            seed=args.seed,
+            jobs=args.jobs,
+            progress=sys.stderr.isatty(),
+            on_error=report,
+        )
+        if args.mnist is not None:
+            extra = mnist_dataset(
+                args.mnist,
+                per_digit=args.mnist_per_digit,
+                classes=classes,
+                box=args.box,
+                seed=args.seed,
+            )
+            if len(extra):
+                ds = SymbolDataset.concat([ds, extra])
+    except ValueError as e:
+        raise MathOCRError(str(e)) from e
+    if len(ds) == 0:
+        raise MathOCRError(f"no symbols of the chosen classes under {args.inkml}")
+    ds.save(args.out)
+    counts = "  ".join(f"{c}:{n}" for c, n in ds.counts().items())
+    print(f"{args.out}: {len(ds)} samples, {len(errors)} files skipped")
+    print(counts)
+    return 0
+
+
+def _preview(args: argparse.Namespace) -> int:
+    import cv2
+
+    from ..training.dataset import SymbolDataset, preview_grid
+
+    ds = SymbolDataset.load(args.data)
+    grid = preview_grid(ds, per_class=args.per_class, seed=args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    if not cv2.imwrite(str(args.out), grid):
+        raise MathOCRError(f"cannot write {args.out}")
+    print(f"{args.out}: {len(ds.classes)} classes × up to {args.per_class} samples")
+    return 0

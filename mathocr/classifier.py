@@ -1,0 +1,183 @@
+"""Classify normalized symbols with the shipped ONNX model.
+
+The session is created once per :class:`SymbolClassifier`; the model card
+beside the ``.onnx`` file is checked on load (format, classes, input box and
+normalization, file checksum), so a model trained for another input can never
+be served silently. No torch here: serving needs only ONNX Runtime.
+
+>>> from mathocr.classifier import default_classifier
+>>> clf = default_classifier()  # doctest: +SKIP
+>>> clf.classify(batch)[0].label  # doctest: +SKIP
+'7'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ModelError
+from .symbols import BOX, CLASSES, MARGIN
+
+__all__ = [
+    "CARD_FORMAT",
+    "CARD_NAME",
+    "DEFAULT_MODEL",
+    "NORMALIZER",
+    "Prediction",
+    "SymbolClassifier",
+    "default_classifier",
+    "load_card",
+]
+
+#: The card layout this code understands; bumped when the card's meaning changes.
+CARD_FORMAT = 1
+#: The card's file name, beside the model.
+CARD_NAME = "model_card.json"
+#: The one normalization the model's inputs must come from.
+NORMALIZER = "mathocr.symbols.normalize_symbol"
+DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "symbols.onnx"
+_TOP = 3
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The classifier's reading of one symbol."""
+
+    label: str
+    """One of :data:`mathocr.symbols.CLASSES`."""
+    probability: float
+    alternatives: tuple[tuple[str, float], ...]
+    """The next best labels with their probabilities, best first (top-3 in all)."""
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_card(model_path: str | Path) -> dict[str, Any]:
+    """Read and check the card of *model_path*; raise :class:`ModelError` on any mismatch."""
+    model_path = Path(model_path)
+    card_path = model_path.with_name(CARD_NAME)
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ModelError(f"no model card at {card_path}: {e}") from e
+    except json.JSONDecodeError as e:
+        raise ModelError(f"{card_path}: not valid JSON: {e}") from e
+    if not isinstance(card, dict):
+        raise ModelError(f"{card_path}: expected a JSON object")
+    problems = []
+    if card.get("card_format") != CARD_FORMAT:
+        problems.append(f"card_format is {card.get('card_format')!r}, expected {CARD_FORMAT}")
+    if not isinstance(card.get("version"), str) or not card["version"]:
+        problems.append("no version")
+    if card.get("file") != model_path.name:
+        problems.append(f"describes {card.get('file')!r}, not {model_path.name!r}")
+    if tuple(card.get("classes") or ()) != CLASSES:
+        problems.append("its classes differ from mathocr.symbols.CLASSES")
+    inp = card.get("input") or {}
+    expected = {"box": BOX, "margin": MARGIN, "normalization": NORMALIZER, "values": "0/1"}
+    for key, value in expected.items():
+        if inp.get(key) != value:
+            problems.append(f"input {key} is {inp.get(key)!r}, expected {value!r}")
+    if problems:
+        raise ModelError(f"{card_path} does not match this mathocr: " + "; ".join(problems))
+    try:
+        digest = _sha256(model_path)
+    except OSError as e:
+        raise ModelError(f"cannot read model {model_path}: {e}") from e
+    if digest != card.get("sha256"):
+        raise ModelError(f"{model_path} does not match its card's sha256 (model or card replaced?)")
+    return card
+
+
+class SymbolClassifier:
+    """An ONNX Runtime session over the symbol model, checked against its card.
+
+    Parameters
+    ----------
+    model_path : path, optional
+        The ``.onnx`` file; its ``model_card.json`` must sit beside it.
+        Defaults to the model shipped in the package.
+    threads : int
+        ONNX Runtime intra-op threads (1 keeps a web worker on one core).
+    """
+
+    def __init__(self, model_path: str | Path | None = None, *, threads: int = 1) -> None:
+        if threads < 1:
+            raise ValueError(f"threads must be ≥ 1, got {threads}")
+        self.path = Path(model_path) if model_path is not None else DEFAULT_MODEL
+        self.card = load_card(self.path)
+        self.version: str = self.card["version"]
+        self.classes: tuple[str, ...] = CLASSES
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(
+                str(self.path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as e:  # ORT raises its own exception types
+            raise ModelError(f"cannot load ONNX model {self.path}: {e}") from e
+        inputs = self._session.get_inputs()
+        outputs = self._session.get_outputs()
+        if len(inputs) != 1 or list(inputs[0].shape[1:]) != [1, BOX, BOX]:
+            raise ModelError(f"{self.path}: expected one input of shape (N, 1, {BOX}, {BOX})")
+        if len(outputs) != 1 or outputs[0].shape[-1] != len(CLASSES):
+            raise ModelError(f"{self.path}: expected one output of {len(CLASSES)} classes")
+        self._input = inputs[0].name
+        self._output = outputs[0].name
+
+    def __repr__(self) -> str:
+        return f"SymbolClassifier({str(self.path)!r}, version={self.version!r})"
+
+    def probabilities(self, batch: np.ndarray) -> np.ndarray:
+        """(N, 32, 32) 0/1 arrays from :func:`normalize_symbol` → (N, classes) float32.
+
+        >>> clf.probabilities(np.zeros((0, 32, 32), np.uint8)).shape  # doctest: +SKIP
+        (0, 21)
+        """
+        batch = np.asarray(batch)
+        if batch.ndim == 2:
+            raise ValueError("batch must be (N, 32, 32); wrap a single symbol as batch[None]")
+        if batch.ndim != 3 or batch.shape[1:] != (BOX, BOX):
+            raise ValueError(f"batch must have shape (N, {BOX}, {BOX}), got {batch.shape}")
+        if batch.shape[0] == 0:
+            return np.zeros((0, len(CLASSES)), np.float32)
+        x = (batch != 0).astype(np.float32)[:, None]
+        out = self._session.run([self._output], {self._input: x})[0]
+        return np.asarray(out, dtype=np.float32)
+
+    def classify(self, batch: np.ndarray) -> list[Prediction]:
+        """The best label, its probability and the runners-up for each symbol."""
+        probs = self.probabilities(batch)
+        order = np.argsort(-probs, axis=1, kind="stable")[:, :_TOP]
+        predictions = []
+        for row, best in zip(probs, order, strict=True):
+            ranked = [(CLASSES[i], float(row[i])) for i in best]
+            predictions.append(Prediction(ranked[0][0], ranked[0][1], tuple(ranked[1:])))
+        return predictions
+
+
+_default: SymbolClassifier | None = None
+_default_lock = threading.Lock()
+
+
+def default_classifier() -> SymbolClassifier:
+    """The shipped model, loaded once per process (thread-safe)."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = SymbolClassifier()
+    return _default

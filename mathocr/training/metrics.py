@@ -1,0 +1,106 @@
+"""Accuracy figures for symbol classification (numpy only).
+
+One scoring function feeds the model card, ``mathocr evaluate-symbols`` and
+the benchmark, so the three always report the same thing.
+
+>>> import numpy as np
+>>> s = score(np.array([0, 1, 1]), np.array([0, 1, 0]), ("a", "b"))
+>>> s["accuracy"], s["confusions"]
+(0.6666666666666666, [['b', 'a', 1]])
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["score", "merged_accuracy", "confusion_matrix", "latency", "MERGED"]
+
+#: Classes that only context can tell apart; one figure merges them.
+MERGED = ("x", "\\times")
+
+
+def confusion_matrix(true: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n, n) counts; rows are true classes, columns predictions."""
+    matrix = np.zeros((n_classes, n_classes), np.int64)
+    np.add.at(matrix, (np.asarray(true), np.asarray(pred)), 1)
+    return matrix
+
+
+def score(
+    true: np.ndarray, pred: np.ndarray, classes: Sequence[str], *, top_confusions: int = 20
+) -> dict:
+    """``{"n", "accuracy", "per_class": {label: {"n", "accuracy"}}, "confusions"}``.
+
+    ``per_class`` lists the classes that occur in *true*; ``confusions`` are
+    ``[true, predicted, count]`` triples, most frequent first.
+    """
+    true = np.asarray(true)
+    pred = np.asarray(pred)
+    if true.shape != pred.shape:
+        raise ValueError(f"true and pred differ in shape: {true.shape} vs {pred.shape}")
+    n = int(true.size)
+    matrix = confusion_matrix(true, pred, len(classes))
+    per_class = {}
+    for i, label in enumerate(classes):
+        count = int(matrix[i].sum())
+        if count:
+            per_class[label] = {"n": count, "accuracy": float(matrix[i, i] / count)}
+    off = [
+        (int(matrix[i, j]), classes[i], classes[j])
+        for i in range(len(classes))
+        for j in range(len(classes))
+        if i != j and matrix[i, j]
+    ]
+    off.sort(key=lambda t: (-t[0], t[1], t[2]))
+    return {
+        "n": n,
+        "accuracy": float((true == pred).mean()) if n else 0.0,
+        "per_class": per_class,
+        "confusions": [[t, p, c] for c, t, p in off[:top_confusions]],
+    }
+
+
+def merged_accuracy(
+    true: np.ndarray, pred: np.ndarray, classes: Sequence[str], merged: Sequence[str] = MERGED
+) -> float:
+    """Accuracy when the *merged* classes count as one (``x`` vs ``\\times``)."""
+    index = {c: i for i, c in enumerate(classes)}
+    ids = [index[c] for c in merged if c in index]
+    true = np.asarray(true).copy()
+    pred = np.asarray(pred).copy()
+    if ids:
+        for i in ids[1:]:
+            true[true == i] = ids[0]
+            pred[pred == i] = ids[0]
+    return float((true == pred).mean()) if true.size else 0.0
+
+
+def latency(
+    run: Callable[[np.ndarray], object], images: np.ndarray, *, repeats: int = 200
+) -> dict[str, float]:
+    """Median wall time of *run* on one symbol and on batches of 16.
+
+    Returns ``single_ms`` (one symbol per call) and ``batch16_ms_per_symbol``.
+    """
+    if len(images) < 16:
+        raise ValueError("need at least 16 images to time batches of 16")
+    for i in range(10):  # warm up the session's buffers
+        run(images[i : i + 1])
+        run(images[:16])
+    single, batch = [], []
+    for r in range(repeats):
+        i = r % (len(images) - 15)
+        t = time.perf_counter()
+        run(images[i : i + 1])
+        single.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        run(images[i : i + 16])
+        batch.append(time.perf_counter() - t)
+    return {
+        "single_ms": float(np.median(single) * 1e3),
+        "batch16_ms_per_symbol": float(np.median(batch) * 1e3 / 16),
+        "repeats": repeats,
+    }
