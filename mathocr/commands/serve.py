@@ -1,20 +1,139 @@
-"""``mathocr serve``: Run the web service under gunicorn (migrates the database first)."""
+"""``mathocr serve``: run the web service under gunicorn, migrating the database first.
+
+Settings come from the environment (``DJANGO_SETTINGS_MODULE`` defaults to
+``web.settings.production``; see the README's configuration table). Django and
+gunicorn are imported inside :func:`run`, so the core library and the rest of
+the CLI never load them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from typing import Any
+
+DEFAULT_SETTINGS = "web.settings.production"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "serve",
         help="Run the web service under gunicorn (migrates the database first)",
-        description="Run the web service under gunicorn (migrates the database first).",
+        description=(
+            "Run the web service under gunicorn: apply database migrations and collect "
+            "static files, then serve with N worker processes of T threads each. Each "
+            "worker loads the model once. Settings come from the environment "
+            f"(DJANGO_SETTINGS_MODULE, default {DEFAULT_SETTINGS}; SECRET_KEY, "
+            "DATABASE_URL, ALLOWED_HOSTS, ...)."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes (default: one per CPU core)",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per worker process (default 4)"
+    )
+    parser.add_argument(
+        "--timeout", type=int, default=60, help="seconds before a stuck worker is restarted"
+    )
+    parser.add_argument(
+        "--no-migrate", action="store_true", help="do not apply database migrations first"
+    )
+    parser.add_argument(
+        "--no-collectstatic",
+        action="store_true",
+        help="do not collect static files first (they are already in STATIC_ROOT)",
+    )
+    parser.add_argument(
+        "--access-log", action="store_true", help="log every request to stderr (default off)"
     )
     parser.set_defaults(func=run)
 
 
+def _check(args: argparse.Namespace) -> None:
+    from ..errors import MathOCRError
+
+    if not 0 < args.port < 65536:
+        raise MathOCRError(f"--port must be 1-65535, got {args.port}")
+    if args.workers < 1 or args.threads < 1:
+        raise MathOCRError("--workers and --threads must be at least 1")
+
+
+def prepare(*, migrate: bool = True, collectstatic: bool = True) -> None:
+    """Set Django up in this (master) process and get the database and static files ready."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    import django
+    from django.core.management import call_command
+    from django.db import connections
+
+    django.setup()
+    if migrate:
+        call_command("migrate", interactive=False, verbosity=1)
+    if collectstatic:
+        call_command("collectstatic", interactive=False, verbosity=0)
+    # Workers are forked from this process: they must not share its connections.
+    connections.close_all()
+
+
+def _warm_up(worker: Any) -> None:
+    """gunicorn ``post_worker_init``: load the model before the first request arrives."""
+    try:
+        from mathocr.pipeline import default_recognizer
+    except ImportError:  # a library without the pipeline: the first request will tell
+        return
+    default_recognizer()
+
+
+def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "bind": f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "threads": args.threads,
+        "worker_class": "gthread",
+        "timeout": args.timeout,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        # Enough for a 10 MB image as base64 plus framing; Django checks the real limit.
+        "limit_request_line": 8190,
+        "accesslog": "-" if args.access_log else None,
+        "errorlog": "-",
+        "post_worker_init": _warm_up,
+        "proc_name": "mathocr",
+        # gunicorn ≥ 23's runtime control socket: one fixed path shared by every
+        # instance on the machine; we do not use it.
+        "control_socket_disable": True,
+    }
+
+
 def run(args: argparse.Namespace) -> int:
-    print("mathocr serve: not implemented yet", file=sys.stderr)
-    return 2
+    _check(args)
+    prepare(migrate=not args.no_migrate, collectstatic=not args.no_collectstatic)
+
+    from gunicorn.app.base import BaseApplication
+
+    options = gunicorn_options(args)
+
+    class Service(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                if value is not None and key in self.cfg.settings:
+                    self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from web.wsgi import application
+
+            return application
+
+    print(
+        f"mathocr: serving on http://{args.host}:{args.port}/ "
+        f"({args.workers} workers x {args.threads} threads)",
+        file=sys.stderr,
+    )
+    Service().run()
+    return 0

@@ -1,0 +1,462 @@
+"""The REST API against the real recognizer and a real database (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from PIL import Image
+
+from web.ocr.models import PostedImage
+
+from .strokes import render_png
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/images/"
+RESPONSE_KEYS = {"id", "image", "timestamp", "status", "reason", "result", "correction"}
+RESULT_KEYS = {"latex", "text", "value", "error", "symbols", "model_version", "ms"}
+
+
+def compact(latex: str) -> str:
+    return "".join(latex.split())
+
+
+def post_json(api, payload, url=API):
+    return api.post(url, payload, format="json")
+
+
+def assert_recognized(body: dict) -> None:
+    """The 201 body has the documented shape and a complete reading."""
+    assert body.keys() >= RESPONSE_KEYS
+    assert body["status"] == "done", body["reason"]
+    assert body["reason"] is None
+    result = body["result"]
+    assert result.keys() >= RESULT_KEYS
+    assert isinstance(result["latex"], str) and result["latex"]
+    assert isinstance(result["ms"], float) and result["ms"] > 0
+    assert result["model_version"]
+    for symbol in result["symbols"]:
+        assert {"label", "confidence", "alternatives", "box"} <= symbol.keys()
+        assert 0.0 <= symbol["confidence"] <= 1.0
+        x, y, w, h = symbol["box"]
+        assert w > 0 and h > 0 and x >= 0 and y >= 0
+
+
+# --------------------------------------------------------------------------- posting
+
+
+def test_post_base64_reads_the_drawing(visitor, sum_b64):
+    response = post_json(visitor, {"image": sum_b64})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert_recognized(body)
+    result = body["result"]
+    assert compact(result["latex"]) == "2+3"
+    assert result["value"] == "5"
+    assert result["error"] is None
+    assert [s["label"] for s in result["symbols"]] == ["2", "+", "3"]
+    # boxes are in the posted image's pixels, left to right
+    xs = [s["box"][0] for s in result["symbols"]]
+    assert xs == sorted(xs)
+
+
+def test_post_data_url(visitor, sum_b64):
+    response = post_json(visitor, {"image": f"data:image/png;base64,{sum_b64}"})
+    assert response.status_code == 201, response.content
+    assert_recognized(response.json())
+
+
+def test_post_base64_with_line_breaks_and_no_padding(visitor, sum_b64):
+    wrapped = "\n".join(sum_b64[i : i + 76] for i in range(0, len(sum_b64), 76)).rstrip("=")
+    response = post_json(visitor, {"image": wrapped})
+    assert response.status_code == 201, response.content
+
+
+def test_post_multipart(visitor, sum_png):
+    upload = io.BytesIO(sum_png)
+    upload.name = "drawing.png"
+    response = visitor.post(API, {"image": upload}, format="multipart")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert_recognized(body)
+    assert compact(body["result"]["latex"]) == "2+3"
+
+
+def test_post_jpeg_photo_upload(visitor):
+    jpeg = io.BytesIO()
+    Image.open(io.BytesIO(render_png("7-4"))).convert("RGB").save(jpeg, "JPEG", quality=90)
+    jpeg.seek(0)
+    jpeg.name = "photo.jpg"
+    response = visitor.post(API, {"image": jpeg}, format="multipart")
+    assert response.status_code == 201, response.content
+    assert_recognized(response.json())
+    assert PostedImage.objects.get().format == "JPEG"
+
+
+def test_alias_route_creates_too(visitor, sum_b64):
+    response = post_json(visitor, {"image": sum_b64}, url="/api/images/create/")
+    assert response.status_code == 201, response.content
+    assert_recognized(response.json())
+    # the alias only posts: it never lists
+    assert visitor.get("/api/images/create/").status_code == 405
+
+
+def test_stored_file_and_row(visitor, sum_png):
+    upload = io.BytesIO(sum_png)
+    upload.name = "my-private-name.png"
+    body = visitor.post(API, {"image": upload}, format="multipart").json()
+
+    row = PostedImage.objects.get(pk=body["id"])
+    assert row.status == "done"
+    assert row.timestamp is not None
+    assert row.result["latex"] == body["result"]["latex"]
+    assert row.latex == body["result"]["latex"]
+    assert row.model_version == body["result"]["model_version"]
+    assert row.timings["total"] > 0 and row.ms == pytest.approx(row.timings["total"])
+    assert (row.width, row.height, row.format) == (*Image.open(io.BytesIO(sum_png)).size, "PNG")
+    assert row.size_bytes == len(sum_png)
+    assert row.session_key == visitor.session.session_key
+
+    # saved under a random name, never the client's
+    path = Path(row.image.path)
+    assert path.is_file() and path.read_bytes() == sum_png
+    assert "my-private-name" not in row.image.name
+    assert path.is_relative_to(Path(django_settings.MEDIA_ROOT))
+    assert len(path.stem) == 32 and path.suffix == ".png"
+
+
+def test_two_posts_get_two_names(visitor, sum_b64):
+    a = post_json(visitor, {"image": sum_b64}).json()["id"]
+    b = post_json(visitor, {"image": sum_b64}).json()["id"]
+    names = {PostedImage.objects.get(pk=pk).image.name for pk in (a, b)}
+    assert len(names) == 2
+
+
+def test_debug_returns_the_steps_as_png(visitor, sum_b64):
+    response = post_json(visitor, {"image": sum_b64}, url=API + "?debug=1")
+    assert response.status_code == 201, response.content
+    steps = response.json()["steps"]
+    for name in ("binary", "thinned", "boxes"):
+        prefix = "data:image/png;base64,"
+        assert steps[name].startswith(prefix)
+        image = Image.open(io.BytesIO(base64.b64decode(steps[name][len(prefix) :])))
+        assert image.format == "PNG" and image.width > 0 and image.height > 0
+    # the same through the JSON field; and without either, no steps
+    assert "steps" in post_json(visitor, {"image": sum_b64, "debug": True}).json()
+    assert "steps" not in post_json(visitor, {"image": sum_b64}).json()
+
+
+def test_image_url_serves_the_file_to_its_uploader_only(visitor, stranger, staff, sum_png):
+    upload = io.BytesIO(sum_png)
+    upload.name = "x.png"
+    body = visitor.post(API, {"image": upload}, format="multipart").json()
+    url = body["image"]
+    assert url.startswith("http://testserver/api/images/")
+    response = visitor.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == sum_png
+    assert stranger.get(url).status_code == 403
+    assert staff.get(url).status_code == 200
+
+
+# --------------------------------------------------------------------------- recognition failure
+
+
+def test_failure_inside_recognition_keeps_image_and_row(visitor, settings):
+    """An image our checks accept but the recognizer refuses is kept, marked failed.
+
+    The web limit is raised above the library's pixel limit, so the real
+    recognizer (not a mock) raises ImageTooLargeError after the row is saved.
+    """
+    from mathocr import imaging
+
+    settings.MATHOCR_MAX_IMAGE_PIXELS = imaging.MAX_PIXELS * 2
+    side = int(imaging.MAX_PIXELS**0.5) + 100
+    big = io.BytesIO()
+    Image.new("1", (side, side), 1).save(big, "PNG")
+    big.seek(0)
+    big.name = "big.png"
+
+    response = visitor.post(API, {"image": big}, format="multipart")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "failed"
+    assert body["result"] is None
+    assert "pixels" in body["reason"]
+    row = PostedImage.objects.get(pk=body["id"])
+    assert row.status == "failed" and row.reason == body["reason"]
+    assert Path(row.image.path).read_bytes() == big.getvalue()
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _gif() -> str:
+    out = io.BytesIO()
+    Image.new("L", (40, 20), 255).save(out, "GIF")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that claims *width* × *height* pixels in a few dozen bytes (a pixel bomb)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _truncated_jpeg() -> str:
+    out = io.BytesIO()
+    Image.open(io.BytesIO(render_png("2+3"))).convert("RGB").save(out, "JPEG", quality=95)
+    return _b64(out.getvalue()[: len(out.getvalue()) // 2])
+
+
+BAD_JSON = {
+    "not base64": ({"image": "this is not base64!"}, 400, "invalid_base64"),
+    "data URL without base64": ({"image": "data:image/png,abcd"}, 400, "invalid_base64"),
+    "malformed data URL": ({"image": "data:image/png;base64"}, 400, "invalid_base64"),
+    "empty string": ({"image": ""}, 400, "empty"),
+    "only whitespace": ({"image": "  \n "}, 400, "empty"),
+    "empty data URL": ({"image": "data:image/png;base64,"}, 400, "empty"),
+    "missing field": ({}, 400, "required"),
+    "null": ({"image": None}, 400, "null"),
+    "a number": ({"image": 12}, 400, "type"),
+    "a list": ({"image": ["abc"]}, 400, "type"),
+    "not an image": ({"image": _b64(b"hello, this is text")}, 400, "not_an_image"),
+    "unsupported format (GIF)": ({"image": _gif()}, 400, "unsupported_format"),
+    "pixel bomb (beyond Pillow's limit)": (
+        {"image": _b64(_png_header(100_000, 100_000))},
+        400,
+        "too_many_pixels",
+    ),
+    "pixel bomb (beyond ours)": ({"image": _b64(_png_header(8000, 8000))}, 400, "too_many_pixels"),
+    "zero-size PNG": ({"image": _b64(_png_header(0, 0))}, 400, None),
+    "truncated JPEG": ({"image": _truncated_jpeg()}, 400, "corrupt"),
+}
+
+
+@pytest.mark.parametrize("payload, status, code", BAD_JSON.values(), ids=BAD_JSON.keys())
+def test_bad_json_input_is_a_clear_error(visitor, payload, status, code):
+    response = post_json(visitor, payload)
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert isinstance(body["error"], str) and body["error"]
+    if code is not None:
+        assert body["code"] == code, body
+    assert PostedImage.objects.count() == 0
+
+
+def test_truncated_png_is_refused(visitor, sum_png):
+    response = post_json(visitor, {"image": _b64(sum_png[: len(sum_png) // 2])})
+    assert response.status_code == 400
+    assert response.json()["code"] == "corrupt"
+    assert "truncated" in response.json()["error"]
+    assert PostedImage.objects.count() == 0
+
+
+def test_malformed_json_body(visitor):
+    response = visitor.post(API, data=b'{"image": ', content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_unsupported_content_type(visitor, sum_png):
+    response = visitor.post(API, data=sum_png, content_type="image/png")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize(
+    "content, code",
+    [(b"", "empty"), (b"GIF89a not really", "not_an_image"), (b"%PDF-1.4\n", "not_an_image")],
+    ids=["empty file", "fake gif", "pdf"],
+)
+def test_bad_multipart_upload(visitor, content, code):
+    upload = io.BytesIO(content)
+    upload.name = "upload.png"
+    response = visitor.post(API, {"image": upload}, format="multipart")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == code
+    assert PostedImage.objects.count() == 0
+
+
+def test_over_the_size_limit_is_413(visitor, settings, sum_png, sum_b64):
+    settings.MATHOCR_MAX_IMAGE_BYTES = len(sum_png) - 1
+    for payload in ({"image": sum_b64}, {"image": f"data:image/png;base64,{sum_b64}"}):
+        response = post_json(visitor, payload)
+        assert response.status_code == 413, response.content
+        assert response.json()["code"] == "too_large"
+    upload = io.BytesIO(sum_png)
+    upload.name = "a.png"
+    response = visitor.post(API, {"image": upload}, format="multipart")
+    assert response.status_code == 413
+    assert "limit" in response.json()["error"]
+    assert PostedImage.objects.count() == 0
+
+
+def test_default_limit_is_10_mb(visitor):
+    assert django_settings.MATHOCR_MAX_IMAGE_BYTES == 10 * 1024 * 1024
+    just_over = _b64(bytes(10 * 1024 * 1024 + 3))
+    response = post_json(visitor, {"image": just_over})
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+
+
+def test_huge_body_is_refused_before_reading(visitor):
+    body = b'{"image": "' + b"A" * (django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10) + b'"}'
+    response = visitor.post(API, data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+
+
+# --------------------------------------------------------------------------- who may read
+
+
+def test_listing_is_staff_only(visitor, member, staff, sum_b64):
+    ids = [post_json(visitor, {"image": sum_b64}).json()["id"] for _ in range(3)]
+    for outsider in (visitor, member):
+        response = outsider.get(API)
+        assert response.status_code in (401, 403)
+        assert "error" in response.json()
+        assert outsider.get(f"{API}{ids[0]}/").status_code in (401, 403)
+
+    response = staff.get(API)
+    assert response.status_code == 200
+    page = response.json()
+    assert page["count"] == 3
+    assert [item["id"] for item in page["results"]] == ids[::-1]  # newest first
+    assert page["results"][0].keys() >= RESPONSE_KEYS
+
+    detail = staff.get(f"{API}{ids[1]}/")
+    assert detail.status_code == 200
+    assert detail.json()["id"] == ids[1]
+    assert_recognized(detail.json())
+    assert staff.get(f"{API}999999/").status_code == 404
+
+
+def test_listing_is_paginated(staff, visitor, sum_b64, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "PAGE_SIZE": 2}
+    for _ in range(3):
+        post_json(visitor, {"image": sum_b64})
+    first = staff.get(API).json()
+    assert len(first["results"]) == 2 and first["next"]
+    second = staff.get(first["next"]).json()
+    assert len(second["results"]) == 1 and second["next"] is None
+
+
+def test_basic_auth_for_scripts(staff_user, sum_b64, visitor):
+    from rest_framework.test import APIClient
+
+    post_json(visitor, {"image": sum_b64})
+    script = APIClient()
+    script.credentials(HTTP_AUTHORIZATION="Basic " + _b64(b"staff:pw-staff"))
+    assert script.get(API).status_code == 200
+    script.credentials(HTTP_AUTHORIZATION="Basic " + _b64(b"staff:wrong"))
+    assert script.get(API).status_code in (401, 403)
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def _correct(api, pk, latex):
+    return api.post(f"{API}{pk}/correction/", {"latex": latex}, format="json")
+
+
+def test_uploader_can_correct(visitor, sum_b64):
+    pk = post_json(visitor, {"image": sum_b64}).json()["id"]
+    response = _correct(visitor, pk, "  2 + 8  ")
+    assert response.status_code == 200, response.content
+    assert response.json()["correction"]["latex"] == "2 + 8"
+    row = PostedImage.objects.get(pk=pk)
+    assert row.corrected_latex == "2 + 8"
+    assert row.corrected_at is not None
+    # the prediction stays beside the correction
+    assert row.latex == response.json()["result"]["latex"] and row.result is not None
+
+
+def test_stranger_cannot_correct(visitor, stranger, member, sum_b64):
+    pk = post_json(visitor, {"image": sum_b64}).json()["id"]
+    for outsider in (stranger, member):
+        response = _correct(outsider, pk, "1+1")
+        assert response.status_code == 403
+        assert "error" in response.json()
+    assert PostedImage.objects.get(pk=pk).corrected_latex == ""
+
+
+def test_staff_can_correct(visitor, staff, staff_user, sum_b64):
+    pk = post_json(visitor, {"image": sum_b64}).json()["id"]
+    response = _correct(staff, pk, "2+3")
+    assert response.status_code == 200
+    row = PostedImage.objects.get(pk=pk)
+    assert row.corrected_latex == "2+3" and row.corrected_by == staff_user
+
+
+def test_signed_in_uploader_can_correct_from_another_session(member, sum_b64, django_user_model):
+    from rest_framework.test import APIClient
+
+    pk = post_json(member, {"image": sum_b64}).json()["id"]
+    again = APIClient()
+    again.force_login(django_user_model.objects.get(username="member"))
+    assert _correct(again, pk, "2+3").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "payload", [{}, {"latex": ""}, {"latex": "   "}, {"latex": "1" * 1001}, {"latex": None}]
+)
+def test_bad_correction(visitor, sum_b64, payload):
+    pk = post_json(visitor, {"image": sum_b64}).json()["id"]
+    response = visitor.post(f"{API}{pk}/correction/", payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["fields"]["latex"]
+
+
+def test_correction_of_unknown_image(staff):
+    assert _correct(staff, 424242, "1").status_code == 404
+
+
+# --------------------------------------------------------------------------- throttling
+
+
+def test_anonymous_posts_are_throttled(visitor, stranger, staff, settings, sum_b64):
+    settings.MATHOCR_ANON_RATE = "2/minute"
+    assert post_json(visitor, {"image": sum_b64}).status_code == 201
+    assert post_json(visitor, {"image": "bad!"}).status_code == 400  # counts too
+    response = post_json(visitor, {"image": sum_b64})
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+    assert int(response["Retry-After"]) > 0
+    # per client address: the test client's other sessions share it
+    assert post_json(stranger, {"image": sum_b64}).status_code == 429
+    # signed-in users are not throttled, nor are reads
+    assert post_json(staff, {"image": sum_b64}).status_code == 201
+    assert staff.get(API).status_code == 200
+    assert PostedImage.objects.count() == 2
+
+
+def test_throttle_off(visitor, settings):
+    settings.MATHOCR_ANON_RATE = None
+    for _ in range(5):
+        assert post_json(visitor, {"image": "bad!"}).status_code == 400
