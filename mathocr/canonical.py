@@ -1,0 +1,143 @@
+"""Canonical LaTeX, for scoring a recognition against a CROHME truth.
+
+Two spellings of one expression must compare equal: spacing and redundant
+braces do not matter, ``\\times``, ``*`` and ``\\ast`` are one operator, so
+are ``\\div`` and ``/`` (CROHME's own truths and symbol labels disagree on
+them), ``X`` is ``x``, ``\\left(`` is ``(``, ``\\frac12`` is ``\\frac{1}{2}`` and ``x^2`` is
+``x^{2}``. The string is tokenized, parsed into groups, and written back with
+braces only where a command takes an argument.
+
+>>> canonical_latex("\\\\frac12 \\\\times {X^2}") == canonical_latex("\\\\frac{1}{2}*x^{2}")
+True
+>>> category("2 + 3 = 5"), category("x^{2}"), category("3x < 4")
+('plain', 'structure', 'x_or_comparison')
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["canonical_latex", "same_expression", "category", "in_scope", "tokens"]
+
+_TOKEN = re.compile(r"\\[a-zA-Z]+|\\.|\S")
+_COMMAND_END = re.compile(r"\\[a-zA-Z]+$")
+
+_ALIASES = {
+    "*": "\\times",
+    "\\div": "/",
+    "\\ast": "\\times",
+    "X": "x",
+    "\\lt": "<",
+    "\\gt": ">",
+    "\\le": "\\leq",
+    "\\ge": "\\geq",
+    "\\ne": "\\neq",
+    "\\lbrack": "[",
+    "\\rbrack": "]",
+}
+_DROP = {"\\left", "\\right", "\\,", "\\;", "\\!", "\\:", "\\ ", "~", "\\quad", "\\qquad", "$"}
+_ONE_ARG = {"\\sqrt", "^", "_"}
+_COMPARISONS = {"<", ">", "\\leq", "\\geq", "\\neq", "\\lt", "\\gt", "\\le", "\\ge", "\\ne"}
+_PLAIN = set("0123456789+-/=().") | {"\\times"}
+_STRUCTURE = {"^", "\\frac", "\\sqrt"}
+_IN_SCOPE = _PLAIN | _STRUCTURE | {"x"}
+
+Tree = list["str | Tree"]
+
+
+def tokens(latex: str) -> list[str]:
+    """Normalized tokens (aliases mapped, spacing and ``\\left``/``\\right`` dropped)."""
+    out = []
+    for tok in _TOKEN.findall(latex):
+        if tok in _DROP:
+            continue
+        out.append(_ALIASES.get(tok, tok))
+    return out
+
+
+def _parse(toks: list[str]) -> Tree:
+    stack: list[Tree] = [[]]
+    for tok in toks:
+        if tok == "{":
+            stack.append([])
+        elif tok == "}":
+            if len(stack) > 1:
+                group = stack.pop()
+                stack[-1].append(group)
+        else:
+            stack[-1].append(tok)
+    while len(stack) > 1:  # unbalanced: close what is open
+        group = stack.pop()
+        stack[-1].append(group)
+    return stack[0]
+
+
+def _emit(seq: Tree) -> str:
+    out: list[str] = []
+    i = 0
+
+    def arg() -> str:
+        nonlocal i
+        if i >= len(seq):
+            return ""
+        item = seq[i]
+        i += 1
+        return _emit(item) if isinstance(item, list) else _emit([item])
+
+    while i < len(seq):
+        item = seq[i]
+        i += 1
+        if isinstance(item, list):
+            out.append(_emit(item))  # a redundant group
+        elif item == "\\frac":
+            a = arg()
+            b = arg()
+            out.append(f"\\frac{{{a}}}{{{b}}}")
+        elif item == "\\sqrt" and i < len(seq) and seq[i] == "[":
+            index: list[str] = []
+            i += 1
+            while i < len(seq) and seq[i] != "]":
+                part = seq[i]
+                index.append(_emit(part) if isinstance(part, list) else _emit([part]))
+                i += 1
+            i += 1
+            out.append(f"\\sqrt[{''.join(index)}]{{{arg()}}}")
+        elif item in _ONE_ARG:
+            out.append(f"{item}{{{arg()}}}")
+        else:
+            out.append(item)
+    text = ""
+    for piece in out:  # "\\times x" must not become "\\timesx"
+        if piece[:1].isalpha() and _COMMAND_END.search(text):
+            text += " "
+        text += piece
+    return text
+
+
+def canonical_latex(latex: str) -> str:
+    """One spelling per expression (see the module docstring)."""
+    return _emit(_parse(tokens(latex)))
+
+
+def same_expression(a: str, b: str) -> bool:
+    """Whether two LaTeX strings spell the same expression."""
+    return canonical_latex(a) == canonical_latex(b)
+
+
+def category(truth: str) -> str:
+    """``"structure"`` (powers, fractions, roots), else ``"x_or_comparison"``,
+    else ``"plain"`` (digits and ``+ - \\times \\div / = ( ) .``), else ``"other"``."""
+    toks = set(tokens(truth)) - {"{", "}"}
+    if toks & _STRUCTURE:
+        return "structure"
+    if "x" in toks or toks & _COMPARISONS:
+        return "x_or_comparison"
+    if toks <= _PLAIN:
+        return "plain"
+    return "other"
+
+
+def in_scope(truth: str) -> bool:
+    """Whether *truth* uses only what we recognize (our symbols and structures)."""
+    toks = set(tokens(truth)) - {"{", "}"}
+    return bool(toks) and toks <= _IN_SCOPE

@@ -1,0 +1,158 @@
+"""Context fixes: pick the likeliest labels that form a well-formed expression.
+
+The classifier sees one symbol at a time, so some confusions are only
+settled by the neighbours: ``x`` and ``\\times`` look alike but ``2 x 3`` can
+only mean a product and ``2 x + 1`` only a variable; an unmatched ``(`` next
+to digits was probably a ``1``; a ``.`` not between digits is no decimal
+point. Each row of the layout tree is decoded with a small exact dynamic
+programme over (previous token class, bracket depth): the classifier's
+probabilities score a reading, the grammar rules readings out. The top labels
+win whenever they are grammatical, so a change happens only when the grammar
+forbids the top reading.
+
+Labels that are easily confused but missing from the alternatives get a small
+share of the probability the classifier left unassigned, so the grammar can
+still rescue them; ``x``/``\\times`` always get a tiny floor.
+
+>>> from mathocr.layout import Sym
+>>> row = [Sym("2", (0,)), Sym("x", (1,)), Sym("3", (2,))]
+>>> best_labels(row, {1: [("x", 0.9), ("\\\\times", 0.1)]}, top=True)[1]
+'\\\\times'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from .layout import DIGITS, Frac, Item, Root, Row, Sup, Sym
+
+__all__ = ["best_labels", "candidates", "CONFUSABLE"]
+
+#: Groups of labels that handwriting confuses; members are always considered.
+_X_TIMES = frozenset({"x", "\\times"})
+CONFUSABLE: tuple[frozenset[str], ...] = (
+    _X_TIMES,
+    frozenset({"1", "/", "(", ")"}),
+    frozenset({"0", "."}),
+)
+_FLOOR = 1e-4
+
+_START, _D, _DOT, _X, _OPEN, _CLOSE, _BIN, _UN, _MUL, _EQ, _OPND, _SUP = range(12)
+_ENDS = frozenset({_D, _X, _CLOSE, _OPND, _SUP})
+_BEFORE_OPERAND = frozenset({_START, _D, _X, _BIN, _UN, _MUL, _EQ, _OPEN, _CLOSE, _OPND, _SUP})
+_BEFORE_DIGIT = frozenset({_START, _D, _DOT, _BIN, _UN, _MUL, _EQ, _OPEN})
+_BEFORE_UNARY = frozenset({_START, _EQ, _OPEN, _MUL})
+
+State = tuple[int, int]  # (class of the previous token, bracket depth)
+
+
+def candidates(
+    label: str, confidence: float, alternatives: Sequence[tuple[str, float]]
+) -> list[tuple[str, float]]:
+    """The labels worth considering for one symbol, with probabilities."""
+    out: dict[str, float] = {label: max(confidence, _FLOOR)}
+    for alt, p in alternatives:
+        out.setdefault(alt, max(float(p), _FLOOR / 10))
+    # What the classifier left unassigned may belong to a look-alike; x and
+    # \times are so alike that the grammar may always overrule them.
+    spare = max(1.0 - confidence, 0.0) * _FLOOR
+    for group in CONFUSABLE:
+        if label in group:
+            for other in group:
+                floor = _FLOOR * _FLOOR if group == _X_TIMES else spare
+                if floor > 0:
+                    out.setdefault(other, floor)
+    return list(out.items())
+
+
+def _step(state: State, label: str, top: bool) -> State | None:
+    prev, depth = state
+    if prev == _DOT and label not in DIGITS:
+        return None
+    if label in DIGITS:
+        return (_D, depth) if prev in _BEFORE_DIGIT else None
+    if label == ".":
+        return (_DOT, depth) if prev == _D else None
+    if label == "x":
+        return (_X, depth) if prev in _BEFORE_OPERAND else None
+    if label == "(":
+        return (_OPEN, depth + 1) if prev in _BEFORE_OPERAND else None
+    if label == ")":
+        return (_CLOSE, depth - 1) if prev in _ENDS and depth > 0 else None
+    if label in ("+", "-"):
+        if prev in _ENDS:
+            return (_BIN, depth)
+        return (_UN, depth) if prev in _BEFORE_UNARY else None
+    if label in ("\\times", "\\div", "/"):
+        return (_MUL, depth) if prev in _ENDS else None
+    if label == "=":
+        return (_EQ, depth) if top and depth == 0 and prev in _ENDS else None
+    return None  # an empty \sqrt or anything unknown
+
+
+def _accepts(state: State, top: bool, length: int) -> bool:
+    prev, depth = state
+    if depth != 0:
+        return False
+    if length == 0:
+        return top
+    return prev in _ENDS or (top and prev == _EQ)
+
+
+def best_labels(
+    row: Row, options: Mapping[int, Sequence[tuple[str, float]]], *, top: bool
+) -> dict[int, str] | None:
+    """The best grammatical labels for the plain symbols of *row*.
+
+    *options* gives, per symbol index, candidate labels with probabilities
+    (see :func:`candidates`); symbols without options keep their label.
+    Returns index → label for every single-index symbol of the row, or None
+    when no reading is grammatical.
+    """
+    beams: dict[State, tuple[float, tuple[tuple[int, str], ...]]] = {(_START, 0): (0.0, ())}
+    for item in row:
+        nxt: dict[State, tuple[float, tuple[tuple[int, str], ...]]] = {}
+        for state, (score, chosen) in beams.items():
+            for label, cost, idx, fixed_class in _choices(item, options):
+                if fixed_class is not None:
+                    new = _step_class(state, fixed_class)
+                else:
+                    new = _step(state, label, top)
+                if new is None:
+                    continue
+                total = score + cost
+                old = nxt.get(new)
+                if old is None or total > old[0]:
+                    picked = chosen + ((idx, label),) if idx >= 0 else chosen
+                    nxt[new] = (total, picked)
+        beams = nxt
+        if not beams:
+            return None
+    finals = [v for s, v in beams.items() if _accepts(s, top, len(row))]
+    if not finals:
+        return None
+    return dict(max(finals, key=lambda v: v[0])[1])
+
+
+def _choices(
+    item: Item, options: Mapping[int, Sequence[tuple[str, float]]]
+) -> list[tuple[str, float, int, int | None]]:
+    """(label, log-probability, symbol index or -1, fixed class or None) per reading."""
+    if isinstance(item, Sup):
+        return [("", 0.0, -1, _SUP)]
+    if isinstance(item, Frac | Root):
+        return [("", 0.0, -1, _OPND)]
+    assert isinstance(item, Sym)
+    if len(item.indices) != 1:
+        return [(item.label, 0.0, -1, None)]
+    idx = item.indices[0]
+    opts = options.get(idx) or [(item.label, 1.0)]
+    return [(label, math.log(max(p, 1e-12)), idx, None) for label, p in opts]
+
+
+def _step_class(state: State, cls: int) -> State | None:
+    prev, depth = state
+    if cls == _SUP:
+        return (_SUP, depth) if prev in (_D, _X, _CLOSE, _OPND) else None
+    return (_OPND, depth) if prev in _BEFORE_OPERAND else None

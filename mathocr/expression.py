@@ -1,0 +1,354 @@
+"""Classified symbols → LaTeX, text and meaning (value, equation check, solutions).
+
+:func:`interpret` is the last two stages of the recognizer: it lays the
+symbols out (:mod:`mathocr.layout`), lets the grammar fix confusions the
+classifier could not settle (:mod:`mathocr.context`), renders what was read
+(:mod:`mathocr.notation`) and then evaluates the parsed tree exactly
+(:mod:`mathocr.syntax`, :mod:`mathocr.exact`, :mod:`mathocr.polynomial`).
+Nothing is ever passed to ``eval`` or a computer-algebra parser: the value is
+built node by node from the tree, with size checks before every power.
+
+It never raises for a bad symbol sequence: the reason goes in ``error`` and
+the LaTeX/text still say what was read.
+
+>>> from mathocr.layout import PlacedSymbol as P
+>>> r = interpret([P("1", (0, 0, 10, 30)), P("+", (14, 8, 12, 12)), P("2", (30, 0, 12, 30))])
+>>> r.latex, r.text, r.value, r.kind
+('1 + 2', '1+2', '3', 'value')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .context import best_labels, candidates
+from .errors import ExpressionError
+from .exact import Num
+from .layout import Frac, PlacedSymbol, Root, Row, Sup, Sym, build_layout
+from .notation import to_latex, to_text
+from .polynomial import Poly, Rational, p_eval, poly_text, real_roots
+from .symbols import CLASSES
+from .syntax import (
+    BinOp,
+    Neg,
+    Node,
+    Number,
+    Power,
+    SquareRoot,
+    Var,
+    has_x,
+    parse_equation,
+)
+
+__all__ = ["Interpretation", "interpret", "evaluate"]
+
+#: Largest exponent applied to an expression with x.
+_MAX_X_POWER = 64
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """What a sequence of placed symbols says and means."""
+
+    latex: str
+    text: str
+    value: str | None
+    """Exact value (``"5/6"``, ``"3*sqrt(2)"``), both sides of an equation
+    (``"24/125 = 19/100"``), the simplified expression, or the solutions joined
+    (``"x = 2 or x = 3"``)."""
+    decimal: str | None
+    holds: bool | None
+    solutions: tuple[str, ...]
+    kind: str
+    """``"value"``, ``"equation"``, ``"solve"``, ``"simplify"`` or ``"empty"``."""
+    error: str | None
+    labels: tuple[str, ...]
+    """The final label of each input symbol, in input order (after context fixes)."""
+
+
+def interpret(symbols: Sequence[PlacedSymbol]) -> Interpretation:
+    """Lay out, read and evaluate *symbols*; errors are reported, never raised."""
+    if not symbols:
+        return Interpretation("", "", None, None, None, (), "empty", None, ())
+    labels, row = _read(symbols)
+    latex, text = to_latex(row), to_text(row)
+    unknown = sorted({s for s in labels if s not in CLASSES})
+    error: str | None = None
+    meaning = _Meaning(None, "value")
+    if unknown:
+        error = f"unknown symbol label(s): {', '.join(unknown)}"
+    else:
+        try:
+            meaning = _meaning(row)
+        except ExpressionError as e:
+            error = _explain(str(e), text)
+        except (RecursionError, MemoryError, OverflowError):
+            error = "result too large"
+    return Interpretation(
+        latex=latex,
+        text=text,
+        value=meaning.value,
+        decimal=meaning.decimal,
+        holds=meaning.holds,
+        solutions=meaning.solutions,
+        kind=meaning.kind,
+        error=error,
+        labels=tuple(labels),
+    )
+
+
+def _explain(reason: str, text: str) -> str:
+    if reason.startswith(("division by zero", "result too large", "square root of a negative")):
+        return reason
+    if reason.startswith(("fractional power", "0 to the power", "powers with x")):
+        return reason
+    return f"'{text}' is not a valid expression: {reason}"
+
+
+# -- reading: layout + context fixes ----------------------------------------------
+
+
+def _read(symbols: Sequence[PlacedSymbol]) -> tuple[list[str], Row]:
+    labels = [s.label for s in symbols]
+    options = {i: candidates(s.label, s.confidence, s.alternatives) for i, s in enumerate(symbols)}
+    row = build_layout(symbols, labels)
+    for _ in range(3):
+        changes: dict[int, str] = {}
+        _fix_rows(row, options, top=True, out=changes)
+        new = list(labels)
+        for i, label in changes.items():
+            new[i] = label
+        if new == labels:
+            break
+        labels = new
+        row = build_layout(symbols, labels)
+    return _final_labels(row, labels), row
+
+
+def _fix_rows(row: Row, options: dict, *, top: bool, out: dict[int, str]) -> None:
+    best = best_labels(row, options, top=top)
+    if best:
+        out.update(best)
+    for item in row:
+        if isinstance(item, Frac):
+            _fix_rows(item.num, options, top=False, out=out)
+            _fix_rows(item.den, options, top=False, out=out)
+        elif isinstance(item, Root):
+            _fix_rows(item.body, options, top=False, out=out)
+        elif isinstance(item, Sup):
+            _fix_rows(item.row, options, top=False, out=out)
+
+
+def _final_labels(row: Row, labels: list[str]) -> list[str]:
+    """Labels as the tree reads them (two stacked bars both become ``=``)."""
+    out = list(labels)
+
+    def walk(r: Row) -> None:
+        for item in r:
+            if isinstance(item, Sym):
+                for i in item.indices:
+                    out[i] = item.label
+            elif isinstance(item, Frac):
+                walk(item.num)
+                walk(item.den)
+            elif isinstance(item, Root):
+                walk(item.body)
+            else:
+                walk(item.row)
+
+    walk(row)
+    return out
+
+
+# -- meaning ----------------------------------------------------------------------
+
+
+def _meaning(row: Row) -> _Meaning:
+    eq = parse_equation(row)
+    ev = _Evaluator()
+    values = [ev.eval(side) for side in eq.sides]
+    any_x = any(has_x(side) for side in eq.sides)
+    if len(values) == 1:
+        v = values[0]
+        if any_x or not v.is_constant:
+            return _Meaning(value=_rational_text(v), kind="simplify")
+        num = v.constant_value()
+        return _Meaning(value=num.exact_text(), decimal=num.decimal_text(), kind="value")
+    if not any_x:
+        nums = [v.constant_value() for v in values]
+        holds = all(
+            _equal_within_rounding(a, b, _shown_decimals(na), _shown_decimals(nb))
+            for a, b, na, nb in zip(nums, nums[1:], eq.sides, eq.sides[1:], strict=False)
+        )
+        return _Meaning(
+            value=" = ".join(n.exact_text() for n in nums),
+            decimal=" = ".join(n.decimal_text() for n in nums),
+            holds=holds,
+            kind="equation",
+        )
+    return _solve(values, ev.denominators)
+
+
+@dataclass(frozen=True)
+class _Meaning:
+    value: str | None
+    kind: str
+    decimal: str | None = None
+    holds: bool | None = None
+    solutions: tuple[str, ...] = ()
+
+
+def _rational_text(v: Rational) -> str:
+    top = poly_text(v.num)
+    if len(v.den) == 1:
+        return top
+    bottom = poly_text(v.den)
+    wrap_top = f"({top})" if len(v.num) > 1 and " " in top else top
+    return f"{wrap_top}/({bottom})"
+
+
+def _shown_decimals(node: Node) -> int | None:
+    """Decimals of a side written as a plain (signed) decimal number, else None."""
+    while isinstance(node, Neg):
+        node = node.operand
+    return node.decimals if isinstance(node, Number) and node.decimals > 0 else None
+
+
+def _equal_within_rounding(a: Num, b: Num, da: int | None, db: int | None) -> bool:
+    """Exact equality, or equality after rounding to the decimals a side shows."""
+    if a.exact and b.exact and a == b:
+        return True
+    shown = [d for d in (da, db) if d is not None]
+    diff = abs(a.to_float() - b.to_float())
+    if shown:
+        # Half a unit in the last shown place (plus float slack): correct rounding.
+        return diff <= 0.5 * 10.0 ** -min(shown) * (1 + 1e-9) + 1e-12
+    if a.exact and b.exact:
+        return False
+    return math.isclose(a.to_float(), b.to_float(), rel_tol=1e-9, abs_tol=1e-12)
+
+
+def _solve(values: list[Rational], denominators: list[Poly]) -> _Meaning:
+    """Solve every consecutive pair of sides for x; keep common solutions."""
+    roots: list[Num] | None = None  # None: every x so far
+    approximate = False
+    for left, right in zip(values, values[1:], strict=False):
+        diff = left - right
+        if not diff.num:
+            continue  # holds for every x
+        if len(diff.num) == 1:
+            roots = []
+            break
+        found, exact = real_roots(diff.num)
+        approximate = approximate or not exact
+        roots = found if roots is None else [r for r in roots if any(r == f for f in found)]
+    if roots is not None:
+        roots = [r for r in roots if not any(_vanishes(d, r) for d in denominators)]
+    if roots is None:
+        excluded = _excluded(denominators)
+        value = "every x" + (f" except {excluded}" if excluded else "")
+        return _Meaning(value=value, kind="solve")
+    if not roots:
+        return _Meaning(value="no solution", kind="solve")
+    solutions = tuple(
+        f"x = {r.exact_text()}" if r.exact else f"x ≈ {r.decimal_text(8)}" for r in roots
+    )
+    decimal = None
+    if any(not _is_integer(r) for r in roots):
+        decimal = " or ".join(f"x ≈ {r.decimal_text(8)}" for r in roots)
+    return _Meaning(
+        value=" or ".join(solutions), decimal=decimal, solutions=solutions, kind="solve"
+    )
+
+
+def _is_integer(r: Num) -> bool:
+    q = r.as_rational()
+    return q is not None and q.denominator == 1
+
+
+def _vanishes(p: Poly, r: Num) -> bool:
+    v = p_eval(p, r)
+    return v.is_zero or (not v.exact and abs(v.to_float()) < 1e-9)
+
+
+def _excluded(denominators: list[Poly]) -> str:
+    bad: list[Num] = []
+    for d in denominators:
+        if len(d) > 1:
+            for r in real_roots(d)[0]:
+                if not any(r == b for b in bad):
+                    bad.append(r)
+    bad.sort(key=lambda n: n.to_float())
+    return " and ".join(f"x = {r.exact_text()}" for r in bad)
+
+
+class _Evaluator:
+    """Evaluates a syntax tree into a :class:`Rational`, remembering denominators."""
+
+    def __init__(self) -> None:
+        self.denominators: list[Poly] = []
+
+    def eval(self, node: Node) -> Rational:
+        if isinstance(node, Number):
+            return Rational.constant(Num.rational(node.value))
+        if isinstance(node, Var):
+            return Rational.variable()
+        if isinstance(node, Neg):
+            return -self.eval(node.operand)
+        if isinstance(node, SquareRoot):
+            inner = self.eval(node.operand)
+            if not inner.is_constant:
+                raise ExpressionError("a square root of an expression with x is not supported")
+            return Rational.constant(Num.sqrt_of(inner.constant_value()))
+        if isinstance(node, Power):
+            return self._power(node)
+        return self._binop(node)
+
+    def _binop(self, node: BinOp) -> Rational:
+        left = self.eval(node.left)
+        right = self.eval(node.right)
+        if node.op == "+":
+            return left + right
+        if node.op == "-":
+            return left - right
+        if node.op == "*":
+            return left * right
+        if not right.num:
+            raise ExpressionError("division by zero")
+        if not right.is_constant:
+            self.denominators.append(right.num)
+        return left / right
+
+    def _power(self, node: Power) -> Rational:
+        exponent = self.eval(node.exponent)
+        if not exponent.is_constant:
+            raise ExpressionError("powers with x in the exponent are not supported")
+        e = exponent.constant_value()
+        base = self.eval(node.base)
+        if base.is_constant:
+            return Rational.constant(base.constant_value().power(e))
+        q = e.as_rational()
+        if q is None or q.denominator != 1:
+            raise ExpressionError(
+                "powers with x in the exponent are not supported"
+                if q is None
+                else "fractional powers of x are not supported"
+            )
+        n = int(q)
+        if abs(n) > _MAX_X_POWER:
+            raise ExpressionError("result too large (power of x)")
+        if n < 0:
+            self.denominators.append(base.num)
+        return base.power(n)
+
+
+def evaluate(row: Row) -> Num:
+    """The exact value of a constant row (a helper for tests and tools)."""
+    from .syntax import parse_row
+
+    value = _Evaluator().eval(parse_row(row))
+    if not value.is_constant:
+        raise ExpressionError("the expression depends on x")
+    return value.constant_value()

@@ -1,0 +1,380 @@
+"""Symbols with boxes → a layout tree: rows, fractions, roots and superscripts.
+
+Handwritten arithmetic is mostly one line read left to right, with three
+two-dimensional structures: a fraction (a wide flat bar with something above
+*and* below it), a square root (whatever lies under its bar) and a
+superscript (a symbol raised relative to the baseline of the symbol before
+it). The structures nest, so the tree is built recursively: in a region the
+widest bars and roots claim their contents first (an outer fraction before
+the fraction in its numerator), the rest is sorted left to right, and a
+single pass over that row splits off superscripts by comparing each symbol's
+middle line with its base's.
+
+Everything here is geometry only; :mod:`mathocr.context` revises labels the
+grammar rules out, and :mod:`mathocr.expression` reads meaning from the tree.
+
+>>> s = [PlacedSymbol("2", (0, 40, 20, 40)), PlacedSymbol("3", (24, 10, 14, 24))]
+>>> build_layout(s)
+[Sym(label='2', indices=(0,)), Sup(row=[Sym(label='3', indices=(1,))])]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+__all__ = [
+    "PlacedSymbol",
+    "Box",
+    "Sym",
+    "Frac",
+    "Root",
+    "Sup",
+    "Item",
+    "Row",
+    "build_layout",
+    "DIGITS",
+]
+
+DIGITS = frozenset("0123456789")
+
+
+@dataclass(frozen=True)
+class PlacedSymbol:
+    """One classified symbol and where it is on the page."""
+
+    label: str
+    """One of :data:`mathocr.symbols.CLASSES`."""
+    box: tuple[int, int, int, int]
+    """x, y, width, height in image pixels (y grows downwards)."""
+    confidence: float = 1.0
+    alternatives: tuple[tuple[str, float], ...] = ()
+    """Runner-up labels with probabilities, best first."""
+
+
+@dataclass(frozen=True)
+class Box:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def w(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def h(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    def union(self, other: Box) -> Box:
+        return Box(
+            min(self.x0, other.x0),
+            min(self.y0, other.y0),
+            max(self.x1, other.x1),
+            max(self.y1, other.y1),
+        )
+
+
+@dataclass
+class Sym:
+    """A plain symbol (``indices`` has two entries for an ``=`` drawn as two bars)."""
+
+    label: str
+    indices: tuple[int, ...]
+    box: Box = field(repr=False, compare=False, default=Box(0, 0, 0, 0))
+
+
+@dataclass
+class Frac:
+    bar: int
+    num: Row
+    den: Row
+    box: Box = field(repr=False, compare=False, default=Box(0, 0, 0, 0))
+
+
+@dataclass
+class Root:
+    index: int
+    body: Row
+    box: Box = field(repr=False, compare=False, default=Box(0, 0, 0, 0))
+
+
+@dataclass
+class Sup:
+    """A superscript; it applies to the item just before it in the row."""
+
+    row: Row
+    box: Box = field(repr=False, compare=False, default=Box(0, 0, 0, 0))
+
+
+Item = Sym | Frac | Root | Sup
+Row = list[Item]
+
+# Tuned on CROHME train/ expressions (bench/bench_layout.py reports valid/).
+#: A superscript's bottom is at least this many base heights above the base's bottom,
+SUP_RISE = 0.35
+#: ... and its centre this many base heights above the base's centre.
+SUP_CENTRE = 0.1
+#: An operator starts a superscript when its centre is this high up the base.
+SUP_OPERATOR = 0.2
+#: Two bars form "=" when their vertical gap is below this times their width.
+EQ_GAP = 0.9
+#: A numerator continues past its bar's end across gaps up to this many symbol heights.
+FRAC_REACH = 0.5
+
+_BASES = DIGITS | {"x", ")"}
+_CENTRED = {"+", "-", "=", "\\times", "\\div"}
+
+
+def build_layout(symbols: Sequence[PlacedSymbol], labels: Sequence[str] | None = None) -> Row:
+    """The layout tree of *symbols* (optionally read with other *labels*)."""
+    if labels is None:
+        labels = [s.label for s in symbols]
+    boxes = [_box(s.box) for s in symbols]
+    return _Builder(list(labels), boxes).row(list(range(len(symbols))))
+
+
+def _box(b: tuple[int, int, int, int]) -> Box:
+    x, y, w, h = (float(v) for v in b)
+    return Box(x, y, x + max(w, 1.0), y + max(h, 1.0))
+
+
+class _Builder:
+    def __init__(self, labels: list[str], boxes: list[Box]) -> None:
+        self.labels = labels
+        self.boxes = boxes
+
+    def row(self, ids: list[int]) -> Row:
+        return _finish(self._roots(self._fractions(ids)))
+
+    # -- fractions, roots and "=" drawn as two bars ---------------------------
+
+    def _fractions(self, ids: list[int]) -> list[Item]:
+        """Bars, widest first: an outer fraction claims the inner ones."""
+        labels, boxes = self.labels, self.boxes
+        claimed: set[int] = set()
+        out: list[Item] = []
+        bars = sorted((i for i in ids if labels[i] == "-"), key=lambda i: -boxes[i].w)
+        for c in bars:
+            if c in claimed:
+                continue
+            free = [j for j in ids if j != c and j not in claimed]
+            partner = self._equals_partner(c, free)
+            if partner is not None:
+                claimed.update((c, partner))
+                pair = tuple(sorted((c, partner)))
+                out.append(Sym("=", pair, _union(boxes, list(pair))))
+                continue
+            above, below = self._fraction_parts(c, free)
+            if above and below:
+                claimed.update(above)
+                claimed.update(below)
+                claimed.add(c)
+                box = _union(boxes, [c, *above, *below])
+                out.append(Frac(c, self.row(above), self.row(below), box))
+        for i in ids:
+            if i not in claimed:
+                out.append(Sym(labels[i], (i,), boxes[i]))
+        return out
+
+    def _roots(self, units: list[Item]) -> list[Item]:
+        """Roots, widest first, claim what lies under them (and under roots inside)."""
+        roots = sorted(
+            (u for u in units if isinstance(u, Sym) and u.label == "\\sqrt"),
+            key=lambda u: -u.box.w,
+        )
+        taken: set[int] = set()
+        out: list[Item] = []
+        for r in roots:
+            if id(r) in taken:
+                continue
+            taken.add(id(r))
+            region = [r.box]
+            inside: list[Item] = []
+            grew = True
+            while grew:
+                grew = False
+                for u in units:
+                    if id(u) in taken or not any(_under_root(b, u) for b in region):
+                        continue
+                    taken.add(id(u))
+                    inside.append(u)
+                    grew = True
+                    if isinstance(u, Sym) and u.label == "\\sqrt":
+                        region.append(u.box)
+            assert isinstance(r, Sym)
+            box = r.box
+            for u in inside:
+                box = box.union(u.box)
+            out.append(Root(r.indices[0], _finish(self._roots(inside)), box))
+        out.extend(u for u in units if id(u) not in taken)
+        return out
+
+    def _equals_partner(self, c: int, free: list[int]) -> int | None:
+        """Another bar just above or below *c*, of similar width, nothing between."""
+        b = self.boxes[c]
+        for j in free:
+            if self.labels[j] != "-":
+                continue
+            o = self.boxes[j]
+            overlap = min(b.x1, o.x1) - max(b.x0, o.x0)
+            narrow, wide = sorted((b.w, o.w))
+            if overlap < 0.5 * narrow or narrow < 0.5 * wide:
+                continue
+            gap = abs(o.cy - b.cy)
+            if gap > EQ_GAP * (b.w + o.w) / 2 or gap < 0.5 * min(b.h, o.h):
+                continue
+            top, bottom = sorted((b.cy, o.cy))
+            lo, hi = max(b.x0, o.x0), min(b.x1, o.x1)
+            between = any(
+                k not in (c, j) and lo <= self.boxes[k].cx <= hi and top < self.boxes[k].cy < bottom
+                for k in free
+            )
+            if not between:
+                return j
+        return None
+
+    def _fraction_parts(self, c: int, free: list[int]) -> tuple[list[int], list[int]]:
+        """What lies above and below bar *c*: centred over it, or next to what is."""
+        bar = self.boxes[c]
+        above: list[int] = []
+        below: list[int] = []
+        others: list[int] = []
+        for j in free:
+            o = self.boxes[j]
+            if self.labels[j] == "-" and (o.x0 < bar.x0 - 0.1 * o.w or o.x1 > bar.x1 + 0.1 * o.w):
+                continue  # a minus sign sticking out: in front of the fraction
+            if self.labels[j] == "\\sqrt" and o.x0 < bar.cx < o.x1 and o.y0 < bar.cy < o.y1:
+                continue  # a root around the whole fraction
+            if bar.x0 <= o.cx <= bar.x1:
+                (above if o.cy < bar.cy else below).append(j)
+            elif self.labels[j] != "-":
+                others.append(j)
+        if not (above and below):
+            return above, below
+        # A numerator or denominator written wider than its bar: take in the
+        # symbols that continue it on the same side, at the same height.
+        grew = True
+        while grew:
+            grew = False
+            for j in list(others):
+                o = self.boxes[j]
+                side = above if o.y1 <= bar.cy else below if o.y0 >= bar.cy else None
+                if side is None:
+                    continue
+                band = _union(self.boxes, side)
+                gap = max(band.x0 - o.x1, o.x0 - band.x1, 0.0)
+                size = sorted(self.boxes[k].h for k in side)[len(side) // 2]
+                if band.y0 <= o.cy <= band.y1 and gap <= FRAC_REACH * size:
+                    side.append(j)
+                    others.remove(j)
+                    grew = True
+        return above, below
+
+
+def _under_root(root: Box, o: Item) -> bool:
+    b = o.box
+    if not root.y0 <= b.cy <= root.y1:
+        return False
+    if isinstance(o, Sym) and o.label == "\\sqrt":  # a nested root may stick out
+        return root.x0 < b.x0 < root.x1 - 0.1 * root.h
+    return root.x0 < b.cx <= root.x1 + 0.1 * root.h
+
+
+def _finish(units: list[Item]) -> Row:
+    units.sort(key=lambda u: (u.box.cx, u.box.x0))
+    return _baselines(units)
+
+
+def _union(boxes: list[Box], ids: list[int]) -> Box:
+    out = boxes[ids[0]]
+    for i in ids[1:]:
+        out = out.union(boxes[i])
+    return out
+
+
+# -- superscripts -------------------------------------------------------------
+
+
+def _reference(u: Item) -> Box | None:
+    """The box a following superscript is measured against, if *u* can carry one.
+
+    A bare fraction carries none: its power would be written with brackets,
+    and what follows it is far more often a factor (``\\frac{1}{2}x^{2}``).
+    """
+    if isinstance(u, Sym):
+        return u.box if u.label in _BASES else None
+    if isinstance(u, Root):
+        return u.box
+    return None
+
+
+def _row_box(row: Row) -> Box:
+    out = row[0].box
+    for u in row[1:]:
+        out = out.union(u.box)
+    return out
+
+
+def _baselines(units: list[Item]) -> Row:
+    """Split raised runs off the row as :class:`Sup` items (recursively).
+
+    A unit is raised when it is raised relative to the last two symbols that
+    can carry a superscript: one alone may have a descender (a handwritten 4
+    or 9 often reaches below the line) and make its neighbour look raised.
+    """
+    row: Row = []
+    bases: list[Box] = []
+    i = 0
+    while i < len(units):
+        u = units[i]
+        if bases and all(_raised(u, b) for b in bases[-2:]):
+            base = bases[-1]
+            run = [u]
+            i += 1
+            while i < len(units):
+                v = units[i]
+                run_cy = sum(r.box.cy for r in run) / len(run)
+                run_bottom = max(r.box.y1 for r in run)
+                # Still in the superscript while closer to its line than to the base's.
+                if v.box.cy < (base.cy + run_cy) / 2 and v.box.y1 < (base.y1 + run_bottom) / 2:
+                    run.append(v)
+                    i += 1
+                else:
+                    break
+            row.append(Sup(_baselines(run), _row_box(run)))
+            bases = []  # no second superscript on the same base
+            continue
+        row.append(u)
+        ref = _reference(u)
+        if ref is None:
+            bases = []
+        else:
+            bases.append(ref)
+        i += 1
+    return row
+
+
+def _raised(u: Item, base: Box) -> bool:
+    """Whether *u* starts a superscript of the symbol whose box is *base*.
+
+    Operators sit on the middle line, so their centre must be up near the
+    base's top; other symbols must have their bottom well above the base's
+    bottom and their centre above the base's centre.
+    """
+    if base.h <= 0:
+        return False
+    b = u.box
+    if isinstance(u, Sym) and u.label in _CENTRED:
+        # Only a minus sign opens an exponent (x^{-1}).
+        return u.label == "-" and b.cy < base.y0 + SUP_OPERATOR * base.h
+    return base.y1 - b.y1 > SUP_RISE * base.h and b.cy < base.cy - SUP_CENTRE * base.h

@@ -1,0 +1,111 @@
+"""Layout tree → LaTeX and plain text, exactly as written (no evaluation).
+
+Rendering never fails, so a recognizer can always show what it read even when
+the expression does not make sense.
+
+>>> from mathocr.layout import Frac, Sym
+>>> row = [Frac(1, [Sym("5", (0,))], [Sym("6", (2,))])]
+>>> to_latex(row), to_text(row)
+('\\\\frac{5}{6}', '5/6')
+"""
+
+from __future__ import annotations
+
+from .layout import DIGITS, Frac, Item, Root, Row, Sup, Sym
+
+__all__ = ["to_latex", "to_text"]
+
+_LATEX = {"\\times": "\\times", "\\div": "\\div", "\\sqrt": "\\sqrt{}"}
+_TEXT = {"\\times": "*", "\\div": "/", "\\sqrt": "sqrt()"}
+_BINARY = {"+", "-", "\\times", "\\div", "/"}
+_OPERAND_END = {"num", "x", "close", "sup", "struct"}
+
+
+def _kinds(row: Row) -> list[str]:
+    kinds: list[str] = []
+    for item in row:
+        prev = kinds[-1] if kinds else None
+        if isinstance(item, Sup):
+            kinds.append("sup")
+        elif isinstance(item, Frac | Root):
+            kinds.append("struct")
+        elif item.label in DIGITS or item.label == ".":
+            kinds.append("num")
+        elif item.label == "x":
+            kinds.append("x")
+        elif item.label == "(":
+            kinds.append("open")
+        elif item.label == ")":
+            kinds.append("close")
+        elif item.label == "=":
+            kinds.append("eq")
+        elif item.label in ("+", "-") and prev not in _OPERAND_END:
+            kinds.append("unary")
+        elif item.label in _BINARY:
+            kinds.append("binop")
+        else:
+            kinds.append("other")
+    return kinds
+
+
+def _tight(prev: str, cur: str) -> bool:
+    """No space between two neighbouring tokens."""
+    if cur in ("sup", "close") or prev in ("open", "unary"):
+        return True
+    if prev == "num" and cur == "num":
+        return True
+    return cur in ("x", "open", "struct", "num") and prev in _OPERAND_END
+
+
+def to_latex(row: Row) -> str:
+    """LaTeX such as ``146 \\times (101 + 157 - 181) = 11242``."""
+    kinds = _kinds(row)
+    out: list[str] = []
+    for i, item in enumerate(row):
+        if i and not _tight(kinds[i - 1], kinds[i]):
+            out.append(" ")
+        out.append(_latex_item(item))
+    return "".join(out)
+
+
+def _latex_item(item: Item) -> str:
+    if isinstance(item, Sym):
+        return _LATEX.get(item.label, item.label)
+    if isinstance(item, Frac):
+        return f"\\frac{{{to_latex(item.num)}}}{{{to_latex(item.den)}}}"
+    if isinstance(item, Root):
+        return f"\\sqrt{{{to_latex(item.body)}}}"
+    return f"^{{{to_latex(item.row)}}}"
+
+
+def to_text(row: Row) -> str:
+    """Plain text such as ``146*(101+157-181)=11242``, ``5/6``, ``sqrt(18)``."""
+    kinds = _kinds(row)
+    out: list[str] = []
+    for i, item in enumerate(row):
+        if isinstance(item, Frac):
+            body = f"{_wrap(to_text(item.num))}/{_wrap(to_text(item.den))}"
+            alone_left = i == 0 or kinds[i - 1] in ("binop", "eq", "open", "unary")
+            alone_right = (
+                i + 1 == len(row)
+                or kinds[i + 1] in ("eq", "close")
+                or (kinds[i + 1] == "binop" and _label(row[i + 1]) in ("+", "-"))
+            )
+            left_ok = i == 0 or _label(row[i - 1]) in ("+", "-", "=", "(")
+            out.append(body if alone_left and alone_right and left_ok else f"({body})")
+        elif isinstance(item, Root):
+            out.append(f"sqrt({to_text(item.body)})")
+        elif isinstance(item, Sup):
+            out.append("^" + _wrap(to_text(item.row)))
+        else:
+            out.append(_TEXT.get(item.label, item.label))
+    return "".join(out)
+
+
+def _label(item: Item) -> str:
+    return item.label if isinstance(item, Sym) else ""
+
+
+def _wrap(text: str) -> str:
+    simple = text.replace(".", "").isdigit() or text == "x"
+    return text if simple else f"({text})"
