@@ -93,8 +93,27 @@ def _add_preview(actions: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_preview)
 
 
+def _add_export_corrections(actions: argparse._SubParsersAction) -> None:
+    p = actions.add_parser(
+        "export-corrections",
+        help="Write the images users corrected on the web page as a dataset",
+        description=(
+            "Write every image whose reading a user corrected (web service database, "
+            "settings from the environment as for 'mathocr serve') under DIR: "
+            "images/, labels.csv (file, latex, predicted, ...) and symbols.npz, a "
+            "symbol dataset like 'mathocr dataset build' writes, for 'mathocr train'."
+        ),
+    )
+    p.add_argument("out", type=Path, metavar="DIR", help="output directory")
+    p.set_defaults(func=_export_corrections)
+
+
 #: The ``mathocr dataset`` actions, in help order.
-ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = [_add_build, _add_preview]
+ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_build,
+    _add_preview,
+    _add_export_corrections,
+]
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -173,4 +192,24 @@ def _preview(args: argparse.Namespace) -> int:
     if not cv2.imwrite(str(args.out), grid):
         raise MathOCRError(f"cannot write {args.out}")
     print(f"{args.out}: {len(ds.classes)} classes × up to {args.per_class} samples")
+    return 0
+
+
+def _export_corrections(args: argparse.Namespace) -> int:
+    # The web service's database: Django is set up here, never at import time.
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "web.settings.production")
+    import django
+
+    django.setup()
+    from web.ocr.export import export_corrections
+
+    summary = export_corrections(args.out)
+    for line in summary.skipped:
+        print(f"no symbols from {line}", file=sys.stderr)
+    print(
+        f"{args.out}: {summary.images} corrected images (labels.csv), "
+        f"{summary.symbols} symbols from {summary.aligned} of them (symbols.npz)"
+    )
     return 0

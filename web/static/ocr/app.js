@@ -62,7 +62,11 @@
     if (event.button !== 0 && event.pointerType === "mouse") return;
     event.preventDefault();
     clearTimeout(pauseTimer);
-    pad.setPointerCapture(event.pointerId);
+    try {
+      pad.setPointerCapture(event.pointerId); // keep the stroke when the pen leaves the pad
+    } catch (e) {
+      // synthetic or already-released pointers cannot be captured; drawing still works
+    }
     current = [toCanvas(event)];
     strokes.push(current);
     drawStroke(current);
