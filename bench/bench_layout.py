@@ -19,17 +19,14 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from mathocr.canonical import canonical_latex, category, in_scope
+from mathocr.canonical import canonical_latex, category, in_scope, plain_values
 from mathocr.expression import interpret
+from mathocr.ink_layout import placed_symbols
 from mathocr.inkml import iter_inkml, read_inkml
 from mathocr.layout import PlacedSymbol
-from mathocr.symbols import crohme_to_class
 
 ROOT = Path(__file__).resolve().parent.parent
 CROHME = ROOT.parent / "shared" / "data" / "crohme"
-#: Median symbol height the strokes are scaled to, and ink half-width added.
-SYMBOL_PX = 40.0
-PEN_PAD = 2
 
 
 def load_split(
@@ -39,27 +36,11 @@ def load_split(
     out = []
     for path in iter_inkml(CROHME / split):
         expr = read_inkml(path)
-        labels = [crohme_to_class(s.label) for s in expr.symbols]
-        if not expr.symbols or None in labels or not in_scope(expr.truth):
+        if not in_scope(expr.truth):
             continue
-        raw = []
-        for sym in expr.symbols:
-            pts = [p for stroke in expr.symbol_strokes(sym) for p in stroke]
-            xs = [float(p[0]) for p in pts]
-            ys = [float(p[1]) for p in pts]
-            raw.append((min(xs), min(ys), max(xs), max(ys)))
-        heights = [b[3] - b[1] for b, lab in zip(raw, labels, strict=True) if lab not in "-.="]
-        ref = statistics.median(heights) if heights else 1.0
-        scale = SYMBOL_PX / max(ref, 1e-9)
-        x_min = min(b[0] for b in raw)
-        y_min = min(b[1] for b in raw)
-        symbols = []
-        for (x0, y0, x1, y1), lab in zip(raw, labels, strict=True):
-            x = round((x0 - x_min) * scale) + 10 - PEN_PAD
-            y = round((y0 - y_min) * scale) + 10 - PEN_PAD
-            w = round((x1 - x0) * scale) + 2 * PEN_PAD
-            h = round((y1 - y0) * scale) + 2 * PEN_PAD
-            symbols.append(PlacedSymbol(str(lab), (x, y, w, h)))
+        symbols = placed_symbols(expr)
+        if symbols is None:
+            continue
         out.append((str(path), expr.truth, symbols))
         if limit and len(out) >= limit:
             break
@@ -68,8 +49,9 @@ def load_split(
 
 def score(items: list[tuple[str, str, list[PlacedSymbol]]]) -> dict[str, Any]:
     by_cat: dict[str, Counter] = defaultdict(Counter)
-    failures = []
-    values = Counter()
+    failures: list[dict[str, str]] = []
+    false_equations: list[dict[str, str]] = []
+    values: Counter = Counter()
     times = []
     for path, truth, symbols in items:
         start = time.perf_counter()
@@ -79,15 +61,30 @@ def score(items: list[tuple[str, str, list[PlacedSymbol]]]) -> dict[str, Any]:
         ok = canonical_latex(result.latex) == canonical_latex(truth)
         by_cat[cat]["n"] += 1
         by_cat[cat]["ok"] += ok
+        name = Path(path).name
         if not ok:
-            failures.append({"file": Path(path).name, "truth": truth, "got": result.latex})
-        if ok and cat == "plain" and "=" in truth.rstrip().rstrip("="):
-            values["equations"] += 1
-            values["hold"] += bool(result.holds)
-            if not result.holds:
-                failures.append({"file": Path(path).name, "truth": truth, "value": result.value})
-        if ok and result.error:
+            failures.append({"file": name, "truth": truth, "got": result.latex})
+            continue
+        if result.error:
             values["errors"] += 1
+        expected = plain_values(truth)
+        if expected is None:
+            continue
+        # The value, checked against a separate evaluator of the truth's LaTeX.
+        values["plain"] += 1
+        want = " = ".join(str(v) for v in expected)
+        if result.value == want:
+            values["value_ok"] += 1
+        else:
+            failures.append(
+                {"file": name, "truth": truth, "value": str(result.value), "want": want}
+            )
+        if len(expected) > 1:
+            values["equations"] += 1
+            if result.holds:
+                values["hold"] += 1
+            else:
+                false_equations.append({"file": name, "truth": truth, "values": want})
     cats = {
         c: {"n": v["n"], "exact": v["ok"], "rate": round(v["ok"] / v["n"], 4)}
         for c, v in sorted(by_cat.items())
@@ -99,7 +96,9 @@ def score(items: list[tuple[str, str, list[PlacedSymbol]]]) -> dict[str, Any]:
         "exact": right,
         "rate": round(right / total, 4) if total else None,
         "by_category": cats,
+        "plain_value_correct": f"{values['value_ok']}/{values['plain']}",
         "plain_equations_hold": f"{values['hold']}/{values['equations']}",
+        "false_equations": false_equations,
         "errors_on_correct_latex": values["errors"],
         "interpret_us_median": round(statistics.median(times), 1) if times else None,
         "failures": failures[:40],
@@ -134,9 +133,12 @@ def markdown(result: dict[str, Any]) -> str:
         r = result.get(split)
         if r:
             lines.append(
-                f"- {split}: plain equations with correct LaTeX that hold: "
-                f"{r['plain_equations_hold']}; evaluation errors on correct LaTeX: "
-                f"{r['errors_on_correct_latex']}; `interpret()` median "
-                f"{r['interpret_us_median']} µs per expression."
+                f"- {split}: plain arithmetic with correct LaTeX whose value is right "
+                f"(checked by a separate evaluator): {r['plain_value_correct']}; "
+                f"equations among them that hold: {r['plain_equations_hold']} "
+                f"(the others are the writers' own slips, e.g. "
+                f"{', '.join('`' + f['truth'] + '`' for f in r['false_equations'][:2]) or 'none'}); "
+                f"evaluation errors on correct LaTeX: {r['errors_on_correct_latex']}; "
+                f"`interpret()` median {r['interpret_us_median']} µs per expression."
             )
     return "\n".join(lines) + "\n"

@@ -16,8 +16,16 @@ True
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
-__all__ = ["canonical_latex", "same_expression", "category", "in_scope", "tokens"]
+__all__ = [
+    "canonical_latex",
+    "same_expression",
+    "category",
+    "in_scope",
+    "tokens",
+    "plain_values",
+]
 
 _TOKEN = re.compile(r"\\[a-zA-Z]+|\\.|\S")
 _COMMAND_END = re.compile(r"\\[a-zA-Z]+$")
@@ -141,3 +149,89 @@ def in_scope(truth: str) -> bool:
     """Whether *truth* uses only what we recognize (our symbols and structures)."""
     toks = set(tokens(truth)) - {"{", "}"}
     return bool(toks) and toks <= _IN_SCOPE
+
+
+def plain_values(truth: str) -> list[Fraction] | None:
+    """Exact values of the sides of a plain-arithmetic truth, or None.
+
+    A deliberately separate implementation (a shunting-yard over the LaTeX
+    tokens) used to check :func:`mathocr.expression.interpret` against truths:
+    two independent routes agreeing is the evidence a value is right.
+
+    >>> plain_values("24 / 125 = 0.19")
+    [Fraction(24, 125), Fraction(19, 100)]
+    """
+    if category(truth) != "plain":
+        return None
+    toks = [t for t in tokens(truth) if t not in "{}"]
+    sides: list[list[str]] = [[]]
+    for t in toks:
+        if t == "=":
+            sides.append([])
+        else:
+            sides[-1].append(t)
+    if sides and not sides[-1]:
+        sides.pop()
+    try:
+        return [_shunting_yard(side) for side in sides]
+    except (ValueError, IndexError, ZeroDivisionError):
+        return None
+
+
+_PRECEDENCE = {"+": 1, "-": 1, "\\times": 2, "/": 2, "neg": 3}
+
+
+def _shunting_yard(toks: list[str]) -> Fraction:
+    values: list[Fraction] = []
+    ops: list[str] = []
+
+    def apply(op: str) -> None:
+        if op == "neg":
+            values.append(-values.pop())
+            return
+        b, a = values.pop(), values.pop()
+        if op == "+":
+            values.append(a + b)
+        elif op == "-":
+            values.append(a - b)
+        elif op == "\\times":
+            values.append(a * b)
+        else:
+            values.append(a / b)
+
+    i = 0
+    expect_operand = True
+    while i < len(toks):
+        t = toks[i]
+        if t.isdigit() or t == ".":
+            j = i
+            while j < len(toks) and (toks[j].isdigit() or toks[j] == "."):
+                j += 1
+            values.append(Fraction("".join(toks[i:j])))
+            i = j
+            expect_operand = False
+            continue
+        if t == "(":
+            ops.append(t)
+        elif t == ")":
+            while ops[-1] != "(":
+                apply(ops.pop())
+            ops.pop()
+            expect_operand = False
+            i += 1
+            continue
+        elif t == "-" and expect_operand:
+            ops.append("neg")
+        elif t in _PRECEDENCE:
+            while ops and ops[-1] != "(" and _PRECEDENCE[ops[-1]] >= _PRECEDENCE[t]:
+                apply(ops.pop())
+            ops.append(t)
+        else:
+            raise ValueError(t)
+        expect_operand = True
+        i += 1
+    while ops:
+        apply(ops.pop())
+    if len(values) != 1:
+        raise ValueError("malformed")
+    return values[0]

@@ -41,7 +41,7 @@ _FLOOR = 1e-4
 _START, _D, _DOT, _X, _OPEN, _CLOSE, _BIN, _UN, _MUL, _EQ, _OPND, _SUP = range(12)
 _ENDS = frozenset({_D, _X, _CLOSE, _OPND, _SUP})
 _BEFORE_OPERAND = frozenset({_START, _D, _X, _BIN, _UN, _MUL, _EQ, _OPEN, _CLOSE, _OPND, _SUP})
-_BEFORE_DIGIT = frozenset({_START, _D, _DOT, _BIN, _UN, _MUL, _EQ, _OPEN})
+_BEFORE_DIGIT = frozenset({_START, _D, _DOT, _BIN, _UN, _MUL, _EQ, _OPEN, _SUP})
 _BEFORE_UNARY = frozenset({_START, _EQ, _OPEN, _MUL})
 
 State = tuple[int, int]  # (class of the previous token, bracket depth)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from .context import best_labels, candidates
 from .errors import ExpressionError
-from .exact import Num
+from .exact import Num, TooLargeError
 from .layout import Frac, PlacedSymbol, Root, Row, Sup, Sym, build_layout
 from .notation import to_latex, to_text
 from .polynomial import Poly, Rational, p_eval, poly_text, real_roots
@@ -37,6 +37,7 @@ from .syntax import (
     Number,
     Power,
     SquareRoot,
+    SyntaxProblem,
     Var,
     has_x,
     parse_equation,
@@ -83,7 +84,7 @@ def interpret(symbols: Sequence[PlacedSymbol]) -> Interpretation:
         try:
             meaning = _meaning(row)
         except ExpressionError as e:
-            error = _explain(str(e), text)
+            error = _explain(e, text)
         except (RecursionError, MemoryError, OverflowError):
             error = "result too large"
     return Interpretation(
@@ -99,12 +100,18 @@ def interpret(symbols: Sequence[PlacedSymbol]) -> Interpretation:
     )
 
 
-def _explain(reason: str, text: str) -> str:
-    if reason.startswith(("division by zero", "result too large", "square root of a negative")):
-        return reason
-    if reason.startswith(("fractional power", "0 to the power", "powers with x")):
-        return reason
-    return f"'{text}' is not a valid expression: {reason}"
+class _Unsupported(ExpressionError):
+    """A well-formed expression whose algebra is beyond this evaluator."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"cannot evaluate: {what} are not supported")
+
+
+def _explain(error: ExpressionError, text: str) -> str:
+    """Malformed input names the expression; other failures speak for themselves."""
+    if isinstance(error, _Unsupported | TooLargeError) or not isinstance(error, SyntaxProblem):
+        return str(error)
+    return f"'{text}' is not a valid expression: {error}"
 
 
 # -- reading: layout + context fixes ----------------------------------------------
@@ -300,7 +307,7 @@ class _Evaluator:
         if isinstance(node, SquareRoot):
             inner = self.eval(node.operand)
             if not inner.is_constant:
-                raise ExpressionError("a square root of an expression with x is not supported")
+                raise _Unsupported("square roots of expressions with x")
             return Rational.constant(Num.sqrt_of(inner.constant_value()))
         if isinstance(node, Power):
             return self._power(node)
@@ -324,17 +331,15 @@ class _Evaluator:
     def _power(self, node: Power) -> Rational:
         exponent = self.eval(node.exponent)
         if not exponent.is_constant:
-            raise ExpressionError("powers with x in the exponent are not supported")
+            raise _Unsupported("powers with x in the exponent")
         e = exponent.constant_value()
         base = self.eval(node.base)
         if base.is_constant:
             return Rational.constant(base.constant_value().power(e))
         q = e.as_rational()
         if q is None or q.denominator != 1:
-            raise ExpressionError(
-                "powers with x in the exponent are not supported"
-                if q is None
-                else "fractional powers of x are not supported"
+            raise _Unsupported(
+                "powers with x in the exponent" if q is None else "fractional powers of x"
             )
         n = int(q)
         if abs(n) > _MAX_X_POWER:

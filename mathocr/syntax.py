@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .errors import ExpressionError
+from .exact import TooLargeError
 from .layout import DIGITS, Frac, Item, Root, Row, Sup, Sym
 
 __all__ = [
@@ -29,8 +30,14 @@ __all__ = [
     "SquareRoot",
     "Equation",
     "parse_equation",
+    "parse_row",
+    "SyntaxProblem",
     "has_x",
 ]
+
+
+class SyntaxProblem(ExpressionError):
+    """The symbols do not form a well-formed expression."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,7 @@ def _describe(item: Item | None) -> str:
 def parse_equation(row: Row) -> Equation:
     """Parse the top row; raises :class:`ExpressionError` with a precise reason."""
     if not row:
-        raise ExpressionError("nothing to read")
+        raise SyntaxProblem("nothing to read")
     sides: list[Row] = [[]]
     for item in row:
         if isinstance(item, Sym) and item.label == "=":
@@ -121,7 +128,7 @@ def parse_equation(row: Row) -> Equation:
     for k, side in enumerate(sides):
         if not side:
             where = "before" if k == 0 else "after"
-            raise ExpressionError(f"nothing {where} '='")
+            raise SyntaxProblem(f"nothing {where} '='")
     return Equation([parse_row(side) for side in sides], trailing)
 
 
@@ -129,7 +136,7 @@ def parse_row(row: Row) -> Node:
     parser = _Parser(row)
     node = parser.expr()
     if parser.peek() is not None:
-        raise ExpressionError(f"unexpected {_describe(parser.peek())}")
+        raise SyntaxProblem(f"unexpected {_describe(parser.peek())}")
     return node
 
 
@@ -171,6 +178,9 @@ class _Parser:
         item = self.peek()
         if isinstance(item, Frac | Root):
             return True
+        if isinstance(item, Sym) and item.label in DIGITS:
+            # "2^{8} 3^{6}": a number may follow a power, never another number.
+            return self.pos > 0 and isinstance(self.row[self.pos - 1], Sup)
         return isinstance(item, Sym) and item.label in ("x", "(")
 
     def _expect_operand(self, after: str | None) -> None:
@@ -182,9 +192,7 @@ class _Parser:
             | ({"-"} if after in ("+", "-") else set())
         ):
             name = _NAMES.get(str(after), f"'{after}'")
-            raise ExpressionError(
-                f"expected a number, x or '(' after {name}, got {_describe(item)}"
-            )
+            raise SyntaxProblem(f"expected a number, x or '(' after {name}, got {_describe(item)}")
 
     def unary(self) -> Node:
         label = self._label()
@@ -206,17 +214,17 @@ class _Parser:
     def atom(self) -> Node:
         item = self.peek()
         if item is None:
-            raise ExpressionError("the expression ends too early")
+            raise SyntaxProblem("the expression ends too early")
         if isinstance(item, Frac):
             self.pos += 1
             return BinOp("/", parse_row(item.num), parse_row(item.den))
         if isinstance(item, Root):
             self.pos += 1
             if not item.body:
-                raise ExpressionError("nothing under the square root")
+                raise SyntaxProblem("nothing under the square root")
             return SquareRoot(parse_row(item.body))
         if isinstance(item, Sup):
-            raise ExpressionError("a superscript with nothing before it")
+            raise SyntaxProblem("a superscript with nothing before it")
         label = item.label
         if label in DIGITS:
             return self.number()
@@ -227,12 +235,12 @@ class _Parser:
             self.pos += 1
             inner = self.expr()
             if self._label() != ")":
-                raise ExpressionError(f"'(' is never closed (found {_describe(self.peek())})")
+                raise SyntaxProblem(f"'(' is never closed (found {_describe(self.peek())})")
             self.pos += 1
             return inner
         if label == ".":
-            raise ExpressionError("a decimal point not between digits")
-        raise ExpressionError(f"unexpected {_describe(item)}")
+            raise SyntaxProblem("a decimal point not between digits")
+        raise SyntaxProblem(f"unexpected {_describe(item)}")
 
     def number(self) -> Node:
         digits = ""
@@ -240,11 +248,11 @@ class _Parser:
             digits += str(self._label())
             self.pos += 1
         if digits.count(".") > 1 or digits.endswith("."):
-            raise ExpressionError(f"'{digits}' is not a number")
+            raise SyntaxProblem(f"'{digits}' is not a number")
         if len(digits) > 1000:
-            raise ExpressionError("result too large (a number with over 1000 digits)")
+            raise TooLargeError("result too large (a number with over 1000 digits)")
         whole, _, frac = digits.partition(".")
         value = Fraction(int(whole + frac), 10 ** len(frac))
         if isinstance(self.peek(), Sym) and self._label() in DIGITS:  # pragma: no cover
-            raise ExpressionError("unexpected digit")
+            raise SyntaxProblem("unexpected digit")
         return Number(value, len(frac))
