@@ -37,7 +37,7 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def browser():
+def chromium_browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     # Playwright's sync API runs an event loop in this thread; the test's own
     # ORM queries are plain synchronous code that Django would otherwise refuse.
@@ -49,9 +49,9 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def ui(chromium_browser, live_server):
     """A fresh browser context (own cookies) on the page, recording every request."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(20_000)
     page.requests_seen = []
@@ -93,70 +93,70 @@ def shot(page, name: str) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_draw_recognizes_on_pause_and_shows_the_answer(page):
-    draw(page, "2+3")
-    # no click: the page recognizes by itself once the pen rests
-    wait_for_answer(page)
-    assert page.locator("#math .katex-html").inner_text().replace("\n", "").replace(" ", "") in {
+def test_draw_recognizes_on_pause_and_shows_the_answer(ui):
+    draw(ui, "2+3")
+    # no click: the ui recognizes by itself once the pen rests
+    wait_for_answer(ui)
+    assert ui.locator("#math .katex-html").inner_text().replace("\n", "").replace(" ", "") in {
         "2+3"
     }
-    assert page.locator("#meaning").inner_text().strip() == "= 5"
-    boxes = page.locator("#boxes .box")
+    assert ui.locator("#meaning").inner_text().strip() == "= 5"
+    boxes = ui.locator("#boxes .box")
     assert boxes.count() == 3
-    labels = [boxes.nth(i).locator("text").inner_text().split()[0] for i in range(3)]
+    labels = [boxes.nth(i).locator("text").text_content().split()[0] for i in range(3)]
     assert labels == ["2", "+", "3"]
-    assert all(t.endswith("%") for t in page.locator("#boxes text").all_inner_texts())
-    assert page.locator("#symbols tbody tr").count() == 3
+    assert all(t.endswith("%") for t in ui.locator("#boxes text").all_text_contents())
+    assert ui.locator("#symbols tbody tr").count() == 3
     # the boxes sit on the drawing: the SVG is laid over the shown image
-    img = page.locator("#shot").bounding_box()
-    svg = page.locator("#boxes").bounding_box()
+    img = ui.locator("#shot").bounding_box()
+    svg = ui.locator("#boxes").bounding_box()
     assert abs(img["width"] - svg["width"]) < 2 and abs(img["height"] - svg["height"]) < 2
     row = PostedImage.objects.get()
     assert row.status == "done" and row.format == "PNG"
-    shot(page, "page-draw.png")
+    shot(ui, "page-draw.png")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_undo_clear_and_the_recognize_button(page):
-    page.locator("#auto").uncheck()
-    draw(page, "7-4")
-    page.locator("#undo").click()  # drops the last stroke of the 4
-    page.locator("#clear").click()
-    assert page.locator("#answer").is_hidden()
-    draw(page, "7-4")
-    page.wait_for_timeout(1500)
+def test_undo_clear_and_the_recognize_button(ui):
+    ui.locator("#auto").uncheck()
+    draw(ui, "7-4")
+    ui.locator("#undo").click()  # drops the last stroke of the 4
+    ui.locator("#clear").click()
+    assert ui.locator("#answer").is_hidden()
+    draw(ui, "7-4")
+    ui.wait_for_timeout(1500)
     assert PostedImage.objects.count() == 0  # auto-recognize is off
-    page.locator("#recognize").click()
-    wait_for_answer(page)
-    assert page.locator("#meaning").inner_text().strip() == "= 3"
+    ui.locator("#recognize").click()
+    wait_for_answer(ui)
+    assert ui.locator("#meaning").inner_text().strip() == "= 3"
     assert PostedImage.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_upload_a_photo(page, tmp_path):
+def test_upload_a_photo(ui, tmp_path):
     import io
 
     from PIL import Image
 
     photo = tmp_path / "photo.jpg"
     Image.open(io.BytesIO(render_png("12+4", height=150))).convert("RGB").save(photo, quality=88)
-    page.set_input_files("#photo", str(photo))
-    wait_for_answer(page)
-    assert page.locator("#meaning").inner_text().strip() == "= 16"
-    assert page.locator("#boxes .box").count() == 4
+    ui.set_input_files("#photo", str(photo))
+    wait_for_answer(ui)
+    assert ui.locator("#meaning").inner_text().strip() == "= 16"
+    assert ui.locator("#boxes .box").count() == 4
     row = PostedImage.objects.get()
     assert row.format == "JPEG" and row.image.name.endswith(".jpg")
     assert "photo" not in row.image.name
 
 
 @pytest.mark.django_db(transaction=True)
-def test_camera_input_is_offered(page):
-    camera = page.locator("#camera")
+def test_camera_input_is_offered(ui):
+    camera = ui.locator("#camera")
     assert camera.get_attribute("capture") == "environment"
     assert camera.get_attribute("accept") == "image/*"
     # every control has an accessible name
     for selector in ("#pad", "#undo", "#clear", "#recognize", "#photo", "#camera", "#auto"):
-        name = page.locator(selector).evaluate(
+        name = ui.locator(selector).evaluate(
             "el => el.getAttribute('aria-label') || (el.labels && el.labels[0]"
             " && el.labels[0].textContent.trim()) || el.textContent.trim()"
         )
@@ -164,37 +164,37 @@ def test_camera_input_is_offered(page):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_correction_is_stored(page):
-    draw(page, "2+3")
-    wait_for_answer(page)
-    page.get_by_role("button", name="This is wrong").click()
-    field = page.get_by_label("What does it really say?")
+def test_correction_is_stored(ui):
+    draw(ui, "2+3")
+    wait_for_answer(ui)
+    ui.get_by_role("button", name="This is wrong").click()
+    field = ui.get_by_label("What does it really say?")
     assert field.input_value().replace(" ", "") == "2+3"
     field.fill("2+8")
-    page.get_by_role("button", name="Send correction").click()
-    page.get_by_text("Thank you").wait_for()
+    ui.get_by_role("button", name="Send correction").click()
+    ui.get_by_text("Thank you").wait_for()
     row = PostedImage.objects.get()
     assert row.corrected_latex == "2+8"
     assert row.corrected_at is not None
 
 
 @pytest.mark.django_db(transaction=True)
-def test_steps_view_shows_the_stages(page):
-    page.locator("#steps-toggle").check()
-    draw(page, "4=4")
-    wait_for_answer(page)
-    steps = page.locator("#steps")
+def test_steps_view_shows_the_stages(ui):
+    ui.locator("#steps-toggle").check()
+    draw(ui, "4=4")
+    wait_for_answer(ui)
+    steps = ui.locator("#steps")
     assert steps.is_visible()
     for name in ("binary", "thinned", "boxes"):
         img = steps.locator(f"img[data-step={name}]")
         img.wait_for()
         assert img.evaluate("el => el.complete && el.naturalWidth > 0")
-    shot(page, "page-steps.png")
+    shot(ui, "page-steps.png")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_phone_screen_with_touch_pointers(browser, live_server):
-    context = browser.new_context(
+def test_phone_screen_with_touch_pointers(chromium_browser, live_server):
+    context = chromium_browser.new_context(
         viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
     )
     page = context.new_page()

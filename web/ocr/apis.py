@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,6 +40,14 @@ DEBUG_PARAMETER = OpenApiParameter(
 )
 
 
+class ImagePagination(PageNumberPagination):
+    """20 per page by default; ``?page_size=`` up to 100."""
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
 def _session_key(request: Request) -> str:
     """The caller's session key, creating the session so that they can correct later."""
     session = request.session
@@ -57,6 +66,7 @@ class ImageListCreateApi(generics.ListAPIView):
 
     queryset = image_list()
     serializer_class = ImageOutput
+    pagination_class = ImagePagination
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_permissions(self) -> list[permissions.BasePermission]:
@@ -102,6 +112,9 @@ class ImageCreateApi(ImageListCreateApi):
     """``POST /api/images/create/``: the original client's route, kept as an alias."""
 
     http_method_names = ["post", "options"]
+
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        return [permissions.AllowAny()]  # it only posts; other methods answer 405
 
 
 class ImageDetailApi(generics.RetrieveAPIView):
