@@ -1,0 +1,229 @@
+"""The whole recognition: image → ink → symbols → expression → meaning.
+
+:class:`Recognizer` runs the stages in order and times each one:
+
+1. ``load``: decode, apply EXIF orientation, shrink to working size
+   (:mod:`mathocr.imaging`);
+2. ``binarize``: illumination-corrected ink;
+3. ``deskew``: straighten the writing;
+4. ``segment``: symbol candidates (:mod:`mathocr.segmentation`);
+5. ``classify``: every candidate in one batch through the shipped model;
+6. ``interpret``: layout, context fixes, LaTeX and value (:mod:`mathocr.expression`).
+
+Symbol boxes are reported in the original image's pixels (upright, after EXIF),
+so a client can draw them on the image it sent.
+
+>>> from mathocr.pipeline import default_recognizer
+>>> default_recognizer().recognize("2plus3.png").latex  # doctest: +SKIP
+'2 + 3'
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import cv2
+import numpy as np
+
+from .expression import interpret
+from .imaging import LoadedImage, binarize, deskew, load_image
+from .layout import PlacedSymbol
+from .result import DebugImages, Recognition, RecognizedSymbol
+from .segmentation import Candidate, ProbabilityModel, restrict, segment
+from .symbols import CLASSES, normalize_symbol
+
+__all__ = ["Recognizer", "default_recognizer"]
+
+#: Alternatives kept per symbol (besides its label).
+ALTERNATIVES = 2
+
+
+class Recognizer:
+    """Reads images with one classifier; safe to share between threads.
+
+    Parameters
+    ----------
+    classifier : object with ``probabilities(batch)`` and ``version``, optional
+        Defaults to :func:`mathocr.classifier.default_classifier`.
+    """
+
+    def __init__(self, classifier: ProbabilityModel | None = None) -> None:
+        if classifier is None:
+            from .classifier import default_classifier
+
+            classifier = default_classifier()
+        self.classifier = classifier
+        self.model_version = str(getattr(classifier, "version", ""))
+
+    def __repr__(self) -> str:
+        return f"Recognizer(model_version={self.model_version!r})"
+
+    def recognize(self, image: Any, *, debug: bool = False) -> Recognition:
+        """Recognize one image: a path, encoded bytes, a Pillow image or an array.
+
+        Raises :class:`~mathocr.errors.ImageError` when the input is not a
+        usable image; problems with the *expression* are reported in the
+        result's ``error`` instead, with the symbols and LaTeX still filled in.
+        """
+        timings: dict[str, float] = {}
+        start = clock = time.perf_counter()
+
+        def lap(name: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings[name] = (now - clock) * 1000.0
+            clock = now
+
+        loaded = load_image(image)
+        lap("load")
+        ink = binarize(loaded.gray)
+        lap("binarize")
+        straight = deskew(ink.binary, pen_width=ink.pen_width)
+        lap("deskew")
+        candidates = segment(straight.binary, pen_width=ink.pen_width, model=self.classifier)
+        lap("segment")
+        probs = self._probabilities(candidates)
+        lap("classify")
+        placed = [_placed(c, p) for c, p in zip(candidates, probs, strict=True)]
+        meaning = interpret(placed)
+        lap("interpret")
+        symbols = tuple(
+            _recognized(c, p, label, loaded, straight.to_input)
+            for c, p, label in zip(candidates, probs, meaning.labels or (), strict=False)
+        )
+        error = meaning.error
+        if not candidates:
+            error = "no handwriting found in the image"
+        debug_images = None
+        if debug:
+            debug_images = _debug_images(loaded, ink.normalized, straight, candidates, symbols)
+            lap("debug")
+        timings["total"] = (time.perf_counter() - start) * 1000.0
+        return Recognition(
+            latex=meaning.latex,
+            text=meaning.text,
+            value=meaning.value,
+            decimal=meaning.decimal,
+            holds=meaning.holds,
+            solutions=tuple(meaning.solutions),
+            kind=meaning.kind,
+            error=error,
+            symbols=symbols,
+            timings=timings,
+            model_version=self.model_version,
+            image_size=loaded.size,
+            debug=debug_images,
+        )
+
+    def _probabilities(self, candidates: Sequence[Candidate]) -> list[np.ndarray]:
+        """Class probabilities per candidate, restricted to what its shape allows.
+
+        Candidates still unscored go through the model in one batch; pieces of
+        split blobs were scored while splitting and are not run again.
+        """
+        todo = [i for i, c in enumerate(candidates) if c.probabilities is None]
+        scored: dict[int, np.ndarray] = {
+            i: c.probabilities for i, c in enumerate(candidates) if c.probabilities is not None
+        }
+        if todo:
+            batch = np.stack([normalize_symbol(candidates[i].mask) for i in todo])
+            out = np.asarray(self.classifier.probabilities(batch), np.float32)
+            for i, row in zip(todo, out, strict=True):
+                scored[i] = row
+        return [restrict(scored[i], c.allowed) for i, c in enumerate(candidates)]
+
+
+def _ranked(probs: np.ndarray) -> list[tuple[str, float]]:
+    order = np.argsort(-probs)[: ALTERNATIVES + 1]
+    return [(CLASSES[int(k)], float(probs[k])) for k in order if probs[k] > 0]
+
+
+def _placed(cand: Candidate, probs: np.ndarray) -> PlacedSymbol:
+    ranked = _ranked(probs)
+    label, confidence = ranked[0]
+    return PlacedSymbol(
+        label=label, box=cand.box, confidence=confidence, alternatives=tuple(ranked[1:])
+    )
+
+
+def _recognized(
+    cand: Candidate,
+    probs: np.ndarray,
+    label: str,
+    loaded: LoadedImage,
+    to_input: Any,
+) -> RecognizedSymbol:
+    """The symbol as reported: final label, its probability, box in original pixels."""
+    x, y, w, h = cand.box
+    corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
+    pts = to_input(corners) / loaded.scale
+    width, height = loaded.size
+    x0 = int(np.clip(np.floor(pts[:, 0].min()), 0, width))
+    y0 = int(np.clip(np.floor(pts[:, 1].min()), 0, height))
+    x1 = int(np.clip(np.ceil(pts[:, 0].max()), 0, width))
+    y1 = int(np.clip(np.ceil(pts[:, 1].max()), 0, height))
+    index = CLASSES.index(label) if label in CLASSES else None
+    confidence = float(probs[index]) if index is not None else 0.0
+    alternatives = tuple((a, p) for a, p in _ranked(probs) if a != label)[:ALTERNATIVES]
+    return RecognizedSymbol(
+        label=label,
+        confidence=confidence,
+        alternatives=alternatives,
+        box=(x0, y0, x1 - x0, y1 - y0),
+        components=cand.components,
+    )
+
+
+def _debug_images(
+    loaded: LoadedImage,
+    normalized: np.ndarray,
+    straight: Any,
+    candidates: Sequence[Candidate],
+    symbols: Sequence[RecognizedSymbol],
+) -> DebugImages:
+    """The steps as pictures, all in the straightened working frame.
+
+    Thinning the whole image is slow, which is why it happens only here.
+    """
+    from skimage.morphology import thin
+
+    binary = straight.binary
+    h, w = binary.shape
+    gray = cv2.warpAffine(
+        normalized, straight.matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=255
+    )
+    ink = np.where(binary > 0, 0, 255).astype(np.uint8)
+    thinned = np.where(thin(binary > 0), 0, 255).astype(np.uint8)
+    boxes = cv2.cvtColor(ink, cv2.COLOR_GRAY2BGR)
+    scale = max(0.4, min(2.0, h / 400))
+    for cand, sym in zip(candidates, symbols, strict=False):
+        x, y, bw, bh = cand.box
+        cv2.rectangle(boxes, (x, y), (x + bw - 1, y + bh - 1), (0, 0, 220), 1)
+        text = sym.label.replace("\\", "")
+        cv2.putText(
+            boxes,
+            text,
+            (x, max(10, y - 3)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.5 * scale,
+            (200, 60, 0),
+            1,
+            cv2.LINE_AA,
+        )
+    return DebugImages(gray=gray, binary=ink, thinned=thinned, boxes=boxes)
+
+
+_default: Recognizer | None = None
+_default_lock = threading.Lock()
+
+
+def default_recognizer() -> Recognizer:
+    """The process-wide recognizer with the shipped model (created on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Recognizer()
+        return _default

@@ -1,0 +1,592 @@
+"""Stage 3: from ink to symbol candidates.
+
+Connected components are the starting point, but a handwritten symbol is not
+always one component, nor one component one symbol:
+
+- several components make one symbol: the two bars of ``=``, the bar and dots
+  of ``\\div``, a ``5`` whose hat was lifted, an ``x`` drawn as two arcs;
+- one component holds several symbols when the writer's strokes touch; those
+  are cut with a sliding window scored by the classifier (the cut that makes
+  the most confident pieces wins, and only if it beats the uncut blob);
+- the shape alone settles some classes: a flat, wide bar can only be ``-``
+  (layout later decides whether it is a fraction bar), a tiny round blob only
+  ``.``. Such candidates carry the classes they allow.
+
+Geometry thresholds are in units of the pen width and of the typical symbol
+height measured on the image itself, so they hold at any resolution.
+
+>>> import numpy as np
+>>> ink = np.zeros((60, 200), np.uint8)
+>>> ink[28:32, 10:50] = 1                    # a minus
+>>> ink[20:24, 70:110] = 1; ink[36:40, 70:110] = 1   # an equals sign
+>>> [c.allowed for c in segment(ink, pen_width=4)]
+[frozenset({'-'}), frozenset({'='})]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from .symbols import CLASS_INDEX, normalize_symbol
+
+__all__ = [
+    "Candidate",
+    "ProbabilityModel",
+    "Component",
+    "components",
+    "segment",
+    "typical_height",
+]
+
+
+class ProbabilityModel(Protocol):
+    """What segmentation needs from a classifier: class probabilities per symbol."""
+
+    def probabilities(self, batch: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Component:
+    """One connected piece of ink."""
+
+    id: int
+    x: int
+    y: int
+    w: int
+    h: int
+    area: int
+
+    @property
+    def right(self) -> int:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.h
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A region believed to hold exactly one symbol."""
+
+    box: tuple[int, int, int, int]
+    """x, y, width, height in the segmented image."""
+    mask: np.ndarray = field(repr=False)
+    """(h, w) bool: the symbol's own ink inside *box* (neighbours' ink excluded)."""
+    components: tuple[int, ...]
+    allowed: frozenset[str] | None = None
+    """Classes the shape permits; ``None`` lets the classifier choose freely."""
+    probabilities: np.ndarray | None = field(default=None, repr=False)
+    """Already computed while splitting a touching blob, to avoid a second pass."""
+
+
+def components(binary: np.ndarray) -> tuple[np.ndarray, list[Component]]:
+    """Label the ink (8-connected); returns the label image and the components."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    comps = [
+        Component(
+            id=i,
+            x=int(stats[i, cv2.CC_STAT_LEFT]),
+            y=int(stats[i, cv2.CC_STAT_TOP]),
+            w=int(stats[i, cv2.CC_STAT_WIDTH]),
+            h=int(stats[i, cv2.CC_STAT_HEIGHT]),
+            area=int(stats[i, cv2.CC_STAT_AREA]),
+        )
+        for i in range(1, count)
+    ]
+    return labels, comps
+
+
+def typical_height(comps: Sequence[Component], pen_width: float) -> float:
+    """Median height of the components that look like whole symbols.
+
+    Bars and dots would drag a plain median down, so components flatter than
+    a quarter of their width or barely taller than the pen are left out.
+    """
+    tall = [c.h for c in comps if c.h > 2.5 * pen_width and c.h >= 0.25 * c.w]
+    if not tall:
+        tall = [max(c.h, c.w) for c in comps] or [1]
+    return float(np.median(tall))
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def _is_bar(c: Component, pen: float, height: float) -> bool:
+    """Flat and wide: a minus, a fraction bar, or half of ``=``."""
+    return c.w >= 2.2 * c.h and c.h <= max(0.4 * height, 2.6 * pen) and c.w >= 1.5 * pen
+
+
+def _is_dot(c: Component, pen: float, height: float) -> bool:
+    """Small and round: a decimal point or a dot of ``\\div``."""
+    limit = max(3.2 * pen, 0.22 * height)
+    return c.w <= limit and c.h <= limit and c.w <= 2.2 * c.h and c.h <= 2.2 * c.w
+
+
+def _is_hat(hat: Component, body: Component, pen: float, height: float) -> bool:
+    """A short bar lifted off the top of a symbol, as in a ``5`` (or a ``7``'s stroke)."""
+    if not _is_bar(hat, pen, height) or _is_bar(body, pen, height):
+        return False
+    if hat.w > 1.5 * body.w or body.h < 0.5 * height or body.h > 1.6 * height:
+        return False
+    starts_on_body = body.x - 2 * pen <= hat.x <= body.x + 0.6 * body.w
+    level = body.y - max(0.3 * height, 3 * pen) <= hat.cy <= body.y + 0.2 * body.h
+    return starts_on_body and level and _x_overlap(hat, body) >= 0.25 * hat.w
+
+
+def _x_overlap(a: Component, b: Component) -> int:
+    return min(a.right, b.right) - max(a.x, b.x)
+
+
+def _v_gap(a: Component, b: Component) -> int:
+    """Vertical distance between two boxes (negative when they overlap)."""
+    return max(a.y, b.y) - min(a.bottom, b.bottom)
+
+
+def _between_is_empty(a: Component, b: Component, comps: Sequence[Component]) -> bool:
+    """No other component lies in the band between two stacked components."""
+    top, bottom = (a, b) if a.y < b.y else (b, a)
+    y0, y1 = top.bottom, bottom.y
+    x0, x1 = max(a.x, b.x), min(a.right, b.right)
+    for c in comps:
+        if c.id in (a.id, b.id):
+            continue
+        if c.x < x1 and c.right > x0 and c.y < y1 and c.bottom > y0:
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------- grouping
+
+
+def _group(
+    comps: Sequence[Component], pen: float, height: float
+) -> list[tuple[list[Component], frozenset[str] | None]]:
+    """Gather components into symbol groups, with the classes a group's shape allows."""
+    used: set[int] = set()
+    groups: list[tuple[list[Component], frozenset[str] | None]] = []
+    bars = [c for c in comps if _is_bar(c, pen, height)]
+    dots = [c for c in comps if _is_dot(c, pen, height)]
+
+    # ÷: a bar with a dot above and a dot below, both over the bar.
+    for bar in bars:
+        near = [
+            d
+            for d in dots
+            if d.id not in used
+            and d.id != bar.id
+            and bar.x - 0.5 * d.w <= d.cx <= bar.right + 0.5 * d.w
+            and abs(d.cy - bar.cy) <= max(0.75 * height, 0.9 * bar.w)
+        ]
+        above = [d for d in near if d.bottom <= bar.y + 0.5 * pen]
+        below = [d for d in near if d.y >= bar.bottom - 0.5 * pen]
+        if above and below:
+            up = min(above, key=lambda d: bar.y - d.bottom)
+            down = min(below, key=lambda d: d.y - bar.bottom)
+            groups.append(([bar, up, down], frozenset({"\\div"})))
+            used.update({bar.id, up.id, down.id})
+
+    # =: two bars of similar length stacked close together with nothing between.
+    free_bars = [b for b in bars if b.id not in used]
+    pairs = []
+    for i, a in enumerate(free_bars):
+        for b in free_bars[i + 1 :]:
+            overlap = _x_overlap(a, b)
+            gap = _v_gap(a, b)
+            if (
+                overlap >= 0.5 * min(a.w, b.w)
+                and 0 <= gap <= min(0.8 * height, 1.2 * max(a.w, b.w))
+                and min(a.w, b.w) >= 0.35 * max(a.w, b.w)
+                and _between_is_empty(a, b, comps)
+            ):
+                pairs.append((gap / max(min(a.w, b.w), 1), a, b))
+    for _, a, b in sorted(pairs, key=lambda p: p[0]):
+        if a.id in used or b.id in used:
+            continue
+        groups.append(([a, b], frozenset({"="})))
+        used.update({a.id, b.id})
+
+    # Parts of one symbol: a lifted hat (5, 7), a detached stroke (4, x drawn
+    # as two arcs) overlaps its other part horizontally and almost touches it.
+    # A bar with ink both above and below it is a fraction bar: never a part.
+    rest = [c for c in comps if c.id not in used]
+    parent = {c.id: c.id for c in rest}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def fraction_bar(c: Component) -> bool:
+        if not _is_bar(c, pen, height):
+            return False
+        up = down = False
+        for o in comps:
+            if o.id == c.id or _x_overlap(o, c) <= 0.2 * min(o.w, c.w):
+                continue
+            up |= o.cy < c.y
+            down |= o.cy > c.bottom
+        return up and down
+
+    for i, a in enumerate(rest):
+        for b in rest[i + 1 :]:
+            if _is_dot(a, pen, height) or _is_dot(b, pen, height):
+                continue
+            small, big = (a, b) if a.w * a.h <= b.w * b.h else (b, a)
+            if _is_hat(small, big, pen, height) and not fraction_bar(small):
+                parent[find(a.id)] = find(b.id)
+                continue
+            overlap = _x_overlap(a, b)
+            if overlap < 0.6 * small.w:
+                continue
+            if _v_gap(a, b) > max(0.12 * height, 1.5 * pen):
+                continue
+            if small.w > 1.4 * big.w and _is_bar(small, pen, height):
+                continue  # a long bar over a short symbol: a fraction or a root's bar
+            if fraction_bar(a) or fraction_bar(b):
+                continue
+            if _is_bar(a, pen, height) and _is_bar(b, pen, height):
+                continue
+            # A symbol under a root's bar or inside a tall bracket lies wholly
+            # within the bigger box; a lifted part sticks out of it.
+            if (
+                small.x >= big.x - pen
+                and small.right <= big.right + pen
+                and small.y >= big.y - pen
+                and small.bottom <= big.bottom + pen
+            ):
+                continue
+            if big.h > 1.6 * height:
+                continue
+            parent[find(a.id)] = find(b.id)
+    clusters: dict[int, list[Component]] = {}
+    for c in rest:
+        clusters.setdefault(find(c.id), []).append(c)
+    for members in clusters.values():
+        allowed: frozenset[str] | None = None
+        if len(members) == 1:
+            c = members[0]
+            if _is_bar(c, pen, height):
+                allowed = frozenset({"-"})
+            elif _is_dot(c, pen, height) and max(c.w, c.h) <= max(2.2 * pen, 0.2 * height):
+                allowed = frozenset({"."})
+        groups.append((members, allowed))
+    return groups
+
+
+def _union_box(members: Sequence[Component]) -> tuple[int, int, int, int]:
+    x0 = min(c.x for c in members)
+    y0 = min(c.y for c in members)
+    x1 = max(c.right for c in members)
+    y1 = max(c.bottom for c in members)
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def _mask(labels: np.ndarray, ids: Sequence[int], box: tuple[int, int, int, int]) -> np.ndarray:
+    x, y, w, h = box
+    crop = labels[y : y + h, x : x + w]
+    if len(ids) == 1:
+        return np.asarray(crop == ids[0])
+    return np.isin(crop, ids)
+
+
+# --------------------------------------------------------------------------- splitting
+
+
+def _roof(mask: np.ndarray, pen: float) -> tuple[int, int] | None:
+    """The columns of a root's bar, if *mask* is a root: (first, last) or ``None``.
+
+    A root is a hook on the left rising into a bar that runs along the top
+    over most of the width.
+    """
+    h, w = mask.shape
+    if w < 4 * pen:
+        return None
+    has_ink = mask.any(axis=0)
+    top = np.where(has_ink, mask.argmax(axis=0), h)
+    band = top <= max(2.5 * pen, h / 6)
+    cols = np.flatnonzero(band)
+    if cols.size < 0.5 * w:
+        return None
+    first, last = int(cols[0]), int(cols[-1])
+    if last - first < 0.5 * w or not 0.12 * w <= first <= 0.5 * w or w < 0.9 * h:
+        return None
+    # The hook reaches the bottom left of the bar's start ...
+    if not mask[int(0.85 * h) :, : first + max(1, round(pen))].any():
+        return None
+    # ... and a thin bar leaves room below itself over most of its length
+    # (a loop's top, as in 0 or 9, is a bar with a wall at each end).
+    below = [
+        not mask[
+            min(h - 1, top[x] + round(2 * pen)) : top[x] + round(2 * pen) + max(2, h // 8), x
+        ].any()
+        for x in range(first, last + 1)
+    ]
+    if np.mean(below) < 0.5:
+        return None
+    return first, last
+
+
+def _under_roof(cand: Candidate, pen: float, height: float) -> list[Candidate]:
+    """Separate what touches a root from below (its radicand) from the root itself."""
+    mask = cand.mask
+    roof = _roof(mask, pen)
+    if roof is None:
+        return [cand]
+    first, last = roof
+    h, w = mask.shape
+    has_ink = mask.any(axis=0)
+    top = np.where(has_ink, mask.argmax(axis=0), 0)
+    thickness = max(2, round(1.6 * pen))
+    inner = mask.copy()
+    inner[:, : min(w, first + round(2 * pen))] = False
+    for x in range(first, last + 1):
+        inner[: top[x] + thickness, x] = False
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        inner.astype(np.uint8), connectivity=8
+    )
+    keep = [
+        i
+        for i in range(1, count)
+        if stats[i, cv2.CC_STAT_AREA] >= 3 * pen * pen
+        and stats[i, cv2.CC_STAT_HEIGHT] >= 0.3 * height
+    ]
+    if not keep:
+        return [cand]
+    x0, y0, _, _ = cand.box
+    root = mask.copy()
+    out = []
+    for i in keep:
+        piece = labels == i
+        root &= ~piece
+        px, py, pw, ph = (int(v) for v in stats[i, :4])
+        out.append(
+            Candidate(
+                box=(x0 + px, y0 + py, pw, ph),
+                mask=piece[py : py + ph, px : px + pw],
+                components=cand.components,
+            )
+        )
+    rows = np.flatnonzero(root.any(axis=1))
+    cols = np.flatnonzero(root.any(axis=0))
+    tight = root[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    box = (x0 + int(cols[0]), y0 + int(rows[0]), tight.shape[1], tight.shape[0])
+    out.append(Candidate(box=box, mask=tight, components=cand.components, allowed=None))
+    return out
+
+
+def _needs_split(box: tuple[int, int, int, int], mask: np.ndarray, height: float) -> bool:
+    """Too wide for one symbol (roots were handled before)."""
+    _, _, w, h = box
+    return w >= 1.25 * height and w >= 1.15 * h
+
+
+def _cut_positions(mask: np.ndarray, pen: float, height: float) -> list[int]:
+    """Columns worth cutting at: a regular sliding step, plus ink-profile minima."""
+    h, w = mask.shape
+    step = max(2, round(min(pen, height / 8)))
+    margin = max(2, round(0.2 * height))
+    cuts = set(range(margin, w - margin + 1, step))
+    profile = mask.sum(axis=0).astype(np.float64)
+    smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
+    for x in range(margin, w - margin):
+        if smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1]:
+            cuts.add(x)
+    return sorted(cuts)
+
+
+def _split(
+    cand: Candidate,
+    model: ProbabilityModel,
+    pen: float,
+    height: float,
+) -> list[Candidate]:
+    """Cut a wide blob into the sequence of pieces the classifier likes best.
+
+    Dynamic programming over cut columns: the score of a segmentation is the
+    sum of log-probabilities of each piece's best class, so one confident
+    piece beats two doubtful ones and extra cuts must pay for themselves.
+    Pieces narrower than a fifth of a symbol or wider than 1.6 symbols are not
+    considered.
+    """
+    mask = cand.mask
+    h, w = mask.shape
+    cuts = [0, *_cut_positions(mask, pen, height), w]
+    min_w = max(2, 0.2 * height)
+    max_w = max(1.6 * height, 1.1 * h)
+    spans: list[tuple[int, int]] = []
+    pieces: list[np.ndarray] = []
+    for i, a in enumerate(cuts):
+        for b in cuts[i + 1 :]:
+            if b - a < min_w:
+                continue
+            if b - a > max_w and not (a == 0 and b == w):
+                continue
+            piece = mask[:, a:b]
+            if np.count_nonzero(piece) < max(3, pen * pen * 0.5):
+                continue
+            spans.append((a, b))
+            pieces.append(piece)
+    if not pieces:
+        return [cand]
+    batch = np.stack([normalize_symbol(p) for p in pieces])
+    probs = np.asarray(model.probabilities(batch), np.float64)
+    score = {
+        span: math.log(max(float(p.max()), 1e-6)) for span, p in zip(spans, probs, strict=True)
+    }
+    index = {span: i for i, span in enumerate(spans)}
+    best: dict[int, tuple[float, int]] = {0: (0.0, -1)}
+    for b in cuts[1:]:
+        for a in cuts:
+            if a >= b or a not in best or (a, b) not in score:
+                continue
+            total = best[a][0] + score[(a, b)]
+            if b not in best or total > best[b][0]:
+                best[b] = (total, a)
+    if w not in best:
+        return [cand]
+    bounds = []
+    b = w
+    while b > 0:
+        a = best[b][1]
+        bounds.append((a, b))
+        b = a
+    bounds.reverse()
+    if len(bounds) == 1:
+        return [replace_probs(cand, probs[index[bounds[0]]])]
+    x0, y0, _, _ = cand.box
+    out = []
+    for a, b in bounds:
+        piece = mask[:, a:b]
+        rows = np.flatnonzero(piece.any(axis=1))
+        cols = np.flatnonzero(piece.any(axis=0))
+        tight = piece[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        box = (x0 + a + int(cols[0]), y0 + int(rows[0]), tight.shape[1], tight.shape[0])
+        out.append(
+            Candidate(
+                box=box,
+                mask=tight,
+                components=cand.components,
+                allowed=None,
+                probabilities=probs[index[(a, b)]].astype(np.float32),
+            )
+        )
+    return out
+
+
+def replace_probs(cand: Candidate, probs: np.ndarray) -> Candidate:
+    return Candidate(cand.box, cand.mask, cand.components, cand.allowed, probs.astype(np.float32))
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def segment(
+    binary: np.ndarray,
+    *,
+    pen_width: float,
+    model: ProbabilityModel | None = None,
+) -> list[Candidate]:
+    """Symbol candidates of a binary image, left to right by box.
+
+    Parameters
+    ----------
+    binary : (H, W) uint8 ndarray
+        1 on ink (as :func:`mathocr.imaging.binarize` returns).
+    pen_width : float
+        Typical stroke width in pixels.
+    model : ProbabilityModel, optional
+        Scores the pieces of touching symbols; without it, touching symbols
+        stay together.
+    """
+    if binary.ndim != 2:
+        raise ValueError(f"binary must be 2-D, got shape {binary.shape}")
+    labels, comps = components(binary)
+    pen = max(1.0, float(pen_width))
+    min_area = max(3, round(0.25 * pen * pen))
+    comps = [c for c in comps if c.area >= min_area]
+    if not comps:
+        return []
+    height = typical_height(comps, pen)
+    candidates: list[Candidate] = []
+    for members, allowed in _group(comps, pen, height):
+        box = _union_box(members)
+        ids = tuple(sorted(c.id for c in members))
+        mask = _mask(labels, ids, box)
+        candidates.append(Candidate(box=box, mask=mask, components=ids, allowed=allowed))
+    if model is not None:
+        candidates = _resolve_touching(candidates, model, pen, height)
+    candidates.sort(key=lambda c: (c.box[0], c.box[1]))
+    return candidates
+
+
+def _resolve_touching(
+    candidates: list[Candidate], model: ProbabilityModel, pen: float, height: float
+) -> list[Candidate]:
+    """Free radicands touching their root, and cut blobs of touching symbols.
+
+    Only free-choice candidates that are roof-shaped or too wide are looked
+    at; they are classified whole in one batch first. A roof-shaped blob the
+    model reads as a root has what touches it from below cut away; a wide blob
+    goes to the sliding-window split.
+    """
+    suspects = [
+        i
+        for i, c in enumerate(candidates)
+        if c.allowed is None
+        and (_roof(c.mask, pen) is not None or _needs_split(c.box, c.mask, height))
+    ]
+    if not suspects:
+        return candidates
+    batch = np.stack([normalize_symbol(candidates[i].mask) for i in suspects])
+    probs = np.asarray(model.probabilities(batch), np.float32)
+    root = CLASS_INDEX["\\sqrt"]
+    replaced: dict[int, list[Candidate]] = {}
+    for i, p in zip(suspects, probs, strict=True):
+        cand = replace_probs(candidates[i], p)
+        is_root = int(np.argmax(p)) == root
+        if is_root and _roof(cand.mask, pen) is not None:
+            parts = _under_roof(cand, pen, height)
+            replaced[i] = [
+                piece
+                for part in parts
+                for piece in (
+                    _split(part, model, pen, height)
+                    if part is not parts[-1] and _needs_split(part.box, part.mask, height)
+                    else [part]
+                )
+            ]
+        elif not is_root and _needs_split(cand.box, cand.mask, height):
+            replaced[i] = _split(cand, model, pen, height)
+        else:
+            replaced[i] = [cand]
+    return [q for i, c in enumerate(candidates) for q in replaced.get(i, [c])]
+
+
+def restrict(probs: np.ndarray, allowed: frozenset[str] | None) -> np.ndarray:
+    """Probabilities renormalized over the classes a candidate's shape allows."""
+    if allowed is None:
+        return probs
+    keep = np.zeros_like(probs)
+    idx = [CLASS_INDEX[a] for a in allowed if a in CLASS_INDEX]
+    keep[idx] = probs[idx]
+    total = float(keep.sum())
+    if total <= 0:
+        keep[idx] = 1.0 / len(idx)
+        return keep
+    return keep / total
