@@ -42,7 +42,7 @@ _START, _D, _DOT, _X, _OPEN, _CLOSE, _BIN, _UN, _MUL, _EQ, _OPND, _SUP = range(1
 _ENDS = frozenset({_D, _X, _CLOSE, _OPND, _SUP})
 _BEFORE_OPERAND = frozenset({_START, _D, _X, _BIN, _UN, _MUL, _EQ, _OPEN, _CLOSE, _OPND, _SUP})
 _BEFORE_DIGIT = frozenset({_START, _D, _DOT, _BIN, _UN, _MUL, _EQ, _OPEN, _SUP})
-_BEFORE_UNARY = frozenset({_START, _EQ, _OPEN, _MUL})
+_BEFORE_UNARY = frozenset({_START, _EQ, _OPEN})
 
 State = tuple[int, int]  # (class of the previous token, bracket depth)
 
@@ -83,7 +83,9 @@ def _step(state: State, label: str, top: bool) -> State | None:
     if label in ("+", "-"):
         if prev in _ENDS:
             return (_BIN, depth)
-        return (_UN, depth) if prev in _BEFORE_UNARY else None
+        if prev in _BEFORE_UNARY or (prev == _MUL and label == "-"):  # 2 × -3, never 2 × +3
+            return (_UN, depth)
+        return None
     if label in ("\\times", "\\div", "/"):
         return (_MUL, depth) if prev in _ENDS else None
     if label == "=":

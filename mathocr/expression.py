@@ -212,8 +212,9 @@ def _rational_text(v: Rational) -> str:
     if len(v.den) == 1:
         return top
     bottom = poly_text(v.den)
-    wrap_top = f"({top})" if len(v.num) > 1 and " " in top else top
-    return f"{wrap_top}/({bottom})"
+    wrap_top = f"({top})" if " " in top else top
+    wrap_bottom = f"({bottom})" if " " in bottom or "*" in bottom or "^" in bottom else bottom
+    return f"{wrap_top}/{wrap_bottom}"
 
 
 def _shown_decimals(node: Node) -> int | None:

@@ -124,8 +124,8 @@ Row = list[Item]
 SUP_RISE = 0.35
 #: ... and its centre this many base heights above the base's centre.
 SUP_CENTRE = 0.1
-#: An operator starts a superscript when its centre is this high up the base.
-SUP_OPERATOR = 0.2
+#: A minus starts a superscript when its centre is this many digit heights above the baseline.
+SUP_OPERATOR = 0.75
 #: Two bars form "=" when their vertical gap is below this times their width.
 EQ_GAP = 0.9
 #: A numerator continues past its bar's end across gaps up to this many symbol heights.
@@ -334,10 +334,11 @@ def _baselines(units: list[Item]) -> Row:
     """
     row: Row = []
     bases: list[Box] = []
+    height = _line_height(units)
     i = 0
     while i < len(units):
         u = units[i]
-        if bases and all(_raised(u, b) for b in bases[-2:]):
+        if bases and all(_raised(u, b, height) for b in bases[-2:]):
             base = bases[-1]
             run = [u]
             i += 1
@@ -364,17 +365,29 @@ def _baselines(units: list[Item]) -> Row:
     return row
 
 
-def _raised(u: Item, base: Box) -> bool:
+def _line_height(units: list[Item]) -> float:
+    """Typical digit height on this row (an x counts as 0.8 of a digit)."""
+    heights = []
+    for u in units:
+        if isinstance(u, Sym) and u.label in _BASES:
+            heights.append(u.box.h / 0.8 if u.label == "x" else u.box.h)
+    return sorted(heights)[len(heights) // 2] if heights else 0.0
+
+
+def _raised(u: Item, base: Box, line_height: float) -> bool:
     """Whether *u* starts a superscript of the symbol whose box is *base*.
 
-    Operators sit on the middle line, so their centre must be up near the
-    base's top; other symbols must have their bottom well above the base's
-    bottom and their centre above the base's centre.
+    Operators sit on the middle line, half a digit above the baseline, so a
+    minus opens an exponent only when its centre is well above that (measured
+    in the row's digit height: a short x alone is no yardstick). Other symbols
+    must have their bottom well above the base's bottom and their centre above
+    the base's centre.
     """
     if base.h <= 0:
         return False
     b = u.box
     if isinstance(u, Sym) and u.label in _CENTRED:
         # Only a minus sign opens an exponent (x^{-1}).
-        return u.label == "-" and b.cy < base.y0 + SUP_OPERATOR * base.h
+        scale = max(base.h, line_height)
+        return u.label == "-" and base.y1 - b.cy > SUP_OPERATOR * scale
     return base.y1 - b.y1 > SUP_RISE * base.h and b.cy < base.cy - SUP_CENTRE * base.h

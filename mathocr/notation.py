@@ -52,6 +52,8 @@ def _tight(prev: str, cur: str) -> bool:
     """No space between two neighbouring tokens."""
     if cur in ("sup", "close") or prev in ("open", "unary"):
         return True
+    if prev == "sup" and cur == "num":  # 2^{8} 3^{6}
+        return False
     if prev == "num" and cur == "num":
         return True
     return cur in ("x", "open", "struct", "num") and prev in _OPERAND_END
@@ -97,6 +99,8 @@ def to_text(row: Row) -> str:
             out.append(f"sqrt({to_text(item.body)})")
         elif isinstance(item, Sup):
             out.append("^" + _wrap(to_text(item.row)))
+            if i + 1 < len(row) and kinds[i + 1] == "num":
+                out.append("*")  # 2^8*3^6, not 2^83^6
         else:
             out.append(_TEXT.get(item.label, item.label))
     return "".join(out)

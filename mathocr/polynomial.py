@@ -269,7 +269,7 @@ def poly_text(p: Poly, *, var: str = "x") -> str:
             mono = var if power == 1 else f"{var}^{power}"
             if coeff == "1":
                 body = mono
-            elif " " in coeff or "(" in coeff:
+            elif " " in coeff:
                 body = f"({coeff})*{mono}"
             else:
                 body = f"{coeff}*{mono}"

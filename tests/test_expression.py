@@ -1,0 +1,321 @@
+"""Meaning: exact values, equations, solving, simplifying, errors, and properties."""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mathocr.canonical import plain_values
+from mathocr.exact import MAX_BITS, Num, TooLargeError
+from mathocr.expression import interpret
+from mathocr.layout import PlacedSymbol
+from mathocr.symbols import CLASSES
+from tests.typeset import typeset
+
+
+def read(latex: str):
+    return interpret(typeset(latex))
+
+
+# -- values -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "latex, value, decimal",
+    [
+        ("2 + 3", "5", "5"),
+        ("\\frac{5}{6}", "5/6", "0.8333333333"),
+        ("7 - 10", "-3", "-3"),
+        ("6 \\div 4", "3/2", "1.5"),
+        ("1 / 3 + 1 / 6", "1/2", "0.5"),
+        ("2(3 + 4)", "14", "14"),
+        ("-2^{2}", "-4", "-4"),
+        ("(-2)^{2}", "4", "4"),
+        ("2^{-3}", "1/8", "0.125"),
+        ("2 + 3 \\times 4", "14", "14"),
+        ("12 - 4 - 3", "5", "5"),
+        ("12 \\div 4 \\div 3", "1", "1"),
+        ("\\sqrt{16}", "4", "4"),
+        ("\\sqrt{18}", "3*sqrt(2)", "4.242640687"),
+        ("\\sqrt{\\frac{1}{2}}", "sqrt(2)/2", "0.7071067812"),
+        ("\\sqrt{2} \\times \\sqrt{8}", "4", "4"),
+        ("\\frac{1}{1 + \\sqrt{2}}", "-1 + sqrt(2)", "0.4142135624"),
+        ("4^{\\frac{1}{2}}", "2", "2"),
+        ("0.1 + 0.2", "3/10", "0.3"),
+        ("2^{100}", str(2**100), "1.2676506e30"),
+    ],
+)
+def test_exact_values(latex, value, decimal):
+    r = read(latex)
+    assert (r.kind, r.error) == ("value", None)
+    assert r.value == value
+    assert r.decimal == decimal
+
+
+def test_trailing_equals_asks_for_the_left_side():
+    r = read("2 + 3 =")
+    assert (r.kind, r.value, r.holds) == ("value", "5", None)
+    assert r.latex == "2 + 3 ="
+
+
+def test_latex_and_text_forms():
+    r = read("146 \\times (101 + 157 - 181) = 11242")
+    assert r.latex == "146 \\times (101 + 157 - 181) = 11242"
+    assert r.text == "146*(101+157-181)=11242"
+    assert read("\\frac{5}{6}").text == "5/6"
+    assert read("x^{2}").text == "x^2"
+    assert read("\\sqrt{18}").text == "sqrt(18)"
+    assert read("\\frac{1 + 2}{3}").text == "(1+2)/3"
+
+
+# -- equations ----------------------------------------------------------------------
+
+
+def test_true_equation_holds_with_both_values():
+    r = read("146 \\times (101 + 157 - 181) = 11242")
+    assert (r.kind, r.holds, r.value) == ("equation", True, "11242 = 11242")
+
+
+def test_false_equation():
+    r = read("2 + 2 = 5")
+    assert (r.kind, r.holds, r.value) == ("equation", False, "4 = 5")
+
+
+@pytest.mark.parametrize(
+    "latex, holds",
+    [
+        ("24 / 125 = 0.19", True),  # 0.192 shown to two places
+        ("((84 / 113) / 51) - 119 = -118.99", True),
+        ("2 / 3 = 0.67", True),
+        ("2 / 3 = 0.66", False),  # neither rounded nor within half a unit
+        ("1 / 8 = 0.125", True),
+        ("1 / 8 = 0.13", True),
+        ("1 / 8 = 0.11", False),
+        ("0.1 + 0.2 = 0.3", True),
+        ("7 \\times 5 = 7 + 7 + 7 + 7 + 7 = 35", True),
+        ("7 \\times 5 = 7 + 7 + 7 + 7 = 35", False),
+    ],
+)
+def test_equation_tolerates_only_the_rounding_shown(latex, holds):
+    r = read(latex)
+    assert r.holds is holds, r.value
+
+
+# -- x ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "latex, solutions",
+    [
+        ("2x + 4 = 10", ("x = 3",)),
+        ("x - 1 = 2x", ("x = -1",)),
+        ("\\frac{x}{3} = 2", ("x = 6",)),
+        ("x^{2} - 5x + 6 = 0", ("x = 2", "x = 3")),
+        ("x^{2} = 2", ("x = -sqrt(2)", "x = sqrt(2)")),
+        ("x^{2} + 2x - 1 = 0", ("x = -1 - sqrt(2)", "x = -1 + sqrt(2)")),
+        ("2x^{2} = 1", ("x = -sqrt(2)/2", "x = sqrt(2)/2")),
+        ("(x - 1)^{2} = 0", ("x = 1",)),
+        ("x^{3} = 8", ("x = 2",)),
+        ("x^{3} - 6x^{2} + 11x - 6 = 0", ("x = 1", "x = 2", "x = 3")),
+        ("\\frac{1}{x} = 4", ("x = 1/4",)),
+        ("5 + 7 = x", ("x = 12",)),
+    ],
+)
+def test_solve(latex, solutions):
+    r = read(latex)
+    assert (r.kind, r.error) == ("solve", None)
+    assert r.solutions == solutions
+    assert r.value == " or ".join(solutions)
+
+
+def test_quadratic_without_real_roots():
+    r = read("x^{2} + 1 = 0")
+    assert (r.kind, r.solutions, r.value) == ("solve", (), "no solution")
+
+
+def test_contradiction_and_identity():
+    assert read("x + 1 = x").value == "no solution"
+    assert read("2(x + 1) = 2x + 2").value == "every x"
+    assert read("\\frac{x}{x} = 1").value == "every x except x = 0"
+
+
+def test_roots_that_zero_a_denominator_are_excluded():
+    r = read("\\frac{x^{2} - 1}{x - 1} = 2")
+    assert r.value == "no solution"
+
+
+def test_cubic_with_irrational_roots_is_solved_numerically():
+    r = read("x^{3} - 3x - 1 = 0")
+    assert r.kind == "solve"
+    assert len(r.solutions) == 3
+    assert r.solutions[0].startswith("x ≈ -1.532088")
+
+
+def test_simplify_without_equals():
+    assert read("(x + 1)(x - 1)").value == "x^2 - 1"
+    assert read("x(x + 1) - x").value == "x^2"
+    assert read("\\frac{5}{x + 1} + \\frac{5}{x^{2} + x}").value == "5/x"
+    r = read("x^{2} + 2\\sqrt{2}x + 1")
+    assert (r.kind, r.value) == ("simplify", "x^2 + 2*sqrt(2)*x + 1")
+
+
+# -- errors -------------------------------------------------------------------------
+
+
+def test_empty_input():
+    r = interpret([])
+    assert (r.kind, r.latex, r.text, r.value, r.error, r.labels) == (
+        "empty",
+        "",
+        "",
+        None,
+        None,
+        (),
+    )
+
+
+@pytest.mark.parametrize(
+    "latex, message",
+    [
+        ("6 \\div 0", "division by zero"),
+        ("\\frac{1}{2 - 2}", "division by zero"),
+        ("\\frac{x}{0} = 1", "division by zero"),
+        ("\\sqrt{0 - 4}", "square root of a negative number"),
+        ("0^{0}", "0 to the power 0 is undefined"),
+        ("9^{9^{9^{9}}}", "result too large"),
+        ("2^{100000}", "result too large"),
+        ("x^{1000}", "result too large"),
+        ("3 + \\times 4", "'3+*4' is not a valid expression"),
+        (") (", "is not a valid expression"),
+        ("2 +", "'2+' is not a valid expression"),
+        ("= 5", "nothing before '='"),
+        ("(2 + 3", "never closed"),
+        ("2^{x} = 8", "cannot evaluate: powers with x in the exponent"),
+    ],
+)
+def test_clear_errors_and_the_latex_is_still_there(latex, message):
+    r = read(latex)
+    assert r.error is not None and message in r.error
+    assert r.latex and r.text
+    assert r.value is None
+
+
+def test_tower_of_powers_is_refused_within_milliseconds():
+    symbols = typeset("9^{9^{9^{9}}}")
+    start = time.perf_counter()
+    r = interpret(symbols)
+    assert r.error == "result too large"
+    # Generous bound: a computed 9^(9^9) would take minutes and gigabytes.
+    assert time.perf_counter() - start < 1.0
+
+
+def test_unknown_labels_are_reported():
+    r = interpret([PlacedSymbol("y", (0, 0, 10, 10))])
+    assert r.error is not None and "unknown symbol" in r.error
+
+
+# -- exact numbers ------------------------------------------------------------------
+
+
+def test_surd_field_arithmetic_is_exact():
+    two, three = Num.sqrt_of(Num.rational(2)), Num.sqrt_of(Num.rational(3))
+    a = Num.rational(1) + two + three
+    assert a * a.inverse() == Num.rational(1)
+    assert (two * three).exact_text() == "sqrt(6)"
+    assert (
+        Num.sqrt_of(Num.rational(5) + Num.rational(2) * Num.sqrt_of(Num.rational(6))) == two + three
+    )
+
+
+def test_power_size_is_checked_before_computing():
+    with pytest.raises(TooLargeError):
+        Num.rational(3).power(Num.rational(MAX_BITS * 10))
+    assert Num.rational(-1).power(Num.rational(10**12)) == Num.rational(1)
+
+
+# -- properties ---------------------------------------------------------------------
+
+_OPS = ["+", "-", "\\times", "\\div"]
+
+
+@st.composite
+def arithmetic(draw, depth: int = 0):
+    """(latex, exact value or None when it divides by zero) of a random expression."""
+    if depth >= 3 or draw(st.booleans()):
+        n = draw(st.integers(min_value=0, max_value=999))
+        return str(n), Fraction(n)
+    op = draw(st.sampled_from(_OPS))
+    left, lv = draw(arithmetic(depth + 1))
+    right, rv = draw(arithmetic(depth + 1))
+    latex = f"({left}) {op} ({right})"
+    if lv is None or rv is None:
+        return latex, None
+    if op == "+":
+        return latex, lv + rv
+    if op == "-":
+        return latex, lv - rv
+    if op == "\\times":
+        return latex, lv * rv
+    return latex, (None if rv == 0 else lv / rv)
+
+
+def _fraction_text(q: Fraction) -> str:
+    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(arithmetic())
+def test_random_integer_expressions_agree_with_fraction_arithmetic(case):
+    latex, expected = case
+    r = read(latex)
+    if expected is None:
+        assert r.error == "division by zero"
+    else:
+        assert r.error is None, r.error
+        assert r.value == _fraction_text(expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["+", "-", "\\times", "\\div"]), st.integers(0, 99)), max_size=6
+    ),
+    st.integers(0, 99),
+)
+def test_flat_expressions_agree_with_a_separate_evaluator(tail, first):
+    """Precedence without brackets, checked against the shunting-yard oracle."""
+    latex = str(first) + "".join(f" {op} {n}" for op, n in tail)
+    r = read(latex)
+    expected = plain_values(latex)
+    if expected is None:  # the oracle divided by zero
+        assert r.error == "division by zero"
+    else:
+        assert r.value == _fraction_text(expected[0])
+
+
+_BOX = st.tuples(
+    st.integers(-50, 400), st.integers(-50, 200), st.integers(0, 120), st.integers(0, 120)
+)
+_SYMBOL = st.builds(
+    lambda label, box, conf, alts: PlacedSymbol(label, box, conf, alts),
+    st.sampled_from(CLASSES),
+    _BOX,
+    st.floats(0, 1),
+    st.lists(st.tuples(st.sampled_from(CLASSES), st.floats(0, 1)), max_size=3).map(tuple),
+)
+
+
+@settings(max_examples=150, deadline=2000)
+@given(st.lists(_SYMBOL, max_size=14))
+def test_random_symbol_sequences_never_raise(symbols):
+    r = interpret(symbols)
+    assert len(r.labels) == len(symbols)
+    assert all(label in CLASSES for label in r.labels)
+    assert r.kind in {"value", "equation", "solve", "simplify", "empty"}
+    assert (r.kind == "empty") == (not symbols)
+    if r.error is None and r.kind == "value":
+        assert r.value is not None

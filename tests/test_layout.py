@@ -1,0 +1,199 @@
+"""Layout: boxes → tree, context fixes, and the rate on real CROHME stroke boxes."""
+
+from __future__ import annotations
+
+import pytest
+
+from mathocr.canonical import canonical_latex, category, in_scope
+from mathocr.expression import interpret
+from mathocr.ink_layout import placed_symbols
+from mathocr.inkml import iter_inkml, read_inkml
+from mathocr.layout import Frac, PlacedSymbol, Root, Sup, Sym, build_layout
+from tests.typeset import typeset
+
+# -- structure from hand-made boxes ---------------------------------------------
+
+
+def P(label: str, x: int, y: int, w: int, h: int, **kw: object) -> PlacedSymbol:
+    return PlacedSymbol(label, (x, y, w, h), **kw)  # type: ignore[arg-type]
+
+
+def latex_of(symbols: list[PlacedSymbol]) -> str:
+    return interpret(symbols).latex
+
+
+def test_left_to_right_whatever_the_input_order():
+    symbols = [P("3", 60, 0, 12, 30), P("1", 0, 0, 10, 30), P("+", 24, 8, 14, 14)]
+    assert latex_of(symbols) == "1 + 3"
+
+
+def test_fraction_bar_with_symbols_above_and_below():
+    symbols = [P("5", 10, 0, 14, 28), P("-", 0, 34, 34, 3), P("6", 10, 42, 14, 28)]
+    tree = build_layout(symbols)
+    assert isinstance(tree[0], Frac)
+    assert latex_of(symbols) == "\\frac{5}{6}"
+
+
+def test_a_minus_with_nothing_above_and_below_stays_a_minus():
+    symbols = [P("7", 0, 0, 14, 30), P("-", 20, 14, 16, 3), P("2", 42, 0, 14, 30)]
+    assert latex_of(symbols) == "7 - 2"
+
+
+def test_two_stacked_bars_with_nothing_between_are_equals():
+    symbols = [
+        P("2", 0, 0, 14, 30),
+        P("-", 20, 10, 16, 3),
+        P("-", 20, 19, 16, 3),
+        P("2", 42, 0, 14, 30),
+    ]
+    result = interpret(symbols)
+    assert result.latex == "2 = 2"
+    assert result.holds is True
+    assert result.labels == ("2", "=", "=", "2")
+
+
+def test_superscript_is_raised_and_smaller():
+    symbols = [P("2", 0, 20, 16, 30), P("3", 18, 4, 10, 16)]
+    tree = build_layout(symbols)
+    assert tree == [Sym("2", (0,)), Sup([Sym("3", (1,))])]
+    assert interpret(symbols).value == "8"
+
+
+def test_a_digit_level_with_its_neighbour_is_no_superscript():
+    symbols = [P("2", 0, 20, 16, 30), P("3", 20, 18, 16, 30)]
+    assert latex_of(symbols) == "23"
+
+
+def test_a_descender_does_not_make_the_next_digit_a_superscript():
+    # "145" with a 4 reaching well below the line, as in CROHME's formulaire026.
+    symbols = [P("1", 0, 26, 11, 48), P("4", 17, 38, 13, 52), P("5", 49, 30, 26, 40)]
+    assert latex_of(symbols) == "145"
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [
+        "2^{3}",
+        "x^{2}",
+        "(1 + 2)^{2}",
+        "x^{-4}",
+        "9^{9^{9}}",
+        "2^{8} 3^{6}",
+        "\\frac{5}{6}",
+        "\\frac{\\frac{1}{2}}{3}",
+        "\\frac{1}{\\frac{2}{3}}",
+        "4 + \\frac{1}{2 + \\frac{1}{3}} = \\frac{31}{7}",
+        "\\sqrt{18}",
+        "\\sqrt{\\frac{1}{4}}",
+        "\\frac{\\sqrt{3}}{2}",
+        "\\sqrt{1 + \\sqrt{2 + \\sqrt{3}}}",
+        "2\\sqrt{2} + x^{2}",
+        "146 \\times (101 + 157 - 181) = 11242",
+        "24 / 125 = 0.19",
+        "6 \\div 3 = 2",
+        "-(2 + 3) \\times 4",
+        "2x^{2} + 3x - 5 = 0",
+        "\\frac{1}{2}x^{2}",
+    ],
+)
+def test_typeset_expressions_read_back(latex):
+    assert canonical_latex(latex_of(typeset(latex))) == canonical_latex(latex)
+
+
+@pytest.mark.parametrize("scale", [0.25, 1.0, 6.0])
+def test_reading_does_not_depend_on_scale(scale):
+    latex = "\\frac{1}{2} + 3^{2} - \\sqrt{4}"
+    assert canonical_latex(latex_of(typeset(latex, size=40 * scale))) == canonical_latex(latex)
+
+
+def test_reading_does_not_depend_on_input_order():
+    latex = "\\frac{1 + 2}{3} \\times (4 - 5)^{2}"
+    assert latex_of(typeset(latex, order="reversed")) == latex_of(typeset(latex))
+
+
+def test_root_contains_what_is_under_its_bar_only():
+    tree = build_layout(typeset("\\sqrt{2} + 1"))
+    assert isinstance(tree[0], Root)
+    assert [s.label for s in tree[0].body if isinstance(s, Sym)] == ["2"]
+    assert [s.label for s in tree[1:] if isinstance(s, Sym)] == ["+", "1"]
+
+
+def test_decimal_point_between_digits():
+    result = interpret(typeset("0.5 + 1.25"))
+    assert result.latex == "0.5 + 1.25"
+    assert result.value == "7/4"
+    assert result.decimal == "1.75"
+
+
+# -- context fixes -----------------------------------------------------------------
+
+
+def _with(symbols, i, label, confidence, alternatives):
+    out = list(symbols)
+    out[i] = PlacedSymbol(label, symbols[i].box, confidence, alternatives)
+    return out
+
+
+def test_x_between_numbers_is_times():
+    symbols = _with(typeset("2 x 3"), 1, "x", 0.8, (("\\times", 0.15),))
+    result = interpret(symbols)
+    assert result.latex == "2 \\times 3"
+    assert result.labels[1] == "\\times"
+    assert result.value == "6"
+
+
+def test_times_used_as_coefficient_is_x():
+    symbols = _with(typeset("2 x + 1 = 7"), 1, "\\times", 0.7, (("x", 0.25),))
+    result = interpret(symbols)
+    assert result.latex == "2x + 1 = 7"
+    assert result.solutions == ("x = 3",)
+
+
+def test_times_at_the_start_is_x_even_without_an_alternative():
+    symbols = _with(typeset("x + 1"), 0, "\\times", 0.99, ())
+    assert interpret(symbols).labels[0] == "x"
+
+
+def test_a_grammatical_top_reading_is_kept():
+    # "2 x" is a valid reading (2 times x), so x is not turned into a times sign.
+    symbols = _with(typeset("2 x"), 1, "x", 0.6, (("\\times", 0.4),))
+    assert interpret(symbols).labels[1] == "x"
+
+
+def test_unmatched_bracket_read_as_one_when_plausible():
+    symbols = _with(typeset("2 + 1 1"), 2, "(", 0.55, (("1", 0.4),))
+    result = interpret(symbols)
+    assert result.latex == "2 + 11"
+    assert result.value == "13"
+
+
+def test_dot_not_between_digits_becomes_zero_when_plausible():
+    symbols = _with(typeset("1 0 + 2"), 1, ".", 0.6, (("0", 0.35),))
+    assert interpret(symbols).value == "12"
+
+
+def test_confident_malformed_brackets_are_not_rewritten():
+    result = interpret(typeset(") ("))
+    assert result.error is not None
+    assert result.labels == (")", "(")
+
+
+# -- real handwriting: CROHME stroke boxes --------------------------------------
+
+
+@pytest.mark.crohme
+def test_crohme_valid_layout_rates(crohme_dir):
+    """Exact canonical match on valid/ (measured: plain 25/25, structure 47/49, x 5/5)."""
+    counts: dict[str, list[int]] = {}
+    for path in iter_inkml(crohme_dir / "valid"):
+        expr = read_inkml(path)
+        symbols = placed_symbols(expr) if in_scope(expr.truth) else None
+        if symbols is None:
+            continue
+        ok = canonical_latex(interpret(symbols).latex) == canonical_latex(expr.truth)
+        counts.setdefault(category(expr.truth), []).append(ok)
+    rate = {c: sum(v) / len(v) for c, v in counts.items()}
+    assert len(counts["plain"]) >= 20 and len(counts["structure"]) >= 40
+    assert rate["plain"] >= 0.96
+    assert rate["structure"] >= 0.93
+    assert rate["x_or_comparison"] >= 0.8
