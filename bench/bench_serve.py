@@ -141,17 +141,17 @@ def _tree_rss_mb(pid: int) -> tuple[float, list[float]]:
 
 def _payloads(n: int) -> list[bytes]:
     """JSON bodies with canvas drawings of real CROHME valid/ expressions."""
-    from bench.images import canvas_image, in_scope_expressions
+    from bench.images import evaluation_images
 
     crohme = Path(os.environ.get("MATHOCR_SHARED", ROOT.parent / "shared")) / "data" / "crohme"
     if not (crohme / "valid").is_dir():
         raise RuntimeError(f"needs the CROHME valid/ writers at {crohme}")
-    inks = in_scope_expressions(crohme / "valid")[:n]
     bodies = []
-    for i, ink in enumerate(inks):
-        png = canvas_image(ink, i).data
-        url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    for image in evaluation_images(crohme, kinds=("canvas",), limit=n):
+        url = "data:image/png;base64," + base64.b64encode(image.data).decode("ascii")
         bodies.append(json.dumps({"image": url}).encode())
+    if not bodies:
+        raise RuntimeError(f"no in-scope expressions under {crohme / 'valid'}")
     return bodies
 
 
