@@ -175,3 +175,10 @@ def test_admin_shows_thumbnails(admin_client, visitor, sum_b64):
     change = admin_client.get(f"/admin/ocr/postedimage/{pk}/change/")
     assert change.status_code == 200
     assert b"&quot;latex&quot;" in change.content  # the stored result, pretty-printed
+
+
+def test_schema_is_valid_openapi_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "s.yml"))
+    assert "/api/images/{id}/correction/" in (tmp_path / "s.yml").read_text()
