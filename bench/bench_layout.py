@@ -13,6 +13,7 @@ were tuned by looking at train/ failures, so valid/ is the held-out figure.
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -105,12 +106,85 @@ def score(items: list[tuple[str, str, list[PlacedSymbol]]]) -> dict[str, Any]:
     }
 
 
+#: The look-alike a classifier is most likely to answer instead of each label.
+PARTNER = {
+    "x": "\\times",
+    "\\times": "x",
+    "1": "/",
+    "/": "1",
+    "(": "1",
+    ")": "1",
+    "0": ".",
+    ".": "0",
+}
+
+
+def confusions(items: list[tuple[str, str, list[PlacedSymbol]]]) -> dict[str, Any]:
+    """How the grammar handles one confused symbol, on expressions read right.
+
+    *rescue*: the classifier's top label is the look-alike (p=0.6) and the
+    truth only its runner-up (p=0.35); the grammar can only help where the
+    wrong reading is ungrammatical. *keep*: the top label is right (p=0.6) with
+    the look-alike as runner-up; any change here would be a false fix.
+    """
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for _path, truth, symbols in items:
+        want = canonical_latex(truth)
+        if canonical_latex(interpret(symbols).latex) != want:
+            continue  # only expressions the layout reads right
+        for i, sym in enumerate(symbols):
+            other = PARTNER.get(sym.label)
+            if other is None:
+                continue
+            pair = f"{sym.label} → {other}"
+            for trial, top, alt in (("rescue", other, sym.label), ("keep", sym.label, other)):
+                variant = list(symbols)
+                variant[i] = PlacedSymbol(top, sym.box, 0.6, ((alt, 0.35),))
+                ok = canonical_latex(interpret(variant).latex) == want
+                counts[pair][f"{trial}_n"] += 1
+                counts[pair][f"{trial}_ok"] += ok
+    return {pair: dict(c) for pair, c in sorted(counts.items())}
+
+
+def jitter(
+    items: list[tuple[str, str, list[PlacedSymbol]]], *, fraction: float, seeds: int
+) -> dict[str, Any]:
+    """Exact-match rate when every box edge moves by up to *fraction* of the symbol size."""
+    rng = random.Random(0)
+    hits = total = 0
+    for _ in range(seeds):
+        for _path, truth, symbols in items:
+            moved = []
+            for sym in symbols:
+                x, y, w, h = sym.box
+                d = fraction * 40.0  # boxes are scaled to a 40 px median symbol
+                x0, y0 = x + rng.uniform(-d, d), y + rng.uniform(-d, d)
+                x1, y1 = x + w + rng.uniform(-d, d), y + h + rng.uniform(-d, d)
+                box = (
+                    round(min(x0, x1)),
+                    round(min(y0, y1)),
+                    round(abs(x1 - x0)),
+                    round(abs(y1 - y0)),
+                )
+                moved.append(PlacedSymbol(sym.label, box))
+            total += 1
+            hits += canonical_latex(interpret(moved).latex) == canonical_latex(truth)
+    return {"fraction": fraction, "trials": total, "exact": hits, "rate": round(hits / total, 4)}
+
+
 def run(*, quick: bool) -> dict[str, Any]:
     if not (CROHME / "valid").is_dir():
         raise FileNotFoundError(f"CROHME not found at {CROHME}")
-    out = {"valid": score(load_split("valid"))}
-    out["train"] = score(load_split("train", limit=300 if quick else None))
-    return out
+    valid = load_split("valid")
+    train = load_split("train", limit=300 if quick else None)
+    return {
+        "valid": score(valid),
+        "train": score(train),
+        "confusions": confusions(valid + train),
+        "jitter": [
+            jitter(valid + train, fraction=f, seeds=1 if quick else 3) for f in (0.05, 0.1, 0.2)
+        ],
+    }
 
 
 def markdown(result: dict[str, Any]) -> str:
@@ -141,4 +215,26 @@ def markdown(result: dict[str, Any]) -> str:
                 f"evaluation errors on correct LaTeX: {r['errors_on_correct_latex']}; "
                 f"`interpret()` median {r['interpret_us_median']} µs per expression."
             )
+    conf = result.get("confusions")
+    if conf:
+        lines += [
+            "",
+            "Context fixes, on valid+train expressions read right: one symbol's label",
+            "is swapped for its look-alike (p=0.6, truth as runner-up p=0.35): *rescued*",
+            "counts readings restored; *kept* swaps the roles (right label on top) and",
+            "counts readings left alone (no false fixes).\n",
+            "| confusion | rescued | kept |",
+            "|---|---|---|",
+        ]
+        for pair, c in conf.items():
+            lines.append(
+                f"| `{pair}` | {c.get('rescue_ok', 0)}/{c.get('rescue_n', 0)} "
+                f"| {c.get('keep_ok', 0)}/{c.get('keep_n', 0)} |"
+            )
+    jit = result.get("jitter")
+    if jit:
+        lines += ["", "Robustness to box noise (each box edge moved at random, valid+train):\n"]
+        lines += ["| edge noise (× symbol size) | exact |", "|---|---|"]
+        for j in jit:
+            lines.append(f"| ±{j['fraction']:.2f} | {j['exact']}/{j['trials']} = {j['rate']:.1%} |")
     return "\n".join(lines) + "\n"

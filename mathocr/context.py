@@ -16,7 +16,7 @@ still rescue them; ``x``/``\\times`` always get a tiny floor.
 
 >>> from mathocr.layout import Sym
 >>> row = [Sym("2", (0,)), Sym("x", (1,)), Sym("3", (2,))]
->>> best_labels(row, {1: [("x", 0.9), ("\\\\times", 0.1)]}, top=True)[1]
+>>> best_labels(row, {1: [("x", 0.9), ("\\\\times", 0.1)]}, top=True)[1][1]
 '\\\\times'
 """
 
@@ -104,19 +104,21 @@ def _accepts(state: State, top: bool, length: int) -> bool:
 
 def best_labels(
     row: Row, options: Mapping[int, Sequence[tuple[str, float]]], *, top: bool
-) -> dict[int, str] | None:
+) -> tuple[float, dict[int, str]] | None:
     """The best grammatical labels for the plain symbols of *row*.
 
     *options* gives, per symbol index, candidate labels with probabilities
     (see :func:`candidates`); symbols without options keep their label.
-    Returns index → label for every single-index symbol of the row, or None
-    when no reading is grammatical.
+    Returns the reading's log-probability and index → label for every
+    single-index symbol of the row, or None when no reading is grammatical.
     """
     beams: dict[State, tuple[float, tuple[tuple[int, str], ...]]] = {(_START, 0): (0.0, ())}
+    digit_height = _digit_height(row)
     for item in row:
         nxt: dict[State, tuple[float, tuple[tuple[int, str], ...]]] = {}
+        choices = _choices(item, options, digit_height)
         for state, (score, chosen) in beams.items():
-            for label, cost, idx, fixed_class in _choices(item, options):
+            for label, cost, idx, fixed_class in choices:
                 if fixed_class is not None:
                     new = _step_class(state, fixed_class)
                 else:
@@ -134,11 +136,39 @@ def best_labels(
     finals = [v for s, v in beams.items() if _accepts(s, top, len(row))]
     if not finals:
         return None
-    return dict(max(finals, key=lambda v: v[0])[1])
+    score, chosen = max(finals, key=lambda v: v[0])
+    return score, dict(chosen)
+
+
+def _digit_height(row: Row) -> float | None:
+    """Median height of the row's digits (None with fewer than two)."""
+    heights = sorted(item.box.h for item in row if isinstance(item, Sym) and item.label in DIGITS)
+    if len(heights) < 2 or heights[len(heights) // 2] <= 0:
+        return None
+    return heights[len(heights) // 2]
+
+
+def _size_prior(label: str, item: Sym, digit_height: float | None) -> float:
+    """How well the symbol's size fits *label*: the classifier never sees size.
+
+    Every symbol is scaled to the same square before classification, so a
+    decimal point and a zero can look alike to it; on CROHME a point's box is
+    under half a digit's height (95% of them) and a zero's over 0.64 (95%).
+    """
+    if digit_height is None or label not in DIGITS and label != ".":
+        return 1.0
+    size = max(item.box.w, item.box.h) / digit_height
+    if label == ".":
+        return DOT_MISMATCH if size > 0.6 else 1.0
+    return DOT_MISMATCH if size < 0.5 else 1.0
+
+
+#: Likelihood factor for a dot the size of a digit, or a digit the size of a dot.
+DOT_MISMATCH = 0.05
 
 
 def _choices(
-    item: Item, options: Mapping[int, Sequence[tuple[str, float]]]
+    item: Item, options: Mapping[int, Sequence[tuple[str, float]]], digit_height: float | None
 ) -> list[tuple[str, float, int, int | None]]:
     """(label, log-probability, symbol index or -1, fixed class or None) per reading."""
     if isinstance(item, Sup):
@@ -150,7 +180,10 @@ def _choices(
         return [(item.label, 0.0, -1, None)]
     idx = item.indices[0]
     opts = options.get(idx) or [(item.label, 1.0)]
-    return [(label, math.log(max(p, 1e-12)), idx, None) for label, p in opts]
+    return [
+        (label, math.log(max(p * _size_prior(label, item, digit_height), 1e-12)), idx, None)
+        for label, p in opts
+    ]
 
 
 def _step_class(state: State, cls: int) -> State | None:

@@ -118,34 +118,77 @@ def _explain(error: ExpressionError, text: str) -> str:
 
 
 def _read(symbols: Sequence[PlacedSymbol]) -> tuple[list[str], Row]:
-    labels = [s.label for s in symbols]
+    """Final labels and layout tree: the likeliest grammatical reading.
+
+    Where the layout itself depends on a label (an x can carry an exponent, a
+    times sign cannot), both layouts are tried and the better reading wins.
+    """
+    top = [s.label for s in symbols]
     options = {i: candidates(s.label, s.confidence, s.alternatives) for i, s in enumerate(symbols)}
+    starts = [top]
+    as_x = [
+        "x" if label == "\\times" and any(c == "x" for c, _ in options[i]) else label
+        for i, label in enumerate(top)
+    ]
+    if as_x != top:
+        starts.append(as_x)
+    best: tuple[float, list[str], Row] | None = None
+    for start in starts:
+        score, labels, row = _settle(symbols, start, options)
+        if best is None or score > best[0]:
+            best = (score, labels, row)
+    assert best is not None
+    _, labels, row = best
+    return _final_labels(row, labels), row
+
+
+def _settle(
+    symbols: Sequence[PlacedSymbol], labels: list[str], options: dict
+) -> tuple[float, list[str], Row]:
+    """Relabel and re-lay-out until the reading is stable; return its score too."""
     row = build_layout(symbols, labels)
+    score = 0.0
     for _ in range(3):
         changes: dict[int, str] = {}
-        _fix_rows(row, options, top=True, out=changes)
+        score = _fix_rows(row, options, labels, top=True, out=changes)
         new = list(labels)
         for i, label in changes.items():
             new[i] = label
         if new == labels:
-            break
+            return score, labels, row
         labels = new
         row = build_layout(symbols, labels)
-    return _final_labels(row, labels), row
+    return _fix_rows(row, options, labels, top=True, out={}), labels, row
 
 
-def _fix_rows(row: Row, options: dict, *, top: bool, out: dict[int, str]) -> None:
+#: Score of a row no labelling makes grammatical (a reading that parses always wins).
+_UNGRAMMATICAL = -1e6
+
+
+def _fix_rows(
+    row: Row, options: dict, labels: list[str], *, top: bool, out: dict[int, str]
+) -> float:
+    """Best labels for every row of the tree into *out*; the total log-probability."""
     best = best_labels(row, options, top=top)
-    if best:
-        out.update(best)
+    if best is not None:
+        score = best[0]
+        out.update(best[1])
+    else:
+        score = _UNGRAMMATICAL + sum(
+            math.log(max(dict(options[i]).get(labels[i], 1e-12), 1e-12))
+            for item in row
+            if isinstance(item, Sym) and len(item.indices) == 1
+            for i in item.indices
+        )
     for item in row:
         if isinstance(item, Frac):
-            _fix_rows(item.num, options, top=False, out=out)
-            _fix_rows(item.den, options, top=False, out=out)
+            score += _fix_rows(item.num, options, labels, top=False, out=out)
+            score += _fix_rows(item.den, options, labels, top=False, out=out)
         elif isinstance(item, Root):
-            _fix_rows(item.body, options, top=False, out=out)
+            score += _fix_rows(item.body, options, labels, top=False, out=out)
         elif isinstance(item, Sup):
-            _fix_rows(item.row, options, top=False, out=out)
+            score += _fix_rows(item.row, options, labels, top=False, out=out)
+    return score
 
 
 def _final_labels(row: Row, labels: list[str]) -> list[str]:
