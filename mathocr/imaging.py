@@ -159,6 +159,8 @@ def _decode(data: bytes, max_pixels: int, work_max_pixels: int, work_max_side: i
     # SyntaxError, struct.error, IndexError, ...); this boundary turns all of them
     # into ImageError so callers have exactly one thing to catch.
     with warnings.catch_warnings():
+        # Corrupt metadata is not worth a warning on every request; a bomb is an error.
+        warnings.simplefilter("ignore")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data), formats=FORMATS)
@@ -433,7 +435,11 @@ def estimate_skew(binary: np.ndarray, *, max_angle: float = 8.0) -> float:
     coarse = np.arange(-max_angle, max_angle + 1e-9, 1.0)
     best = float(coarse[int(np.argmax([score(a) for a in coarse]))])
     fine = np.arange(best - 1.0, best + 1.0 + 1e-9, 0.2)
-    best = float(fine[int(np.argmax([score(a) for a in fine]))])
+    scores = [score(a) for a in fine]
+    best = float(fine[int(np.argmax(scores))])
+    # Binning makes near-ties wobble; an upright image must stay upright.
+    if max(scores) < 1.02 * score(0.0):
+        return 0.0
     return best
 
 

@@ -1,9 +1,30 @@
-"""``mathocr recognize``: Recognize handwritten expressions in image files or folders."""
+"""``mathocr recognize``: Recognize handwritten expressions in image files or folders.
+
+One line per image, in the order given (folders are walked, their images
+sorted). A file that cannot be read gets its error on its line and the run
+goes on; the exit code is 1 only when every file failed.
+
+    $ mathocr recognize sum.png photos/
+    sum.png: 2 + 3 -> 5
+    photos/eq.jpg: 24 / 125 = 0.19 -> true (24/125 = 19/100)
+    $ mathocr recognize --json sum.png
+    {"file": "sum.png", "latex": "2 + 3", "text": "2+3", "value": "5", ...}
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+#: File name endings walked in folders (files named explicitly are always tried).
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"})
+#: Show a progress bar on stderr from this many files on.
+PROGRESS_FROM = 5
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -12,9 +33,128 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="Recognize handwritten expressions in image files or folders",
         description="Recognize handwritten expressions in image files or folders.",
     )
+    parser.add_argument(
+        "images", nargs="+", metavar="IMAGE", help="image files or folders (walked recursively)"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per line: file, latex, text, value, error, symbols, ms",
+    )
+    parser.add_argument(
+        "--debug",
+        metavar="DIR",
+        type=Path,
+        help="write the intermediate images (gray, binary, thinned, boxes) of each file to DIR",
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="never show the progress bar on stderr"
+    )
     parser.set_defaults(func=run)
 
 
+def expand(paths: Sequence[str]) -> Iterator[str]:
+    """The files to read: named files as given, folders walked for images."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+            )
+            for p in found:
+                yield str(p)
+        else:
+            yield given
+
+
+def _line(record: dict[str, Any]) -> str:
+    """The human-readable line for one file."""
+    head = f"{record['file']}: "
+    if not record["latex"]:
+        return head + f"error: {record['error']}"
+    out = head + record["latex"]
+    if record["value"] is not None:
+        out += f" -> {record['value']}"
+    if record["error"]:
+        out += f" (error: {record['error']})"
+    return out
+
+
+def _debug_name(target: Path, file: str, used: set[str]) -> str:
+    stem = Path(file).stem or "image"
+    name, n = stem, 2
+    while name in used:
+        name, n = f"{stem}-{n}", n + 1
+    used.add(name)
+    return name
+
+
+def _write_debug(target: Path, name: str, debug: Any) -> None:
+    import cv2
+
+    target.mkdir(parents=True, exist_ok=True)
+    for step, image in debug.as_dict().items():
+        cv2.imwrite(str(target / f"{name}.{step}.png"), image)
+
+
 def run(args: argparse.Namespace) -> int:
-    print("mathocr recognize: not implemented yet", file=sys.stderr)
-    return 2
+    from ..errors import ImageError
+    from ..pipeline import default_recognizer
+
+    files = list(expand(args.images))
+    if not files:
+        print("mathocr recognize: no image files found", file=sys.stderr)
+        return 2
+    recognizer = default_recognizer()  # load the model before any timing
+    bar = None
+    if len(files) >= PROGRESS_FROM and not args.no_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(files), file=sys.stderr, unit="image", leave=False)
+    failures = 0
+    used: set[str] = set()
+    try:
+        for file in files:
+            start = time.perf_counter()
+            try:
+                result = recognizer.recognize(file, debug=args.debug is not None)
+            except ImageError as e:
+                failures += 1
+                record: dict[str, Any] = {
+                    "file": file,
+                    "latex": "",
+                    "text": "",
+                    "value": None,
+                    "error": str(e),
+                    "symbols": [],
+                    "ms": round((time.perf_counter() - start) * 1000.0, 3),
+                }
+            else:
+                record = {
+                    "file": file,
+                    "latex": result.latex,
+                    "text": result.text,
+                    "value": result.value,
+                    "error": result.error,
+                    "symbols": [
+                        {
+                            "label": s.label,
+                            "confidence": round(float(s.confidence), 4),
+                            "box": [int(v) for v in s.box],
+                        }
+                        for s in result.symbols
+                    ],
+                    "ms": round(result.ms, 3),
+                }
+                if args.debug is not None and result.debug is not None:
+                    _write_debug(args.debug, _debug_name(args.debug, file, used), result.debug)
+            text = json.dumps(record, ensure_ascii=False) if args.json else _line(record)
+            if bar is not None:
+                bar.write(text, file=sys.stdout)
+                bar.update(1)
+            else:
+                print(text, flush=True)
+    finally:
+        if bar is not None:
+            bar.close()
+    return 1 if failures == len(files) else 0

@@ -1,0 +1,334 @@
+"""Stages 1–2: loading, binarizing and deskewing images the tests draw themselves."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import cv2
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from mathocr.errors import ImageError, ImageTooLargeError
+from mathocr.imaging import (
+    WORK_MAX_PIXELS,
+    WORK_MAX_SIDE,
+    binarize,
+    deskew,
+    estimate_pen_width,
+    estimate_skew,
+    load_image,
+)
+from mathocr.render import draw_strokes
+
+
+def _strokes() -> list[np.ndarray]:
+    """A hand-made "1 + 2 = 3"-like line of strokes, in arbitrary units."""
+    return [
+        np.array([[10, 10], [14, 60]], float),  # 1
+        np.array([[30, 35], [60, 36]], float),  # + bar
+        np.array([[45, 20], [46, 52]], float),  # + stem
+        np.array([[75, 20], [90, 12], [104, 22], [78, 60], [108, 58]], float),  # 2
+        np.array([[122, 30], [150, 31]], float),  # = top
+        np.array([[122, 44], [150, 45]], float),  # = bottom
+        np.array([[165, 15], [190, 18], [172, 35], [192, 45], [166, 60]], float),  # 3
+    ]
+
+
+def _drawing(pen: int = 5, scale: float = 2.0) -> np.ndarray:
+    return draw_strokes(_strokes(), scale=scale, pen=pen, padding=30, antialias=True)
+
+
+def _encode(array: np.ndarray, fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a.astype(bool), b.astype(bool)
+    return float((a & b).sum() / max((a | b).sum(), 1))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "BMP", "TIFF"])
+def test_every_supported_format_loads_to_the_same_gray(fmt):
+    image = _drawing()
+    loaded = load_image(_encode(image, fmt))
+    assert loaded.gray.shape == image.shape
+    assert loaded.size == (image.shape[1], image.shape[0])
+    assert loaded.scale == 1.0
+    # Lossy formats move values a little, never the drawing.
+    assert np.abs(loaded.gray.astype(int) - image.astype(int)).mean() < 4
+
+
+def test_path_bytes_pil_and_array_agree(tmp_path):
+    image = _drawing()
+    path = tmp_path / "drawing.png"
+    path.write_bytes(_encode(image, "PNG"))
+    grays = [
+        load_image(path).gray,
+        load_image(str(path)).gray,
+        load_image(path.read_bytes()).gray,
+        load_image(Image.open(path)).gray,
+        load_image(image).gray,
+        load_image(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)).gray,
+    ]
+    for gray in grays[1:]:
+        assert np.array_equal(gray, grays[0])
+
+
+def test_transparent_canvas_export_becomes_ink_on_white():
+    image = _drawing()
+    rgba = np.zeros((*image.shape, 4), np.uint8)
+    rgba[:, :, 3] = 255 - image  # black strokes on transparency, as a canvas exports
+    gray = load_image(_encode(rgba, "PNG")).gray
+    assert gray[0, 0] == 255
+    assert np.abs(gray.astype(int) - image.astype(int)).max() <= 1
+
+
+def _with_orientation(image: np.ndarray, orientation: int) -> bytes:
+    pil = Image.fromarray(image)
+    exif = pil.getexif()
+    exif[0x0112] = orientation
+    buf = io.BytesIO()
+    pil.save(buf, format="JPEG", exif=exif.tobytes(), quality=95)
+    return buf.getvalue()
+
+
+def test_exif_orientation_is_honoured():
+    # A bar along the top of a wide image, stored sideways with orientation 6
+    # ("rotate 90° clockwise to display").
+    upright = np.full((100, 300), 255, np.uint8)
+    upright[5:15, 20:280] = 0
+    stored = np.ascontiguousarray(np.rot90(upright, k=1))  # 300 high, 100 wide
+    loaded = load_image(_with_orientation(stored, 6))
+    assert loaded.size == (300, 100)
+    assert loaded.gray.shape == (100, 300)
+    assert loaded.gray[10, 150] < 80
+    assert loaded.gray[90, 150] > 200
+
+
+def test_large_images_shrink_to_the_working_resolution():
+    big = np.full((3000, 4000), 255, np.uint8)
+    cv2.putText(big, "2+3", (500, 2000), cv2.FONT_HERSHEY_SIMPLEX, 40, 0, 60)
+    loaded = load_image(_encode(big, "JPEG", quality=80))
+    h, w = loaded.gray.shape
+    assert max(h, w) <= WORK_MAX_SIDE
+    assert h * w <= WORK_MAX_PIXELS * 1.01
+    assert loaded.size == (4000, 3000)
+    assert loaded.scale == pytest.approx(w / 4000)
+    assert loaded.gray.min() < 50  # the writing survived
+
+
+def _png_header(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat)
+
+
+def test_decompression_bomb_is_refused_before_decoding():
+    with pytest.raises(ImageTooLargeError, match="bomb|limit"):
+        load_image(_png_header(100_000, 100_000))
+
+
+def test_an_image_over_the_pixel_limit_is_refused():
+    with pytest.raises(ImageTooLargeError, match="limit"):
+        load_image(_png_header(9000, 9000))
+    with pytest.raises(ImageTooLargeError):
+        load_image(np.zeros((100, 100), np.uint8), max_pixels=5000)
+
+
+def test_a_file_over_the_byte_limit_is_refused(tmp_path):
+    data = _encode(_drawing(), "PNG")
+    with pytest.raises(ImageTooLargeError, match="bytes"):
+        load_image(data, max_bytes=100)
+    path = tmp_path / "big.png"
+    path.write_bytes(data)
+    with pytest.raises(ImageTooLargeError, match="bytes"):
+        load_image(path, max_bytes=100)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty"),
+        (b"hello, this is not an image at all", "supported format"),
+        (_png_header(10, 10)[:30], "decode"),
+    ],
+)
+def test_bad_bytes_raise_image_error(data, message):
+    with pytest.raises(ImageError, match=message):
+        load_image(data)
+
+
+def test_truncated_jpeg_raises_image_error():
+    data = _encode(_drawing(), "JPEG")
+    with pytest.raises(ImageError):
+        load_image(data[: len(data) // 3])
+
+
+def test_unsupported_format_is_named():
+    buf = io.BytesIO()
+    Image.fromarray(_drawing()).save(buf, format="GIF")
+    with pytest.raises(ImageError, match="PNG, JPEG"):
+        load_image(buf.getvalue())
+
+
+def test_bad_sources_raise_image_error(tmp_path):
+    with pytest.raises(ImageError, match="directory"):
+        load_image(tmp_path)
+    with pytest.raises(ImageError, match="cannot read"):
+        load_image(tmp_path / "missing.png")
+    with pytest.raises(ImageError, match="int"):
+        load_image(42)
+    with pytest.raises(ImageError, match="shape|must be"):
+        load_image(np.zeros((4, 4, 2), np.uint8))
+    with pytest.raises(ImageError, match="no pixels"):
+        load_image(np.zeros((0, 10), np.uint8))
+    with pytest.raises(ImageError, match="NaN"):
+        load_image(np.full((4, 4), np.nan))
+
+
+@settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    prefix=st.sampled_from(
+        [b"", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"RIFF\x00\x00\x00\x00WEBP", b"BM", b"II*\x00"]
+    ),
+    body=st.binary(max_size=600),
+)
+def test_random_bytes_only_ever_raise_image_error(prefix, body):
+    try:
+        loaded = load_image(prefix + body)
+    except ImageError:
+        return
+    assert loaded.gray.dtype == np.uint8  # a valid tiny image is fine too
+
+
+# --------------------------------------------------------------------------- binarizing
+
+
+def test_clean_drawing_binarizes_to_its_ink():
+    image = _drawing(pen=5)
+    ink = binarize(image)
+    assert not ink.inverted
+    assert _iou(ink.binary, image < 128) > 0.85
+    assert 3.5 <= ink.pen_width <= 7.0
+
+
+def test_white_on_dark_is_detected_and_gives_the_same_ink():
+    image = _drawing()
+    normal = binarize(image)
+    flipped = binarize(255 - image)
+    assert flipped.inverted and not normal.inverted
+    assert _iou(flipped.binary, normal.binary) > 0.95
+
+
+def test_grey_and_coloured_paper():
+    image = _drawing()
+    ink = image < 128
+    grey = np.where(ink, 60, 150).astype(np.uint8)
+    assert _iou(binarize(grey).binary, ink) > 0.8
+    bgr = np.zeros((*image.shape, 3), np.uint8)
+    bgr[:] = (120, 200, 230)  # yellow pad
+    bgr[ink] = (120, 40, 20)  # blue pen
+    assert _iou(binarize(load_image(bgr).gray).binary, ink) > 0.8
+
+
+def _photo_like(image: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Uneven light, a hard-edged shadow over half the page, blur and noise."""
+    rng = np.random.default_rng(seed)
+    h, w = image.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    gain = 0.95 - 0.3 * xx / w
+    gain = np.where(xx + 0.5 * yy > 0.55 * w, gain * 0.5, gain)  # the shadow
+    gain = cv2.GaussianBlur(gain, (0, 0), 3)
+    page = 0.9 * image.astype(np.float32) + 20  # ink is not black, paper not white
+    page = cv2.GaussianBlur(page * gain, (0, 0), 1.0)
+    page += rng.normal(0, 5, page.shape)
+    return np.clip(page, 0, 255).astype(np.uint8)
+
+
+def test_a_shadowed_photo_binarizes_cleanly():
+    image = _drawing(pen=5, scale=3.0)
+    clean = image < 128
+    ink = binarize(_photo_like(image))
+    assert _iou(ink.binary, clean) > 0.75
+    # No shadow edge and no noise made into ink: the same pieces as the drawing.
+    n_clean, _ = cv2.connectedComponents(clean.astype(np.uint8))
+    n_photo, _ = cv2.connectedComponents(ink.binary)
+    assert n_photo == n_clean
+
+
+def test_a_blank_noisy_page_has_no_ink():
+    rng = np.random.default_rng(1)
+    page = np.clip(rng.normal(200, 6, (300, 400)), 0, 255).astype(np.uint8)
+    ink = binarize(page)
+    assert ink.binary.sum() == 0
+    assert ink.pen_width == 0.0
+
+
+def test_binarize_rejects_non_gray_input():
+    with pytest.raises(ValueError, match="2-D uint8"):
+        binarize(np.zeros((4, 4, 3), np.uint8))
+
+
+def test_pen_width_estimate_follows_the_pen():
+    for pen in (3, 6, 10):
+        binary = (draw_strokes(_strokes(), scale=3.0, pen=pen, padding=20) < 128).astype(np.uint8)
+        assert pen * 0.7 <= estimate_pen_width(binary) <= pen * 1.3 + 1
+
+
+# --------------------------------------------------------------------------- deskewing
+
+
+def _rotated(binary: np.ndarray, angle: float) -> np.ndarray:
+    h, w = binary.shape
+    pad = np.zeros((h + 200, w + 200), np.uint8)
+    pad[100 : 100 + h, 100 : 100 + w] = binary
+    matrix = cv2.getRotationMatrix2D(((w + 200) / 2, (h + 200) / 2), angle, 1.0)
+    return cv2.warpAffine(pad, matrix, (w + 200, h + 200), flags=cv2.INTER_NEAREST)
+
+
+@pytest.mark.parametrize("angle", [-5.0, 3.0, 6.0])
+def test_skew_of_a_tilted_line_is_measured_and_undone(angle):
+    strokes = _strokes() + [s + (200, 0) for s in _strokes()]
+    binary = (draw_strokes(strokes, scale=2.0, pen=4, padding=20) < 128).astype(np.uint8)
+    tilted = _rotated(binary, angle)
+    assert estimate_skew(tilted) == pytest.approx(angle, abs=1.0)
+    straight = deskew(tilted, pen_width=4)
+    assert straight.angle == pytest.approx(-angle, abs=1.0)
+    assert abs(estimate_skew(straight.binary)) <= 1.0
+
+
+def test_deskew_crops_to_the_ink_and_maps_points_back():
+    binary = np.zeros((400, 600), np.uint8)
+    binary[200:240, 300:304] = 1
+    binary[220:224, 320:360] = 1
+    out = deskew(binary, pen_width=4)
+    assert out.angle == 0.0
+    assert out.binary.shape[0] < 100 and out.binary.shape[1] < 100
+    ys, xs = np.nonzero(out.binary)
+    back = out.to_input(np.stack([xs, ys], axis=1))
+    assert binary[back[:, 1].astype(int), back[:, 0].astype(int)].all()
+
+
+def test_deskew_of_an_empty_image_is_the_identity():
+    binary = np.zeros((50, 80), np.uint8)
+    out = deskew(binary)
+    assert out.binary.shape == (50, 80)
+    assert out.angle == 0.0

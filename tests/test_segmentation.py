@@ -1,0 +1,131 @@
+"""Stage 3: symbol candidates from ink the tests draw themselves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mathocr.render import draw_strokes
+from mathocr.segmentation import Component, restrict, segment, typical_height
+from mathocr.symbols import CLASS_INDEX, CLASSES
+
+PEN = 5
+
+
+def _ink(*strokes: list[tuple[float, float]], size: tuple[int, int] | None = None) -> np.ndarray:
+    """Draw strokes given in pixels; returns the binary ink image (1 = ink)."""
+    arrays = [np.array(s, float) for s in strokes]
+    image = draw_strokes(
+        arrays, scale=1.0, pen=PEN, padding=0, origin=(0, 0), canvas=size or (200, 400)
+    )
+    return (image < 128).astype(np.uint8)
+
+
+ONE = [(20, 40), (24, 100)]
+SEVEN = [(60, 40), (95, 40), (70, 100)]
+FOUR = [(140, 40), (125, 80), (165, 80)], [(155, 50), (155, 100)]
+
+
+def test_a_minus_is_a_bar_and_only_a_bar():
+    cands = segment(_ink(ONE, [(50, 70), (90, 70)], SEVEN[:1]), pen_width=PEN)
+    bars = [c for c in cands if c.allowed == frozenset({"-"})]
+    assert len(bars) == 1
+    x, y, w, h = bars[0].box
+    assert w > 35 and h < 12
+
+
+def test_two_stacked_bars_are_one_equals_sign():
+    seven = [(p[0] + 60, p[1]) for p in SEVEN]
+    cands = segment(_ink(ONE, [(50, 62), (90, 62)], [(50, 80), (90, 81)], seven), pen_width=PEN)
+    assert [c.allowed for c in cands] == [None, frozenset({"="}), None]
+    assert len(cands[1].components) == 2
+
+
+def test_a_bar_with_dots_above_and_below_is_one_division_sign():
+    dot_up = [(70, 50), (70, 50)]
+    dot_down = [(70, 90), (70, 90)]
+    cands = segment(_ink(ONE, [(50, 70), (90, 70)], dot_up, dot_down), pen_width=PEN)
+    assert len(cands) == 2
+    assert cands[1].allowed == frozenset({"\\div"})
+    assert len(cands[1].components) == 3
+
+
+def test_a_decimal_point_is_kept_as_a_symbol():
+    seven_right = [(p[0] + 60, p[1]) for p in SEVEN]
+    dot = [(90, 98), (90, 98)]
+    cands = segment(_ink(SEVEN, dot, seven_right), pen_width=PEN)
+    assert len(cands) == 3
+    assert cands[1].allowed == frozenset({"."})
+
+
+def test_specks_smaller_than_a_pen_dot_are_dropped():
+    ink = _ink(ONE, SEVEN)
+    ink[150, 300] = 1
+    ink[10:12, 350:352] = 1
+    assert len(segment(ink, pen_width=PEN)) == 2
+
+
+def test_a_fraction_bar_is_not_merged_with_its_numerator():
+    numerator = [(p[0] + 20, p[1] - 30) for p in SEVEN]  # x 80..115, y 10..70
+    bar = [(60, 82), (140, 82)]
+    denominator = [(100, 95), (104, 150)]
+    cands = segment(_ink(numerator, bar, denominator), pen_width=PEN)
+    assert len(cands) == 3
+    assert sum(c.allowed == frozenset({"-"}) for c in cands) == 1
+
+
+def test_a_lifted_hat_joins_its_five():
+    body = [(40, 60), (38, 85), (60, 80), (68, 95), (55, 112), (35, 108)]
+    hat = [(44, 52), (72, 50)]
+    cands = segment(_ink(ONE, body, hat), pen_width=PEN)
+    assert len(cands) == 2
+    assert len(cands[1].components) == 2
+    assert cands[1].allowed is None
+
+
+def test_a_digit_under_a_root_stays_apart_from_the_root():
+    root = [(20, 90), (30, 84), (42, 130), (60, 30), (160, 30)]
+    cands = segment(_ink(root, [(p[0] + 20, p[1]) for p in SEVEN]), pen_width=PEN)
+    assert len(cands) == 2
+
+
+def test_candidates_are_ordered_left_to_right_and_masks_hold_only_their_ink():
+    cands = segment(_ink(*FOUR, ONE, SEVEN), pen_width=PEN)
+    xs = [c.box[0] for c in cands]
+    assert xs == sorted(xs)
+    assert len(cands) == 3
+    for c in cands:
+        assert c.mask.shape == (c.box[3], c.box[2])
+        assert c.mask.any(axis=0).all() or c.mask.shape[1] <= PEN  # tight box
+
+
+def test_empty_ink_gives_no_candidates():
+    assert segment(np.zeros((50, 50), np.uint8), pen_width=3) == []
+
+
+def test_segment_rejects_a_colour_image():
+    with pytest.raises(ValueError, match="2-D"):
+        segment(np.zeros((5, 5, 3), np.uint8), pen_width=2)
+
+
+def test_typical_height_ignores_bars_and_dots():
+    comps = [
+        Component(1, 0, 0, 20, 60, 300),
+        Component(2, 30, 0, 22, 58, 300),
+        Component(3, 60, 0, 24, 62, 300),
+        Component(4, 90, 28, 40, 5, 200),  # a minus
+        Component(5, 140, 55, 5, 5, 20),  # a dot
+        Component(6, 150, 28, 40, 5, 200),
+    ]
+    assert typical_height(comps, 5) == 60
+
+
+def test_restrict_renormalizes_over_the_allowed_classes():
+    probs = np.full(len(CLASSES), 1.0 / len(CLASSES), np.float32)
+    probs[CLASS_INDEX["1"]] += 0.5
+    probs /= probs.sum()
+    out = restrict(probs, frozenset({"-", "="}))
+    assert out.sum() == pytest.approx(1.0)
+    assert out[CLASS_INDEX["-"]] == pytest.approx(0.5)
+    assert out[CLASS_INDEX["1"]] == 0
+    assert restrict(probs, None) is probs
