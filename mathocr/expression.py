@@ -22,12 +22,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from .context import best_labels, candidates
 from .errors import ExpressionError
 from .exact import Num, TooLargeError
 from .layout import Frac, PlacedSymbol, Root, Row, Sup, Sym, build_layout
 from .notation import to_latex, to_text
+from .numeric_solve import SEARCH_LIMIT, roots_between
 from .polynomial import Poly, Rational, p_eval, poly_text, real_roots
 from .symbols import CLASSES
 from .syntax import (
@@ -218,8 +220,13 @@ def _final_labels(row: Row, labels: list[str]) -> list[str]:
 def _meaning(row: Row) -> _Meaning:
     eq = parse_equation(row)
     ev = _Evaluator()
-    values = [ev.eval(side) for side in eq.sides]
     any_x = any(has_x(side) for side in eq.sides)
+    try:
+        values = [ev.eval(side) for side in eq.sides]
+    except _Unsupported:
+        if len(eq.sides) == 2 and any_x:
+            return _solve_numerically(eq.sides[0], eq.sides[1])
+        raise
     if len(values) == 1:
         v = values[0]
         if any_x or not v.is_constant:
@@ -335,17 +342,53 @@ def _excluded(denominators: list[Poly]) -> str:
     return " and ".join(f"x = {r.exact_text()}" for r in bad)
 
 
-class _Evaluator:
-    """Evaluates a syntax tree into a :class:`Rational`, remembering denominators."""
+def _solve_numerically(left: Node, right: Node) -> _Meaning:
+    """Roots by bracketing in floating point, each then confirmed exactly if it can be."""
+    roots = roots_between(left, right)
+    if not roots:
+        limit = f"{SEARCH_LIMIT:g}"
+        return _Meaning(value=f"no solution found for -{limit} <= x <= {limit}", kind="solve")
+    solutions = []
+    for r in roots:
+        exact = _confirm_root(left, right, r)
+        if exact is not None:
+            solutions.append(f"x = {exact.exact_text()}")
+        else:
+            solutions.append(f"x ≈ {Num.approximate(r).decimal_text(8)}")
+    decimal = None
+    if any(s.startswith("x ≈") or "/" in s or "sqrt" in s for s in solutions):
+        decimal = " or ".join(f"x ≈ {Num.approximate(r).decimal_text(8)}" for r in roots)
+    return _Meaning(
+        value=" or ".join(solutions), decimal=decimal, solutions=tuple(solutions), kind="solve"
+    )
 
-    def __init__(self) -> None:
+
+def _confirm_root(left: Node, right: Node, r: float) -> Num | None:
+    """A simple fraction near *r* that satisfies the equation exactly, if any."""
+    x = Num.rational(Fraction(r).limit_denominator(1000))
+    try:
+        a = _Evaluator(x).eval(left).constant_value()
+        b = _Evaluator(x).eval(right).constant_value()
+    except ExpressionError:
+        return None
+    return x if a.exact and b.exact and a == b else None
+
+
+class _Evaluator:
+    """Evaluates a syntax tree into a :class:`Rational`, remembering denominators.
+
+    With *x* given, the variable is that number and everything is a constant.
+    """
+
+    def __init__(self, x: Num | None = None) -> None:
         self.denominators: list[Poly] = []
+        self.x = x
 
     def eval(self, node: Node) -> Rational:
         if isinstance(node, Number):
             return Rational.constant(Num.rational(node.value))
         if isinstance(node, Var):
-            return Rational.variable()
+            return Rational.variable() if self.x is None else Rational.constant(self.x)
         if isinstance(node, Neg):
             return -self.eval(node.operand)
         if isinstance(node, SquareRoot):

@@ -74,7 +74,12 @@ def _layout(spec: Spec, x: float, base: float, size: float, out: list[_Ink]) -> 
         if isinstance(item, tuple):
             kind, args = item
             if kind == "^":
-                x = _layout(args[0], x - 0.05 * size, base - 0.55 * size, 0.6 * size, out) + gap
+                # Raised so that the exponent's bottom sits near the base's middle.
+                sup: list[_Ink] = []
+                end = _layout(args[0], x - 0.05 * size, 0.0, 0.6 * size, sup)
+                dy = base - 0.55 * size - max(0.0, max(i.y1 for i in sup))
+                out.extend(_Ink(i.label, i.x0, i.y0 + dy, i.x1, i.y1 + dy) for i in sup)
+                x = end + gap
             elif kind == "\\frac":
                 x = _frac(args[0], args[1], x, base, size, out) + gap
             else:
