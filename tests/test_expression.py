@@ -284,10 +284,7 @@ def arithmetic(draw, depth: int = 0):
             return latex, None
         return latex, lv**e
     right, rv = draw(arithmetic(depth + 1))
-    if op == "frac":
-        latex = f"\\frac{{{left}}}{{{right}}}"
-    else:
-        latex = f"({left}) {op} ({right})"
+    latex = f"\\frac{{{left}}}{{{right}}}" if op == "frac" else f"({left}) {op} ({right})"
     if lv is None or rv is None:
         return latex, None
     if op == "+":
