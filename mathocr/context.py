@@ -8,7 +8,13 @@ point. Each row of the layout tree is decoded with a small exact dynamic
 programme over (previous token class, bracket depth): the classifier's
 probabilities score a reading, the grammar rules readings out. The top labels
 win whenever they are grammatical, so a change happens only when the grammar
-forbids the top reading.
+forbids the top reading -- or when the symbol's size contradicts it: the
+classifier sees every symbol scaled to one square, so only here can a
+dot-sized "0" become the decimal point it is.
+
+:func:`read_symbols` puts layout and labels together: an x can carry an
+exponent and a times sign cannot, so where a label changes the layout both
+layouts are read and the likelier reading wins.
 
 Labels that are easily confused but missing from the alternatives get a small
 share of the probability the classifier left unassigned, so the grammar can
@@ -25,9 +31,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from .layout import DIGITS, Frac, Item, Root, Row, Sup, Sym
+from .layout import DIGITS, Frac, Item, PlacedSymbol, Root, Row, Sup, Sym, build_layout
 
-__all__ = ["best_labels", "candidates", "CONFUSABLE"]
+__all__ = ["read_symbols", "best_labels", "candidates", "CONFUSABLE"]
 
 #: Groups of labels that handwriting confuses; members are always considered.
 _X_TIMES = frozenset({"x", "\\times"})
@@ -191,3 +197,101 @@ def _step_class(state: State, cls: int) -> State | None:
     if cls == _SUP:
         return (_SUP, depth) if prev in (_D, _X, _CLOSE, _OPND) else None
     return (_OPND, depth) if prev in _BEFORE_OPERAND else None
+
+
+# -- reading a whole expression: layout and labels together ----------------------
+
+
+def read_symbols(symbols: Sequence[PlacedSymbol]) -> tuple[list[str], Row]:
+    """Final labels and layout tree: the likeliest grammatical reading.
+
+    Where the layout itself depends on a label (an x can carry an exponent, a
+    times sign cannot), both layouts are tried and the better reading wins.
+    """
+    top = [s.label for s in symbols]
+    options = {i: candidates(s.label, s.confidence, s.alternatives) for i, s in enumerate(symbols)}
+    starts = [top]
+    as_x = [
+        "x" if label == "\\times" and any(c == "x" for c, _ in options[i]) else label
+        for i, label in enumerate(top)
+    ]
+    if as_x != top:
+        starts.append(as_x)
+    best: tuple[float, list[str], Row] | None = None
+    for start in starts:
+        score, labels, row = _settle(symbols, start, options)
+        if best is None or score > best[0]:
+            best = (score, labels, row)
+    assert best is not None
+    _, labels, row = best
+    return _final_labels(row, labels), row
+
+
+def _settle(
+    symbols: Sequence[PlacedSymbol], labels: list[str], options: dict
+) -> tuple[float, list[str], Row]:
+    """Relabel and re-lay-out until the reading is stable; return its score too."""
+    row = build_layout(symbols, labels)
+    score = 0.0
+    for _ in range(3):
+        changes: dict[int, str] = {}
+        score = _fix_rows(row, options, labels, top=True, out=changes)
+        new = list(labels)
+        for i, label in changes.items():
+            new[i] = label
+        if new == labels:
+            return score, labels, row
+        labels = new
+        row = build_layout(symbols, labels)
+    return _fix_rows(row, options, labels, top=True, out={}), labels, row
+
+
+#: Score of a row no labelling makes grammatical (a reading that parses always wins).
+_UNGRAMMATICAL = -1e6
+
+
+def _fix_rows(
+    row: Row, options: dict, labels: list[str], *, top: bool, out: dict[int, str]
+) -> float:
+    """Best labels for every row of the tree into *out*; the total log-probability."""
+    best = best_labels(row, options, top=top)
+    if best is not None:
+        score = best[0]
+        out.update(best[1])
+    else:
+        score = _UNGRAMMATICAL + sum(
+            math.log(max(dict(options[i]).get(labels[i], 1e-12), 1e-12))
+            for item in row
+            if isinstance(item, Sym) and len(item.indices) == 1
+            for i in item.indices
+        )
+    for item in row:
+        if isinstance(item, Frac):
+            score += _fix_rows(item.num, options, labels, top=False, out=out)
+            score += _fix_rows(item.den, options, labels, top=False, out=out)
+        elif isinstance(item, Root):
+            score += _fix_rows(item.body, options, labels, top=False, out=out)
+        elif isinstance(item, Sup):
+            score += _fix_rows(item.row, options, labels, top=False, out=out)
+    return score
+
+
+def _final_labels(row: Row, labels: list[str]) -> list[str]:
+    """Labels as the tree reads them (two stacked bars both become ``=``)."""
+    out = list(labels)
+
+    def walk(r: Row) -> None:
+        for item in r:
+            if isinstance(item, Sym):
+                for i in item.indices:
+                    out[i] = item.label
+            elif isinstance(item, Frac):
+                walk(item.num)
+                walk(item.den)
+            elif isinstance(item, Root):
+                walk(item.body)
+            else:
+                walk(item.row)
+
+    walk(row)
+    return out

@@ -24,10 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .context import best_labels, candidates
+from .context import read_symbols
 from .errors import ExpressionError
 from .exact import Num, TooLargeError
-from .layout import Frac, PlacedSymbol, Root, Row, Sup, Sym, build_layout
+from .layout import PlacedSymbol, Row
 from .notation import to_latex, to_text
 from .numeric_solve import SEARCH_LIMIT, roots_between
 from .polynomial import Poly, Rational, p_eval, poly_text, real_roots
@@ -45,7 +45,7 @@ from .syntax import (
     parse_equation,
 )
 
-__all__ = ["Interpretation", "interpret", "evaluate"]
+__all__ = ["Interpretation", "interpret"]
 
 #: Largest exponent applied to an expression with x.
 _MAX_X_POWER = 64
@@ -75,7 +75,7 @@ def interpret(symbols: Sequence[PlacedSymbol]) -> Interpretation:
     """Lay out, read and evaluate *symbols*; errors are reported, never raised."""
     if not symbols:
         return Interpretation("", "", None, None, None, (), "empty", None, ())
-    labels, row = _read(symbols)
+    labels, row = read_symbols(symbols)
     latex, text = to_latex(row), to_text(row)
     unknown = sorted({s for s in labels if s not in CLASSES})
     error: str | None = None
@@ -114,104 +114,6 @@ def _explain(error: ExpressionError, text: str) -> str:
     if isinstance(error, _Unsupported | TooLargeError) or not isinstance(error, SyntaxProblem):
         return str(error)
     return f"'{text}' is not a valid expression: {error}"
-
-
-# -- reading: layout + context fixes ----------------------------------------------
-
-
-def _read(symbols: Sequence[PlacedSymbol]) -> tuple[list[str], Row]:
-    """Final labels and layout tree: the likeliest grammatical reading.
-
-    Where the layout itself depends on a label (an x can carry an exponent, a
-    times sign cannot), both layouts are tried and the better reading wins.
-    """
-    top = [s.label for s in symbols]
-    options = {i: candidates(s.label, s.confidence, s.alternatives) for i, s in enumerate(symbols)}
-    starts = [top]
-    as_x = [
-        "x" if label == "\\times" and any(c == "x" for c, _ in options[i]) else label
-        for i, label in enumerate(top)
-    ]
-    if as_x != top:
-        starts.append(as_x)
-    best: tuple[float, list[str], Row] | None = None
-    for start in starts:
-        score, labels, row = _settle(symbols, start, options)
-        if best is None or score > best[0]:
-            best = (score, labels, row)
-    assert best is not None
-    _, labels, row = best
-    return _final_labels(row, labels), row
-
-
-def _settle(
-    symbols: Sequence[PlacedSymbol], labels: list[str], options: dict
-) -> tuple[float, list[str], Row]:
-    """Relabel and re-lay-out until the reading is stable; return its score too."""
-    row = build_layout(symbols, labels)
-    score = 0.0
-    for _ in range(3):
-        changes: dict[int, str] = {}
-        score = _fix_rows(row, options, labels, top=True, out=changes)
-        new = list(labels)
-        for i, label in changes.items():
-            new[i] = label
-        if new == labels:
-            return score, labels, row
-        labels = new
-        row = build_layout(symbols, labels)
-    return _fix_rows(row, options, labels, top=True, out={}), labels, row
-
-
-#: Score of a row no labelling makes grammatical (a reading that parses always wins).
-_UNGRAMMATICAL = -1e6
-
-
-def _fix_rows(
-    row: Row, options: dict, labels: list[str], *, top: bool, out: dict[int, str]
-) -> float:
-    """Best labels for every row of the tree into *out*; the total log-probability."""
-    best = best_labels(row, options, top=top)
-    if best is not None:
-        score = best[0]
-        out.update(best[1])
-    else:
-        score = _UNGRAMMATICAL + sum(
-            math.log(max(dict(options[i]).get(labels[i], 1e-12), 1e-12))
-            for item in row
-            if isinstance(item, Sym) and len(item.indices) == 1
-            for i in item.indices
-        )
-    for item in row:
-        if isinstance(item, Frac):
-            score += _fix_rows(item.num, options, labels, top=False, out=out)
-            score += _fix_rows(item.den, options, labels, top=False, out=out)
-        elif isinstance(item, Root):
-            score += _fix_rows(item.body, options, labels, top=False, out=out)
-        elif isinstance(item, Sup):
-            score += _fix_rows(item.row, options, labels, top=False, out=out)
-    return score
-
-
-def _final_labels(row: Row, labels: list[str]) -> list[str]:
-    """Labels as the tree reads them (two stacked bars both become ``=``)."""
-    out = list(labels)
-
-    def walk(r: Row) -> None:
-        for item in r:
-            if isinstance(item, Sym):
-                for i in item.indices:
-                    out[i] = item.label
-            elif isinstance(item, Frac):
-                walk(item.num)
-                walk(item.den)
-            elif isinstance(item, Root):
-                walk(item.body)
-            else:
-                walk(item.row)
-
-    walk(row)
-    return out
 
 
 # -- meaning ----------------------------------------------------------------------
@@ -434,13 +336,3 @@ class _Evaluator:
         if n < 0:
             self.denominators.append(base.num)
         return base.power(n)
-
-
-def evaluate(row: Row) -> Num:
-    """The exact value of a constant row (a helper for tests and tools)."""
-    from .syntax import parse_row
-
-    value = _Evaluator().eval(parse_row(row))
-    if not value.is_constant:
-        raise ExpressionError("the expression depends on x")
-    return value.constant_value()

@@ -20,7 +20,7 @@ grammar rules out, and :mod:`mathocr.expression` reads meaning from the tree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -266,17 +266,21 @@ class _Builder:
         grew = True
         while grew:
             grew = False
+            reach = {
+                id(side): (_union(self.boxes, side), _median(self.boxes[k].h for k in side))
+                for side in (above, below)
+            }
             for j in list(others):
                 o = self.boxes[j]
                 side = above if o.y1 <= bar.cy else below if o.y0 >= bar.cy else None
                 if side is None:
                     continue
-                band = _union(self.boxes, side)
+                band, size = reach[id(side)]
                 gap = max(band.x0 - o.x1, o.x0 - band.x1, 0.0)
-                size = sorted(self.boxes[k].h for k in side)[len(side) // 2]
                 if band.y0 <= o.cy <= band.y1 and gap <= FRAC_REACH * size:
                     side.append(j)
                     others.remove(j)
+                    reach[id(side)] = (band.union(o), size)
                     grew = True
         return above, below
 
@@ -293,6 +297,11 @@ def _under_root(root: Box, o: Item) -> bool:
 def _finish(units: list[Item]) -> Row:
     units.sort(key=lambda u: (u.box.cx, u.box.x0))
     return _baselines(units)
+
+
+def _median(values: Iterable[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
 
 
 def _union(boxes: list[Box], ids: list[int]) -> Box:
