@@ -218,7 +218,7 @@
     say(n ? `Read ${n} symbol${n === 1 ? "" : "s"} in ${Math.round(result.ms)} ms.` : "No symbols found.");
     renderMath(result.latex);
     $("meaning").textContent = meaning(result);
-    $("meaning").classList.toggle("error", Boolean(result.error));
+    $("meaning").classList.toggle("error", Boolean(result.error) || result.holds === false);
     drawBoxes(src, result.symbols, result.image_size);
     fillSymbols(result.symbols);
     $("correct-latex").value = result.latex;
@@ -245,17 +245,17 @@
           ? `= ${result.value} ≈ ${result.decimal}`
           : `= ${result.value}`;
       case "equation":
-        if (result.holds === true) return "✓ This holds.";
-        if (result.holds === false) return `✗ This does not hold${result.value ? ` (${result.value})` : ""}.`;
+        // value holds every side's exact value: "24/125 = 19/100"
+        if (result.holds === true) return `✓ This holds (${result.value}).`;
+        if (result.holds === false) return `✗ This does not hold: ${result.value}.`;
         return result.value || "";
       case "solve":
-        return result.solutions.length
-          ? result.solutions.map((s) => (s.includes("=") ? s : `x = ${s}`)).join(",  ")
-          : result.value || "No solution.";
+        // "x = 2 or x = 3", "x ≈ 1.41421356", "no solution", "every x"
+        return result.value || "";
       case "simplify":
         return result.value ? `= ${result.value}` : "";
       default:
-        return result.value ? `= ${result.value}` : "";
+        return "";
     }
   }
 
