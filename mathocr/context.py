@@ -220,11 +220,35 @@ def read_symbols(symbols: Sequence[PlacedSymbol]) -> tuple[list[str], Row]:
     best: tuple[float, list[str], Row] | None = None
     for start in starts:
         score, labels, row = _settle(symbols, start, options)
+        # A raised symbol right after it is evidence for an x with an exponent:
+        # a times sign is not followed by a small raised digit.
+        swapped = {i for i, label in enumerate(labels) if label == "x" and top[i] == "\\times"}
+        score += math.log(EXPONENT_EVIDENCE) * _exponents_on(row, swapped)
         if best is None or score > best[0]:
             best = (score, labels, row)
     assert best is not None
     _, labels, row = best
     return _final_labels(row, labels), row
+
+
+#: Likelihood ratio of "x with an exponent" over "times sign, then a raised symbol".
+EXPONENT_EVIDENCE = 10.0
+
+
+def _exponents_on(row: Row, indices: set[int]) -> int:
+    """How many superscripts in the tree sit on a symbol from *indices*."""
+    count = 0
+    for k, item in enumerate(row):
+        if isinstance(item, Sup):
+            prev = row[k - 1] if k else None
+            if isinstance(prev, Sym) and set(prev.indices) & indices:
+                count += 1
+            count += _exponents_on(item.row, indices)
+        elif isinstance(item, Frac):
+            count += _exponents_on(item.num, indices) + _exponents_on(item.den, indices)
+        elif isinstance(item, Root):
+            count += _exponents_on(item.body, indices)
+    return count
 
 
 def _settle(

@@ -172,6 +172,22 @@ def test_dot_not_between_digits_becomes_zero_when_plausible():
     assert interpret(symbols).value == "12"
 
 
+def test_a_dot_sized_zero_is_a_decimal_point():
+    # Grammatical either way ("205" or "2.5"): only the size tells them apart.
+    symbols = _with(typeset("2.5"), 1, "0", 0.7, ((".", 0.25),))
+    assert interpret(symbols).value == "5/2"
+    symbols = _with(typeset("205"), 1, ".", 0.7, (("0", 0.25),))
+    assert interpret(symbols).value == "205"
+
+
+def test_times_with_an_exponent_is_read_as_x_with_its_power():
+    # Read as a times sign, the raised 2 could not be an exponent at all.
+    symbols = _with(typeset("3x^{2} = 12"), 1, "\\times", 0.6, (("x", 0.35),))
+    result = interpret(symbols)
+    assert result.latex == "3x^{2} = 12"
+    assert result.solutions == ("x = -2", "x = 2")
+
+
 def test_confident_malformed_brackets_are_not_rewritten():
     result = interpret(typeset(") ("))
     assert result.error is not None
@@ -179,6 +195,32 @@ def test_confident_malformed_brackets_are_not_rewritten():
 
 
 # -- real handwriting: CROHME stroke boxes --------------------------------------
+
+
+def test_placed_symbols_from_ink_scale_to_a_common_size():
+    import numpy as np
+
+    from mathocr.inkml import InkExpression, InkSymbol
+
+    traces = {
+        "a": np.array([[0.0, 0.0], [0.0, 0.5]]),  # a "1", half a unit tall
+        "b": np.array([[0.2, 0.25], [0.4, 0.25]]),  # a "-"
+        "c": np.array([[0.5, 0.0], [0.7, 0.5]]),
+    }
+    expr = InkExpression(
+        "t",
+        "1-1",
+        None,
+        traces,
+        (InkSymbol("1", ("a",)), InkSymbol("-", ("b",)), InkSymbol("1", ("c",))),
+    )
+    symbols = placed_symbols(expr, symbol_px=40, pen_pad=2)
+    assert symbols is not None
+    assert [s.label for s in symbols] == ["1", "-", "1"]
+    assert symbols[0].box[3] == 40 + 4  # median digit height, plus the pen on both sides
+    assert interpret(symbols).value == "0"
+    alpha = InkExpression("t", "\\alpha", None, traces, (InkSymbol("\\alpha", ("a",)),))
+    assert placed_symbols(alpha) is None
 
 
 @pytest.mark.crohme
