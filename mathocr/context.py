@@ -154,14 +154,27 @@ def _digit_height(row: Row) -> float | None:
     return heights[len(heights) // 2]
 
 
-def _size_prior(label: str, item: Sym, digit_height: float | None) -> float:
+def _size_prior(
+    label: str, item: Sym, digit_height: float | None, slash_or_one: bool = False
+) -> float:
     """How well the symbol's size fits *label*: the classifier never sees size.
 
     Every symbol is scaled to the same square before classification, so a
     decimal point and a zero can look alike to it; on CROHME a point's box is
     under half a digit's height (95% of them) and a zero's over 0.64 (95%).
+    Likewise a slash reaches above and below the digits (95% are taller than
+    1.14 digit heights) while most ones are not (75% under 1.11); that is
+    weaker evidence, used only between those two.
     """
-    if digit_height is None or label not in DIGITS and label != ".":
+    if digit_height is None:
+        return 1.0
+    if slash_or_one and label in ("1", "/"):
+        tall = item.box.h / digit_height
+        if label == "/" and tall < 1.12:
+            return SLASH_MISMATCH
+        if label == "1" and tall > 1.3:
+            return SLASH_MISMATCH
+    if label not in DIGITS and label != ".":
         return 1.0
     size = max(item.box.w, item.box.h) / digit_height
     if label == ".":
@@ -171,6 +184,8 @@ def _size_prior(label: str, item: Sym, digit_height: float | None) -> float:
 
 #: Likelihood factor for a dot the size of a digit, or a digit the size of a dot.
 DOT_MISMATCH = 0.05
+#: Likelihood factor for a slash no taller than a digit, or a one much taller.
+SLASH_MISMATCH = 0.3
 
 
 def _choices(
@@ -186,8 +201,14 @@ def _choices(
         return [(item.label, 0.0, -1, None)]
     idx = item.indices[0]
     opts = options.get(idx) or [(item.label, 1.0)]
+    slash_or_one = {"1", "/"} <= {label for label, _ in opts}
     return [
-        (label, math.log(max(p * _size_prior(label, item, digit_height), 1e-12)), idx, None)
+        (
+            label,
+            math.log(max(p * _size_prior(label, item, digit_height, slash_or_one), 1e-12)),
+            idx,
+            None,
+        )
         for label, p in opts
     ]
 
