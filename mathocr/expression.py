@@ -27,7 +27,7 @@ from fractions import Fraction
 from .context import read_symbols
 from .errors import ExpressionError
 from .exact import Num, TooLargeError
-from .layout import PlacedSymbol, Row
+from .layout import PlacedSymbol, Row, Sym
 from .notation import to_latex, to_text
 from .numeric_solve import SEARCH_LIMIT, roots_between
 from .polynomial import Poly, Rational, p_eval, poly_text, real_roots
@@ -75,19 +75,28 @@ def interpret(symbols: Sequence[PlacedSymbol]) -> Interpretation:
     """Lay out, read and evaluate *symbols*; errors are reported, never raised."""
     if not symbols:
         return Interpretation("", "", None, None, None, (), "empty", None, ())
-    labels, row = read_symbols(symbols)
-    latex, text = to_latex(row), to_text(row)
-    unknown = sorted({s for s in labels if s not in CLASSES})
     error: str | None = None
     meaning = _Meaning(None, "value")
+    try:
+        labels, row = read_symbols(symbols)
+        latex, text = to_latex(row), to_text(row)
+    except RecursionError:  # hundreds of nested structures: read it flat
+        labels = [s.label for s in symbols]
+        order = sorted(range(len(symbols)), key=lambda i: symbols[i].box[0])
+        row = [Sym(labels[i], (i,)) for i in order]
+        latex, text = to_latex(row), to_text(row)
+        error = _TOO_DEEP
+    unknown = sorted({s for s in labels if s not in CLASSES})
     if unknown:
         error = f"unknown symbol label(s): {', '.join(unknown)}"
-    else:
+    elif error is None:
         try:
             meaning = _meaning(row)
         except ExpressionError as e:
             error = _explain(e, text)
-        except (RecursionError, MemoryError, OverflowError):
+        except RecursionError:
+            error = _TOO_DEEP
+        except (MemoryError, OverflowError):
             error = "result too large"
     return Interpretation(
         latex=latex,
@@ -100,6 +109,9 @@ def interpret(symbols: Sequence[PlacedSymbol]) -> Interpretation:
         error=error,
         labels=tuple(labels),
     )
+
+
+_TOO_DEEP = "the expression is nested too deeply"
 
 
 class _Unsupported(ExpressionError):

@@ -234,6 +234,16 @@ def test_tower_of_powers_is_refused_within_milliseconds():
     assert time.perf_counter() - start < 1.0
 
 
+def test_hundreds_of_nested_brackets_are_refused_clearly():
+    n = 600
+    symbols = [PlacedSymbol("(", (i * 10, 0, 8, 40)) for i in range(n)]
+    symbols.append(PlacedSymbol("1", (n * 10, 0, 8, 40)))
+    symbols += [PlacedSymbol(")", (n * 10 + 10 + i * 10, 0, 8, 40)) for i in range(n)]
+    r = interpret(symbols)
+    assert r.error == "the expression is nested too deeply"
+    assert r.latex.startswith("((((") and len(r.labels) == 2 * n + 1
+
+
 def test_unknown_labels_are_reported():
     r = interpret([PlacedSymbol("y", (0, 0, 10, 10))])
     assert r.error is not None and "unknown symbol" in r.error
