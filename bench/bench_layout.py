@@ -7,8 +7,10 @@ exact-match rate of the canonical LaTeX against the file's truth), and the
 value stage (whether equations with numbers hold, whether values are right).
 
 Reports ``valid/`` (the split named by the issue) and, for a larger sample,
-``train/`` -- the layout has no learned parameters, but its few thresholds
-were tuned by looking at train/ failures, so valid/ is the held-out figure.
+``train/``. The layout learns nothing, but its few thresholds were set by
+looking at failures of both splits (mostly train/), so neither figure is a
+strictly held-out estimate; the box-noise section shows how much margin the
+thresholds have.
 """
 
 from __future__ import annotations

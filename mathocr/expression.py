@@ -205,7 +205,6 @@ def _equal_within_rounding(a: Num, b: Num, da: int | None, db: int | None) -> bo
 def _solve(values: list[Rational], denominators: list[Poly]) -> _Meaning:
     """Solve every consecutive pair of sides for x; keep common solutions."""
     roots: list[Num] | None = None  # None: every x so far
-    approximate = False
     for left, right in zip(values, values[1:], strict=False):
         diff = left - right
         if not diff.num:
@@ -213,8 +212,7 @@ def _solve(values: list[Rational], denominators: list[Poly]) -> _Meaning:
         if len(diff.num) == 1:
             roots = []
             break
-        found, exact = real_roots(diff.num)
-        approximate = approximate or not exact
+        found, _ = real_roots(diff.num)
         roots = found if roots is None else [r for r in roots if any(r == f for f in found)]
     if roots is not None:
         roots = [r for r in roots if not any(_vanishes(d, r) for d in denominators)]

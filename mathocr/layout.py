@@ -1,14 +1,14 @@
 """Symbols with boxes → a layout tree: rows, fractions, roots and superscripts.
 
 Handwritten arithmetic is mostly one line read left to right, with three
-two-dimensional structures: a fraction (a wide flat bar with something above
-*and* below it), a square root (whatever lies under its bar) and a
+two-dimensional structures: a fraction (a bar, labelled ``-``, with something
+above *and* below it), a square root (whatever lies under its bar) and a
 superscript (a symbol raised relative to the baseline of the symbol before
 it). The structures nest, so the tree is built recursively: in a region the
 widest bars and roots claim their contents first (an outer fraction before
 the fraction in its numerator), the rest is sorted left to right, and a
 single pass over that row splits off superscripts by comparing each symbol's
-middle line with its base's.
+bottom and centre with those of the symbols before it.
 
 Everything here is geometry only; :mod:`mathocr.context` revises labels the
 grammar rules out, and :mod:`mathocr.expression` reads meaning from the tree.
@@ -119,7 +119,8 @@ class Sup:
 Item = Sym | Frac | Root | Sup
 Row = list[Item]
 
-# Tuned on CROHME train/ expressions (bench/bench_layout.py reports valid/).
+# Set by looking at CROHME failures (mostly train/, a few valid/ ones too), so
+# bench/bench_layout.py's figures are not a strictly held-out estimate.
 #: A superscript's bottom is at least this many base heights above the base's bottom,
 SUP_RISE = 0.35
 #: ... and its centre this many base heights above the base's centre.
