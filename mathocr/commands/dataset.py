@@ -7,6 +7,7 @@ listed in :data:`ACTIONS`; adding an action is adding a function to the list.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -174,11 +175,28 @@ def _build(args: argparse.Namespace) -> int:
         raise MathOCRError(str(e)) from e
     if len(ds) == 0:
         raise MathOCRError(f"no symbols of the chosen classes under {args.inkml}")
+    ds.info["command"] = _build_command(args)
     ds.save(args.out)
     counts = "  ".join(f"{c}:{n}" for c, n in ds.counts().items())
     print(f"{args.out}: {len(ds)} samples, {len(errors)} files skipped")
     print(counts)
     return 0
+
+
+def _build_command(args: argparse.Namespace) -> str:
+    """The canonical command line that rebuilds this dataset (kept in the .npz)."""
+    parts = ["mathocr", "dataset", "build", "--inkml", str(args.inkml), "--out", str(args.out)]
+    parts += ["--box", str(args.box), "--pen", args.pen, "--size", args.size]
+    parts += ["--variants", str(args.variants), "--seed", str(args.seed)]
+    if args.classes:
+        parts += ["--classes", *args.classes]
+    if args.balance:
+        parts += ["--balance", str(args.balance), "--max-variants", str(args.max_variants)]
+    if args.max_per_class is not None:
+        parts += ["--max-per-class", str(args.max_per_class)]
+    if args.mnist is not None:
+        parts += ["--mnist", str(args.mnist), "--mnist-per-digit", str(args.mnist_per_digit)]
+    return shlex.join(parts)
 
 
 def _preview(args: argparse.Namespace) -> int:

@@ -66,6 +66,8 @@ def _command(args: argparse.Namespace) -> str:
     parts += ["--out", str(args.out), "--epochs", str(args.epochs), "--seed", str(args.seed)]
     if args.mnist is not None:
         parts += ["--mnist", str(args.mnist), "--mnist-per-digit", str(args.mnist_per_digit)]
+    if args.samples_per_epoch is not None:
+        parts += ["--samples-per-epoch", str(args.samples_per_epoch)]
     if args.limit is not None:
         parts += ["--limit", str(args.limit)]
     if args.no_baselines:
@@ -94,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             lr=args.lr,
             seed=args.seed,
             threads=args.threads,
+            samples_per_epoch=args.samples_per_epoch,
         )
         train_set = load_dataset(
             args.data, augmented=True, seed=args.seed, jobs=args.jobs, progress=progress

@@ -13,6 +13,7 @@ also runs on a symbol cut out of a user's image. Nothing here re-implements it.
 
 from __future__ import annotations
 
+import json
 import math
 import multiprocessing
 import sys
@@ -115,7 +116,7 @@ class SymbolDataset:
             classes=np.array(self.classes),
             group=self.group,
             source=self.source,
-            info=np.array(repr(self.info)),
+            info=np.array(json.dumps(self.info, default=str)),
         )
         return path
 
@@ -131,7 +132,7 @@ class SymbolDataset:
                     classes=tuple(str(c) for c in data["classes"]),
                     group=data["group"],
                     source=data["source"],
-                    info={"repr": str(data["info"])},
+                    info=_info(str(data["info"])) if "info" in data.files else {},
                 )
         except (OSError, KeyError, ValueError) as e:
             raise MathOCRError(f"{path}: not a symbol dataset ({e})") from e
@@ -162,7 +163,16 @@ class SymbolDataset:
             classes,
             np.concatenate(groups),
             np.concatenate([p.source for p in parts]),
+            dict(parts[0].info),
         )
+
+
+def _info(text: str) -> dict[str, object]:
+    try:
+        info = json.loads(text)
+    except json.JSONDecodeError:
+        return {"text": text}
+    return info if isinstance(info, dict) else {"text": text}
 
 
 def parse_range(text: str, kind: type = int) -> tuple:

@@ -155,6 +155,9 @@ def train_and_ship(
         "valid": f"{len(valid_set)} symbols, one rendering each",
         **(data_info or {}),
     }
+    for name, ds in (("train", train_set), ("valid", valid_set)):
+        if ds.info.get("command"):
+            data[f"{name}_dataset_command"] = ds.info["command"]
     card = make_card(
         model_path,
         training=training,

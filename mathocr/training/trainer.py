@@ -102,7 +102,7 @@ def train(
         optimizer, max_lr=config.lr, total_steps=config.epochs * steps, pct_start=0.15
     )
     loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
-    x_all = _tensor(train_set.images)
+    x_all = torch.from_numpy(train_set.images).unsqueeze(1)  # uint8: 4x less memory
     y_all = torch.from_numpy(train_set.labels)
     history: list[dict[str, float]] = []
     best = (-1.0, 0, copy.deepcopy(net.state_dict()))
@@ -121,7 +121,7 @@ def train(
         )
         for step in bar:
             idx = order[step * config.batch_size : (step + 1) * config.batch_size]
-            x, y = x_all[idx], y_all[idx]
+            x, y = x_all[idx].float(), y_all[idx]
             optimizer.zero_grad(set_to_none=True)
             logits = net(x)
             loss = loss_fn(logits, y)

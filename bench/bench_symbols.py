@@ -1,0 +1,111 @@
+"""Symbol classifier: accuracy on the valid writers, speed, size, baselines.
+
+The valid symbols are built exactly as ``mathocr evaluate-symbols`` builds
+them (one seeded rendering each, through ``normalize_symbol``) and classified
+by the shipped ONNX model through :class:`mathocr.classifier.SymbolClassifier`
+on one thread. The baselines' figures are read from the model card, where
+``mathocr train`` measured them on the same valid set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mathocr.classifier import DEFAULT_MODEL, SymbolClassifier
+from mathocr.inkml import iter_inkml
+from mathocr.symbols import CLASSES
+from mathocr.training.dataset import SymbolDataset, build_dataset
+from mathocr.training.metrics import latency, merged_accuracy, score
+
+ROOT = Path(__file__).resolve().parent.parent
+VALID = ROOT.parent / "shared" / "data" / "crohme" / "valid"
+TARGET = {"accuracy": 0.99, "per_class": 0.95, "single_ms": 1.0, "batch16_ms": 0.2, "mb": 5.0}
+
+
+def _valid_set(quick: bool) -> SymbolDataset:
+    if not quick:
+        return build_dataset(VALID, seed=0, jobs=1)
+    # Every 5th file: a fifth of the writers' symbols, same rendering code.
+    files = list(iter_inkml(VALID))[::5]
+    parts = [build_dataset(f, seed=0) for f in files]
+    parts = [p for p in parts if len(p)]
+    return SymbolDataset.concat(parts)
+
+
+def run(*, quick: bool) -> dict[str, Any]:
+    clf = SymbolClassifier(threads=1)
+    valid = _valid_set(quick)
+    pred = clf.probabilities(valid.images).argmax(axis=1)
+    result = score(valid.labels, pred, CLASSES, top_confusions=10)
+    result["accuracy_merged"] = merged_accuracy(valid.labels, pred, CLASSES)
+    small = [c for c, row in result["per_class"].items() if row["n"] >= 20]
+    worst = min(small, key=lambda c: result["per_class"][c]["accuracy"]) if small else None
+    speed = latency(clf.probabilities, valid.images[:512], repeats=100 if quick else 500)
+    card = clf.card
+    return {
+        "model": {
+            "version": clf.version,
+            "size_mb": round(DEFAULT_MODEL.stat().st_size / 1e6, 3),
+            "parameters": card.get("training", {}).get("parameters"),
+        },
+        "valid": result,
+        "worst_class_n20": {"label": worst, **(result["per_class"][worst] if worst else {})},
+        "speed": speed,
+        "baselines_from_card": {
+            name: {"accuracy": row["accuracy"], "accuracy_merged": row.get("accuracy_merged")}
+            for name, row in card.get("baselines", {}).items()
+        },
+        "card_accuracy": card.get("metrics", {}).get("valid", {}).get("accuracy"),
+        "targets": TARGET,
+    }
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.2f}%"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    v = result["valid"]
+    s = result["speed"]
+    m = result["model"]
+    w = result["worst_class_n20"]
+    t = result["targets"]
+    ok = lambda good: "yes" if good else "**no**"  # noqa: E731
+    lines = [
+        "## Symbol classifier (`bench_symbols`)",
+        "",
+        f"Model {m['version']} ({m['size_mb']} MB, {m['parameters']} parameters) on "
+        f"{v['n']} valid-writer symbols of our classes (`crohme/valid/`, one seeded rendering each).",
+        "",
+        "| figure | measured | target | met |",
+        "|---|---|---|---|",
+        f"| accuracy | {_pct(v['accuracy'])} | ≥ {_pct(t['accuracy'])} | {ok(v['accuracy'] >= t['accuracy'])} |",
+        f"| accuracy, x and \\times merged | {_pct(v['accuracy_merged'])} | ≥ {_pct(t['accuracy'])} "
+        f"| {ok(v['accuracy_merged'] >= t['accuracy'])} |",
+        f"| worst class with n ≥ 20 (`{w.get('label')}`, n={w.get('n')}) | {_pct(w.get('accuracy'))} "
+        f"| ≥ {_pct(t['per_class'])} | {ok((w.get('accuracy') or 0) >= t['per_class'])} |",
+        f"| one symbol, ORT 1 thread (median) | {s['single_ms']:.3f} ms | ≤ {t['single_ms']} ms "
+        f"| {ok(s['single_ms'] <= t['single_ms'])} |",
+        f"| batch of 16, per symbol (median) | {s['batch16_ms_per_symbol']:.4f} ms | ≤ {t['batch16_ms']} ms "
+        f"| {ok(s['batch16_ms_per_symbol'] <= t['batch16_ms'])} |",
+        f"| model file | {m['size_mb']} MB | ≤ {t['mb']} MB | {ok(m['size_mb'] <= t['mb'])} |",
+        "",
+        "Baselines (from the model card, same valid set): "
+        + ", ".join(
+            f"{name} {_pct(row['accuracy'])}" for name, row in result["baselines_from_card"].items()
+        )
+        + f"; this CNN {_pct(result['card_accuracy'])} in the card.",
+        "",
+        "| class | n | accuracy |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{c}` | {r['n']} | {_pct(r['accuracy'])} |" for c, r in v["per_class"].items()]
+    lines += ["", "Top confusions: " + ", ".join(f"`{a}`→`{b}` {n}" for a, b, n in v["confusions"])]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import json
+
+    print(json.dumps(run(quick=True), indent=2, default=float))
