@@ -393,21 +393,39 @@ def _under_roof(cand: Candidate, pen: float, height: float) -> list[Candidate]:
 def _needs_split(box: tuple[int, int, int, int], mask: np.ndarray, height: float) -> bool:
     """Too wide for one symbol (roots were handled before)."""
     _, _, w, h = box
-    return w >= 1.25 * height and w >= 1.15 * h
+    # Wider than five symbols is a bar or a root, never a run of touching symbols.
+    return 1.25 * height <= w <= 5 * height and w >= 1.15 * h
+
+
+#: Most cut columns tried in one blob (the pieces grow with its square).
+MAX_CUTS = 24
 
 
 def _cut_positions(mask: np.ndarray, pen: float, height: float) -> list[int]:
-    """Columns worth cutting at: a regular sliding step, plus ink-profile minima."""
+    """Columns worth cutting at: ink-profile minima first, then a coarse sliding step.
+
+    Touching symbols usually meet where little ink crosses the column; the
+    regular step covers overlaps where they do not.
+    """
     h, w = mask.shape
-    step = max(2, round(min(pen, height / 8)))
     margin = max(2, round(0.2 * height))
-    cuts = set(range(margin, w - margin + 1, step))
+    if w - margin <= margin:
+        return []
     profile = mask.sum(axis=0).astype(np.float64)
     smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
-    for x in range(margin, w - margin):
-        if smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1]:
-            cuts.add(x)
-    return sorted(cuts)
+    xs = np.arange(margin, w - margin)
+    minima = [int(x) for x in xs if smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1]]
+    minima.sort(key=lambda x: smooth[x])
+    step = max(2, round(height / 5))
+    grid = list(range(margin, w - margin + 1, step))
+    chosen: list[int] = []
+    gap = max(2.0, pen)
+    for x in minima + grid:
+        if len(chosen) >= MAX_CUTS:
+            break
+        if all(abs(x - c) >= gap for c in chosen):
+            chosen.append(x)
+    return sorted(chosen)
 
 
 def _split(
@@ -427,8 +445,8 @@ def _split(
     mask = cand.mask
     h, w = mask.shape
     cuts = [0, *_cut_positions(mask, pen, height), w]
-    min_w = max(2, 0.2 * height)
-    max_w = max(1.6 * height, 1.1 * h)
+    min_w = max(2, 0.25 * height)
+    max_w = 1.5 * height
     spans: list[tuple[int, int]] = []
     pieces: list[np.ndarray] = []
     for i, a in enumerate(cuts):
@@ -445,7 +463,12 @@ def _split(
     if not pieces:
         return [cand]
     batch = np.stack([normalize_symbol(p) for p in pieces])
-    probs = np.asarray(model.probabilities(batch), np.float64)
+    probs = np.concatenate(
+        [
+            np.asarray(model.probabilities(batch[i : i + 256]), np.float64)
+            for i in range(0, len(batch), 256)
+        ]
+    )
     score = {
         span: math.log(max(float(p.max()), 1e-6)) for span, p in zip(spans, probs, strict=True)
     }
