@@ -120,9 +120,9 @@ def best_labels(
     """
     beams: dict[State, tuple[float, tuple[tuple[int, str], ...]]] = {(_START, 0): (0.0, ())}
     digit_height = _digit_height(row)
-    for item in row:
+    for k in range(len(row)):
         nxt: dict[State, tuple[float, tuple[tuple[int, str], ...]]] = {}
-        choices = _choices(item, options, digit_height)
+        choices = _choices(row, k, options, digit_height)
         for state, (score, chosen) in beams.items():
             for label, cost, idx, fixed_class in choices:
                 if fixed_class is not None:
@@ -189,9 +189,13 @@ SLASH_MISMATCH = 0.3
 
 
 def _choices(
-    item: Item, options: Mapping[int, Sequence[tuple[str, float]]], digit_height: float | None
+    row: Row,
+    k: int,
+    options: Mapping[int, Sequence[tuple[str, float]]],
+    digit_height: float | None,
 ) -> list[tuple[str, float, int, int | None]]:
-    """(label, log-probability, symbol index or -1, fixed class or None) per reading."""
+    """(label, log-likelihood, symbol index or -1, fixed class or None) per reading of row[k]."""
+    item = row[k]
     if isinstance(item, Sup):
         return [("", 0.0, -1, _SUP)]
     if isinstance(item, Frac | Root):
@@ -200,17 +204,41 @@ def _choices(
     if len(item.indices) != 1:
         return [(item.label, 0.0, -1, None)]
     idx = item.indices[0]
-    opts = options.get(idx) or [(item.label, 1.0)]
-    slash_or_one = {"1", "/"} <= {label for label, _ in opts}
-    return [
-        (
-            label,
-            math.log(max(p * _size_prior(label, item, digit_height, slash_or_one), 1e-12)),
-            idx,
-            None,
-        )
-        for label, p in opts
-    ]
+    opts = list(options.get(idx) or [(item.label, 1.0)])
+    labels = {label for label, _ in opts}
+    tiny = digit_height is not None and max(item.box.w, item.box.h) < DOT_SIZE * digit_height
+    if tiny and "." not in labels:
+        opts.append((".", DOT_PROPOSAL))  # the classifier cannot see that it is dot-sized
+    slash_or_one = {"1", "/"} <= labels
+    between = {"x", "\\times"} <= labels and _between_numbers(row, k)
+    out: list[tuple[str, float, int, int | None]] = []
+    for label, p in opts:
+        p *= _size_prior(label, item, digit_height, slash_or_one)
+        if tiny and label in _NEVER_TINY:
+            p *= DOT_MISMATCH
+        if between and label == "x":
+            p *= X_BETWEEN_NUMBERS
+        out.append((label, math.log(max(p, 1e-12)), idx, None))
+    return out
+
+
+def _between_numbers(row: Row, k: int) -> bool:
+    """A number or fraction on the left and on the right (``7 × \\frac{1}{11}``)."""
+
+    def number(item: Item | None) -> bool:
+        return isinstance(item, Frac) or (isinstance(item, Sym) and item.label in DIGITS)
+
+    return 0 < k < len(row) - 1 and number(row[k - 1]) and number(row[k + 1])
+
+
+#: A symbol under this many digit heights is dot-sized ...
+DOT_SIZE = 0.35
+#: ... and may be a decimal point whatever the classifier says (with this probability).
+DOT_PROPOSAL = 0.3
+#: Labels a dot-sized mark cannot have (besides digits, see _size_prior).
+_NEVER_TINY = frozenset({"/", "(", ")", "\\sqrt"})
+#: Likelihood factor for a variable x written between two numbers.
+X_BETWEEN_NUMBERS = 0.1
 
 
 def _step_class(state: State, cls: int) -> State | None:
