@@ -43,6 +43,8 @@ class CheckedImage:
     """Pillow's format name, one of :data:`FORMATS`."""
     width: int
     height: int
+    decoded: Image.Image | None = None
+    """The pixels, when they were decoded at full size while checking."""
 
     @property
     def extension(self) -> str:
@@ -118,24 +120,23 @@ def check_image(data: bytes, *, max_bytes: int, max_pixels: int) -> CheckedImage
     if len(data) > max_bytes:
         raise _too_large(len(data), max_bytes)
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format or ""
-            if fmt not in FORMATS:
-                raise ImageInputError(
-                    f"unsupported image format {fmt or 'unknown'}; "
-                    f"send {', '.join(sorted(FORMATS))}",
-                    code="unsupported_format",
-                )
-            width, height = img.size
-            if width < 1 or height < 1:
-                raise ImageInputError("the image has no pixels", code="empty")
-            if width * height > max_pixels:
-                raise _too_many_pixels(width, height, max_pixels)
-            if fmt == "JPEG":
-                # Decode at 1/8 scale: the whole stream is still read (so
-                # truncation shows) at a fraction of a full decode's cost.
-                img.draft(img.mode, (max(1, width // 8), max(1, height // 8)))
-            img.load()
+        img = Image.open(io.BytesIO(data))
+        fmt = img.format or ""
+        if fmt not in FORMATS:
+            raise ImageInputError(
+                f"unsupported image format {fmt or 'unknown'}; send {', '.join(sorted(FORMATS))}",
+                code="unsupported_format",
+            )
+        width, height = img.size
+        if width < 1 or height < 1:
+            raise ImageInputError("the image has no pixels", code="empty")
+        if width * height > max_pixels:
+            raise _too_many_pixels(width, height, max_pixels)
+        if fmt == "JPEG":
+            # Decode at 1/8 scale: the whole stream is still read (so
+            # truncation shows) at a fraction of a full decode's cost.
+            img.draft(img.mode, (max(1, width // 8), max(1, height // 8)))
+        img.load()
     except ImageInputError:
         raise
     except UnidentifiedImageError:
@@ -152,7 +153,9 @@ def check_image(data: bytes, *, max_bytes: int, max_pixels: int) -> CheckedImage
         raise ImageInputError(
             f"the image data is truncated or corrupt ({e})", code="corrupt"
         ) from None
-    return CheckedImage(content=data, format=fmt, width=width, height=height)
+    # A full-size decode is handed on, so recognition does not decode twice.
+    decoded = None if fmt == "JPEG" else img
+    return CheckedImage(content=data, format=fmt, width=width, height=height, decoded=decoded)
 
 
 def _too_many_pixels(width: int, height: int, limit: int) -> ImageInputError:

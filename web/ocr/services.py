@@ -56,7 +56,8 @@ def image_create(
 
     steps = None
     try:
-        recognition = mathocr.recognize(checked.content, debug=debug)
+        source = checked.decoded if checked.decoded is not None else checked.content
+        recognition = mathocr.recognize(source, debug=debug)
     except MathOCRError as e:
         row.status = PostedImage.Status.FAILED
         row.reason = str(e) or type(e).__name__
