@@ -145,6 +145,14 @@ def confusions(items: list[tuple[str, str, list[PlacedSymbol]]]) -> dict[str, An
                 ok = canonical_latex(interpret(variant).latex) == want
                 counts[pair][f"{trial}_n"] += 1
                 counts[pair][f"{trial}_ok"] += ok
+            if sym.label == ".":
+                # As our classifier does on canvas images: a point read as a
+                # slash, the point not even among the alternatives.
+                variant = list(symbols)
+                variant[i] = PlacedSymbol("/", sym.box, 0.8, (("1", 0.1),))
+                ok = canonical_latex(interpret(variant).latex) == want
+                counts[". → / (no . alternative)"]["rescue_n"] += 1
+                counts[". → / (no . alternative)"]["rescue_ok"] += ok
     return {pair: dict(c) for pair, c in sorted(counts.items())}
 
 
@@ -229,10 +237,8 @@ def markdown(result: dict[str, Any]) -> str:
             "|---|---|---|",
         ]
         for pair, c in conf.items():
-            lines.append(
-                f"| `{pair}` | {c.get('rescue_ok', 0)}/{c.get('rescue_n', 0)} "
-                f"| {c.get('keep_ok', 0)}/{c.get('keep_n', 0)} |"
-            )
+            kept = f"{c['keep_ok']}/{c['keep_n']}" if c.get("keep_n") else "–"
+            lines.append(f"| `{pair}` | {c.get('rescue_ok', 0)}/{c.get('rescue_n', 0)} | {kept} |")
     jit = result.get("jitter")
     if jit:
         lines += ["", "Robustness to box noise (each box edge moved at random, valid+train):\n"]

@@ -207,6 +207,7 @@ def _choices(
     opts = list(options.get(idx) or [(item.label, 1.0)])
     labels = {label for label, _ in opts}
     tiny = digit_height is not None and max(item.box.w, item.box.h) < DOT_SIZE * digit_height
+    tiny = tiny or _below_middle(row, k)
     if tiny and "." not in labels:
         opts.append((".", DOT_PROPOSAL))  # the classifier cannot see that it is dot-sized
     slash_or_one = {"1", "/"} <= labels
@@ -222,6 +223,18 @@ def _choices(
     return out
 
 
+def _below_middle(row: Row, k: int) -> bool:
+    """Between two digits and entirely below their middle: where only a point sits."""
+    if not 0 < k < len(row) - 1:
+        return False
+    prev, item, nxt = row[k - 1], row[k], row[k + 1]
+    if not all(isinstance(u, Sym) and u.label in DIGITS for u in (prev, nxt)):
+        return False
+    if isinstance(item, Sym) and item.label in ("-", "+", "=", "\\times", "\\div"):
+        return False
+    return item.box.y0 > (prev.box.cy + nxt.box.cy) / 2
+
+
 def _between_numbers(row: Row, k: int) -> bool:
     """A number or fraction on the left and on the right (``7 × \\frac{1}{11}``)."""
 
@@ -231,7 +244,7 @@ def _between_numbers(row: Row, k: int) -> bool:
     return 0 < k < len(row) - 1 and number(row[k - 1]) and number(row[k + 1])
 
 
-#: A symbol under this many digit heights is dot-sized ...
+#: A symbol under this many digit heights (or low between digits) is dot-like ...
 DOT_SIZE = 0.35
 #: ... and may be a decimal point whatever the classifier says (with this probability).
 DOT_PROPOSAL = 0.3
