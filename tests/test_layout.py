@@ -180,6 +180,19 @@ def test_a_dot_sized_zero_is_a_decimal_point():
     assert interpret(symbols).value == "205"
 
 
+def test_a_low_mark_between_digits_read_as_slash_is_a_decimal_point():
+    # As the classifier does on thick pens: the point is read as "/", and "."
+    # is not even among its alternatives; the mark sits below the digits' middle.
+    symbols = typeset("3.59")
+    x, y, _, _ = symbols[1].box
+    big_low_mark = PlacedSymbol("/", (x - 4, y - 14, 14, 20), 0.8, (("1", 0.1),))
+    result = interpret([symbols[0], big_low_mark, *symbols[2:]])
+    assert result.latex == "3.59"
+    assert result.labels[1] == "."
+    # A real slash is as tall as the digits: it stays a division.
+    assert interpret(typeset("3 / 59")).value == "3/59"
+
+
 def test_times_with_an_exponent_is_read_as_x_with_its_power():
     # Read as a times sign, the raised 2 could not be an exponent at all.
     symbols = _with(typeset("3x^{2} = 12"), 1, "\\times", 0.6, (("x", 0.35),))
