@@ -124,10 +124,17 @@ class Recognizer:
         Candidates still unscored go through the model in one batch; pieces of
         split blobs were scored while splitting and are not run again.
         """
-        todo = [i for i, c in enumerate(candidates) if c.probabilities is None]
-        scored: dict[int, np.ndarray] = {
-            i: c.probabilities for i, c in enumerate(candidates) if c.probabilities is not None
-        }
+        scored: dict[int, np.ndarray] = {}
+        todo = []
+        for i, c in enumerate(candidates):
+            if c.probabilities is not None:
+                scored[i] = c.probabilities
+            elif c.allowed is not None and len(c.allowed) == 1:
+                # The shape alone decided (a bar, a dot, =, ÷): nothing to ask the model.
+                scored[i] = np.zeros(len(CLASSES), np.float32)
+                scored[i][CLASSES.index(next(iter(c.allowed)))] = 1.0
+            else:
+                todo.append(i)
         if todo:
             batch = np.stack([normalize_symbol(candidates[i].mask) for i in todo])
             out = np.asarray(self.classifier.probabilities(batch), np.float32)

@@ -148,6 +148,31 @@ def _is_hat(hat: Component, body: Component, pen: float, height: float) -> bool:
     return starts_on_body and level and _x_overlap(hat, body) >= 0.25 * hat.w
 
 
+def _is_low_mark(c: Component, comps: Sequence[Component], height: float) -> bool:
+    """A small mark sitting on the baseline between two symbols: a decimal point.
+
+    Writers make the point as a tick or a comma as often as a dot; what gives
+    it away is its size and that it sits low between full-height neighbours.
+    """
+    if max(c.w, c.h) > 0.45 * height:
+        return False
+    left = [o for o in comps if o.right <= c.x + 0.3 * c.w and o.h >= 0.6 * height]
+    right = [o for o in comps if o.x >= c.right - 0.3 * c.w and o.h >= 0.6 * height]
+    if not left or not right:
+        return False
+    a = max(left, key=lambda o: o.right)
+    b = min(right, key=lambda o: o.x)
+    if a.x > c.x - 0.1 * height or b.x - c.right > 0.8 * height or c.x - a.right > 0.8 * height:
+        return False
+    line_mid = max(a.cy, b.cy)
+    line_bottom = max(a.bottom, b.bottom)
+    return (
+        c.y >= line_mid
+        and c.bottom >= line_bottom - 0.25 * height
+        and c.bottom <= line_bottom + 0.5 * height
+    )
+
+
 def _x_overlap(a: Component, b: Component) -> int:
     return min(a.right, b.right) - max(a.x, b.x)
 
@@ -283,7 +308,7 @@ def _group(
             c = members[0]
             if _is_bar(c, pen, height):
                 allowed = frozenset({"-"})
-            elif _is_dot(c, pen, height) and max(c.w, c.h) <= max(2.2 * pen, 0.2 * height):
+            elif _is_dot(c, pen, height) or _is_low_mark(c, rest, height):
                 allowed = frozenset({"."})
         groups.append((members, allowed))
     return groups
@@ -393,10 +418,13 @@ def _under_roof(cand: Candidate, pen: float, height: float) -> list[Candidate]:
 def _needs_split(box: tuple[int, int, int, int], mask: np.ndarray, height: float) -> bool:
     """Too wide for one symbol (roots were handled before)."""
     _, _, w, h = box
-    # Wider than five symbols is a bar or a root, never a run of touching symbols.
-    return 1.25 * height <= w <= 5 * height and w >= 1.15 * h
+    # Wider than five symbols is a bar or a root, never a run of touching symbols;
+    # narrower than a symbol is one symbol (two touching 1s are about that wide).
+    return 0.75 * height <= w <= 5 * height and w >= 0.8 * h
 
 
+#: A blob the model reads whole with at least this probability is not cut.
+SURE = 0.9
 #: Most cut columns tried in one blob (the pieces grow with its square).
 MAX_CUTS = 24
 
@@ -469,9 +497,14 @@ def _split(
             for i in range(0, len(batch), 256)
         ]
     )
-    score = {
-        span: math.log(max(float(p.max()), 1e-6)) for span, p in zip(spans, probs, strict=True)
-    }
+    # A bar or a dot cut off a blob is nearly always a symbol's own stroke end
+    # (a 5's hat, a 1's foot), so pieces read as those do not count.
+    thin_classes = (CLASS_INDEX["-"], CLASS_INDEX["."])
+    score = {}
+    for span, p in zip(spans, probs, strict=True):
+        if int(np.argmax(p)) in thin_classes and span != (0, w):
+            continue
+        score[span] = math.log(max(float(p.max()), 1e-6))
     index = {span: i for i, span in enumerate(spans)}
     best: dict[int, tuple[float, int]] = {0: (0.0, -1)}
     for b in cuts[1:]:
@@ -490,6 +523,14 @@ def _split(
         bounds.append((a, b))
         b = a
     bounds.reverse()
+    labels = [int(np.argmax(probs[index[span]])) for span in bounds]
+    close, open_ = CLASS_INDEX[")"], CLASS_INDEX["("]
+    if (0, w) in index and any(
+        a == close and b == open_ for a, b in zip(labels, labels[1:], strict=False)
+    ):
+        # ")(" out of one blob is an x written as two arcs far more often
+        # than two touching brackets.
+        bounds = [(0, w)]
     if len(bounds) == 1:
         return [replace_probs(cand, probs[index[bounds[0]]])]
     x0, y0, _, _ = cand.box
@@ -561,28 +602,25 @@ def segment(
 def _resolve_touching(
     candidates: list[Candidate], model: ProbabilityModel, pen: float, height: float
 ) -> list[Candidate]:
-    """Free radicands touching their root, and cut blobs of touching symbols.
+    """Classify the free candidates, then free touching radicands and cut touching symbols.
 
-    Only free-choice candidates that are roof-shaped or too wide are looked
-    at; they are classified whole in one batch first. A roof-shaped blob the
-    model reads as a root has what touches it from below cut away; a wide blob
-    goes to the sliding-window split.
+    Every candidate whose class the shape leaves open is classified here, in
+    one batch (the pipeline reuses these probabilities). A roof-shaped blob
+    the model reads as a root has what touches it from below cut away; a blob
+    at least as wide as a symbol goes to the sliding-window split when the
+    model is unsure of it whole, or when it is far too wide for one symbol.
     """
-    suspects = [
-        i
-        for i, c in enumerate(candidates)
-        if c.allowed is None
-        and (_roof(c.mask, pen) is not None or _needs_split(c.box, c.mask, height))
-    ]
-    if not suspects:
+    free = [i for i, c in enumerate(candidates) if c.allowed is None]
+    if not free:
         return candidates
-    batch = np.stack([normalize_symbol(candidates[i].mask) for i in suspects])
+    batch = np.stack([normalize_symbol(candidates[i].mask) for i in free])
     probs = np.asarray(model.probabilities(batch), np.float32)
     root = CLASS_INDEX["\\sqrt"]
     replaced: dict[int, list[Candidate]] = {}
-    for i, p in zip(suspects, probs, strict=True):
+    for i, p in zip(free, probs, strict=True):
         cand = replace_probs(candidates[i], p)
         is_root = int(np.argmax(p)) == root
+        x, y, w, h = cand.box
         if is_root and _roof(cand.mask, pen) is not None:
             parts = _under_roof(cand, pen, height)
             replaced[i] = [
@@ -594,7 +632,11 @@ def _resolve_touching(
                     else [part]
                 )
             ]
-        elif not is_root and _needs_split(cand.box, cand.mask, height):
+        elif (
+            not is_root
+            and _needs_split(cand.box, cand.mask, height)
+            and (float(p.max()) < SURE or w > 1.6 * height)
+        ):
             replaced[i] = _split(cand, model, pen, height)
         else:
             replaced[i] = [cand]
