@@ -110,13 +110,16 @@ def _accepts(state: State, top: bool, length: int) -> bool:
 
 def best_labels(
     row: Row, options: Mapping[int, Sequence[tuple[str, float]]], *, top: bool
-) -> tuple[float, dict[int, str]] | None:
-    """The best grammatical labels for the plain symbols of *row*.
+) -> tuple[float, dict[int, str]]:
+    """The best labels for the plain symbols of *row*, grammatical if possible.
 
     *options* gives, per symbol index, candidate labels with probabilities
     (see :func:`candidates`); symbols without options keep their label.
-    Returns the reading's log-probability and index → label for every
-    single-index symbol of the row, or None when no reading is grammatical.
+    Returns the reading's score and index → label for every single-index
+    symbol of the row. A reading that breaks the grammar costs
+    :data:`VIOLATION` per break, so the fewest breaks win first: one
+    unavoidable mistake (a stray mark) does not stop the rest of the row
+    from being fixed.
     """
     beams: dict[State, tuple[float, tuple[tuple[int, str], ...]]] = {(_START, 0): (0.0, ())}
     digit_height = _digit_height(row)
@@ -129,21 +132,39 @@ def best_labels(
                     new = _step_class(state, fixed_class)
                 else:
                     new = _step(state, label, top)
-                if new is None:
-                    continue
                 total = score + cost
+                if new is None:
+                    new = _forced(state, label, fixed_class)
+                    total += VIOLATION
                 old = nxt.get(new)
                 if old is None or total > old[0]:
                     picked = chosen + ((idx, label),) if idx >= 0 else chosen
                     nxt[new] = (total, picked)
         beams = nxt
-        if not beams:
-            return None
-    finals = [v for s, v in beams.items() if _accepts(s, top, len(row))]
-    if not finals:
-        return None
+    finals = [
+        (v[0] + (0.0 if _accepts(s, top, len(row)) else VIOLATION), v[1]) for s, v in beams.items()
+    ]
     score, chosen = max(finals, key=lambda v: v[0])
     return score, dict(chosen)
+
+
+#: Score of one grammar break (log-probability units: any grammatical reading wins).
+VIOLATION = -1000.0
+
+
+def _forced(state: State, label: str, fixed_class: int | None) -> State:
+    """Where an ungrammatical token leaves the decoder: as if it had been allowed."""
+    _, depth = state
+    if fixed_class is not None:
+        return (fixed_class, depth)
+    if label in DIGITS:
+        return (_D, depth)
+    if label == "(":
+        return (_OPEN, depth + 1)
+    if label == ")":
+        return (_CLOSE, max(depth - 1, 0))
+    simple = {".": _DOT, "x": _X, "+": _BIN, "-": _BIN, "=": _EQ}
+    return (simple.get(label, _MUL if label in ("\\times", "\\div", "/") else _OPND), depth)
 
 
 def _digit_height(row: Row) -> float | None:
@@ -321,7 +342,7 @@ def _settle(
     score = 0.0
     for _ in range(3):
         changes: dict[int, str] = {}
-        score = _fix_rows(row, options, labels, top=True, out=changes)
+        score = _fix_rows(row, options, top=True, out=changes)
         new = list(labels)
         for i, label in changes.items():
             new[i] = label
@@ -329,36 +350,21 @@ def _settle(
             return score, labels, row
         labels = new
         row = build_layout(symbols, labels)
-    return _fix_rows(row, options, labels, top=True, out={}), labels, row
+    return _fix_rows(row, options, top=True, out={}), labels, row
 
 
-#: Score of a row no labelling makes grammatical (a reading that parses always wins).
-_UNGRAMMATICAL = -1e6
-
-
-def _fix_rows(
-    row: Row, options: dict, labels: list[str], *, top: bool, out: dict[int, str]
-) -> float:
+def _fix_rows(row: Row, options: dict, *, top: bool, out: dict[int, str]) -> float:
     """Best labels for every row of the tree into *out*; the total log-probability."""
-    best = best_labels(row, options, top=top)
-    if best is not None:
-        score = best[0]
-        out.update(best[1])
-    else:
-        score = _UNGRAMMATICAL + sum(
-            math.log(max(dict(options[i]).get(labels[i], 1e-12), 1e-12))
-            for item in row
-            if isinstance(item, Sym) and len(item.indices) == 1
-            for i in item.indices
-        )
+    score, best = best_labels(row, options, top=top)
+    out.update(best)
     for item in row:
         if isinstance(item, Frac):
-            score += _fix_rows(item.num, options, labels, top=False, out=out)
-            score += _fix_rows(item.den, options, labels, top=False, out=out)
+            score += _fix_rows(item.num, options, top=False, out=out)
+            score += _fix_rows(item.den, options, top=False, out=out)
         elif isinstance(item, Root):
-            score += _fix_rows(item.body, options, labels, top=False, out=out)
+            score += _fix_rows(item.body, options, top=False, out=out)
         elif isinstance(item, Sup):
-            score += _fix_rows(item.row, options, labels, top=False, out=out)
+            score += _fix_rows(item.row, options, top=False, out=out)
     return score
 
 

@@ -193,6 +193,16 @@ def test_a_low_mark_between_digits_read_as_slash_is_a_decimal_point():
     assert interpret(typeset("3 / 59")).value == "3/59"
 
 
+def test_one_unfixable_mistake_does_not_stop_other_fixes():
+    symbols = typeset("2 + + 3 = 0.5")  # the doubled "+" is certain: no reading fixes it
+    dot = next(i for i, s in enumerate(symbols) if s.label == ".")
+    symbols = _with(symbols, dot, "0", 0.7, ((".", 0.25),))
+    result = interpret(symbols)
+    assert result.labels[dot] == "."
+    assert result.latex == "2 + + 3 = 0.5"
+    assert result.error is not None and "not a valid expression" in result.error
+
+
 def test_times_with_an_exponent_is_read_as_x_with_its_power():
     # Read as a times sign, the raised 2 could not be an exponent at all.
     symbols = _with(typeset("3x^{2} = 12"), 1, "\\times", 0.6, (("x", 0.35),))
