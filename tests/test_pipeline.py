@@ -1,0 +1,181 @@
+"""The whole pipeline, end to end, with the shipped model."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+import mathocr
+from mathocr.canonical import same_expression
+from mathocr.errors import ImageError
+from mathocr.inkml import read_inkml
+from mathocr.pipeline import Recognizer, default_recognizer
+from mathocr.render import draw_strokes, render_expression
+from mathocr.result import Recognition
+
+#: Valid-split expressions (writers never seen in training) read right as drawings.
+REAL = {
+    "MfrDB/MfrDB0580.inkml": "2 + 4 = 6",
+    "HAMEX/formulaire031-equation010.inkml": "65 + (140 \\times 181) = 25405",
+    "HAMEX/formulaire031-equation066.inkml": "100 - X^2= 96",
+    "HAMEX/formulaire036-equation050.inkml": "(155 + 132 - 68) \\div 61 = 3.59",
+}
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return default_recognizer()
+
+
+def _png(image: np.ndarray) -> bytes:
+    ok, buf = cv2.imencode(".png", image)
+    assert ok
+    return buf.tobytes()
+
+
+def _photo(image: np.ndarray, seed: int = 3) -> bytes:
+    """Pen on grey-blue paper, a shadow across it, tilted 4°, blurred, noisy, JPEG."""
+    rng = np.random.default_rng(seed)
+    h, w = image.shape
+    page = np.full((h + 240, w + 240), 255, np.uint8)
+    page[120 : 120 + h, 120 : 120 + w] = image
+    ph, pw = page.shape
+    matrix = cv2.getRotationMatrix2D((pw / 2, ph / 2), 4.0, 1.0)
+    page = cv2.warpAffine(page, matrix, (pw, ph), borderValue=255).astype(np.float32) / 255
+    paper = np.array([215, 200, 190], np.float32)
+    ink = np.array([110, 40, 30], np.float32)
+    bgr = paper * page[:, :, None] + ink * (1 - page[:, :, None])
+    xx = np.arange(pw, dtype=np.float32)[None, :]
+    light = np.where(xx > 0.6 * pw, 0.55, 1.0) * (1.0 - 0.25 * xx / pw)
+    light = cv2.GaussianBlur(np.repeat(light, ph, axis=0), (0, 0), 8)
+    bgr = cv2.GaussianBlur(bgr * light[:, :, None], (0, 0), 1.0)
+    bgr += rng.normal(0, 4, bgr.shape)
+    ok, buf = cv2.imencode(
+        ".jpg", np.clip(bgr, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 75]
+    )
+    assert ok
+    return buf.tobytes()
+
+
+@pytest.mark.crohme
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_real_handwriting_as_a_drawing_and_as_a_photo(crohme_dir, recognizer, name):
+    ink = read_inkml(crohme_dir / "valid" / name)
+    assert ink.truth == REAL[name]
+    drawing = render_expression(ink, symbol_px=60, pen=5)
+    for data in (_png(drawing), _photo(drawing)):
+        result = recognizer.recognize(data)
+        assert same_expression(result.latex, ink.truth), (result.latex, ink.truth)
+        assert result.error is None
+
+
+@pytest.mark.crohme
+def test_values_of_real_expressions(crohme_dir, recognizer):
+    ink = read_inkml(crohme_dir / "valid" / "MfrDB/MfrDB0580.inkml")
+    result = recognizer.recognize(_png(render_expression(ink, symbol_px=60, pen=5)))
+    assert result.kind == "equation"
+    assert result.holds is True
+    assert result.value == "6 = 6"
+    ink = read_inkml(crohme_dir / "valid" / "HAMEX/formulaire031-equation066.inkml")
+    result = recognizer.recognize(_png(render_expression(ink, symbol_px=60, pen=5)))
+    assert result.kind == "solve"
+    assert result.solutions == ("x = -2", "x = 2")
+
+
+def _one_plus_one() -> np.ndarray:
+    strokes = [
+        np.array([[30, 40], [42, 28], [44, 110]], float),  # 1
+        np.array([[80, 70], [140, 70]], float),  # + bar
+        np.array([[110, 40], [110, 100]], float),  # + stem
+        np.array([[180, 40], [192, 28], [194, 110]], float),  # 1
+    ]
+    return draw_strokes(strokes, scale=1.0, pen=6, padding=30, antialias=True)
+
+
+def test_a_drawing_made_in_the_test(recognizer):
+    result = recognizer.recognize(_one_plus_one())
+    assert isinstance(result, Recognition)
+    assert [s.label for s in result.symbols] == ["1", "+", "1"]
+    assert result.latex.replace(" ", "") == "1+1"
+    assert result.value == "2"
+    for s in result.symbols:
+        assert 0.0 < s.confidence <= 1.0
+        assert all(a != s.label for a, _ in s.alternatives)
+        assert s.components
+
+
+def test_boxes_are_in_the_original_images_pixels(recognizer):
+    image = _one_plus_one()
+    big = cv2.resize(image, None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)  # > working size
+    small = recognizer.recognize(image)
+    large = recognizer.recognize(big)
+    assert large.image_size == (big.shape[1], big.shape[0])
+    assert [s.label for s in large.symbols] == [s.label for s in small.symbols]
+    for a, b in zip(small.symbols, large.symbols, strict=True):
+        assert np.allclose(np.array(b.box), 4 * np.array(a.box), atol=4 * 3)
+        x, y, w, h = b.box
+        assert (big[y : y + h, x : x + w] < 128).any()
+
+
+def test_exif_rotated_and_white_on_dark_images_read_the_same(recognizer):
+    image = _one_plus_one()
+    stored = np.ascontiguousarray(np.rot90(image, k=1))
+    pil = Image.fromarray(stored)
+    exif = pil.getexif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    pil.save(buf, format="JPEG", exif=exif.tobytes(), quality=92)
+    rotated = recognizer.recognize(buf.getvalue())
+    assert rotated.image_size == (image.shape[1], image.shape[0])
+    assert rotated.latex == recognizer.recognize(image).latex
+    assert recognizer.recognize(255 - image).latex == rotated.latex
+
+
+def test_debug_mode_returns_the_steps(recognizer):
+    result = recognizer.recognize(_one_plus_one(), debug=True)
+    assert result.debug is not None
+    images = result.debug.as_dict()
+    shapes = {im.shape[:2] for im in images.values()}
+    assert len(shapes) == 1
+    assert images["boxes"].ndim == 3
+    thinned, binary = images["thinned"] < 128, images["binary"] < 128
+    assert 0 < thinned.sum() < binary.sum()
+    assert recognizer.recognize(_one_plus_one()).debug is None
+
+
+def test_timings_cover_every_stage(recognizer):
+    result = recognizer.recognize(_one_plus_one())
+    for stage in ("load", "binarize", "deskew", "segment", "classify", "interpret", "total"):
+        assert result.timings[stage] >= 0
+    assert result.ms == result.timings["total"]
+    assert result.model_version
+
+
+def test_a_blank_page_says_so(recognizer):
+    result = recognizer.recognize(np.full((200, 300), 250, np.uint8))
+    assert result.symbols == ()
+    assert result.latex == ""
+    assert "no handwriting" in (result.error or "")
+
+
+def test_an_expression_error_keeps_the_symbols(recognizer):
+    strokes = [
+        np.array([[30, 70], [90, 70]], float),  # a lone "-"
+    ]
+    result = recognizer.recognize(draw_strokes(strokes, scale=1.0, pen=6, padding=40))
+    assert [s.label for s in result.symbols] == ["-"]
+    assert result.error
+
+
+def test_bad_input_raises_image_error(recognizer):
+    with pytest.raises(ImageError):
+        recognizer.recognize(b"not an image")
+
+
+def test_the_package_level_function():
+    result = mathocr.recognize(_one_plus_one())
+    assert result.value == "2"
