@@ -82,7 +82,14 @@ def prepare(*, migrate: bool = True, collectstatic: bool = True) -> None:
 
 
 def _warm_up(worker: Any) -> None:
-    """gunicorn ``post_worker_init``: load the model before the first request arrives."""
+    """gunicorn ``post_worker_init``: one core per worker, model loaded before the first request.
+
+    The workers already share the cores between them; OpenCV's own thread
+    pool on top of that would only make them take turns.
+    """
+    import cv2
+
+    cv2.setNumThreads(1)
     try:
         from mathocr.pipeline import default_recognizer
     except ImportError:  # a library without the pipeline: the first request will tell
@@ -113,6 +120,9 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     _check(args)
+    # One thread per worker for the numeric libraries too (read when they load).
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
     prepare(migrate=not args.no_migrate, collectstatic=not args.no_collectstatic)
 
     from gunicorn.app.base import BaseApplication
