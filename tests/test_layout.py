@@ -199,7 +199,7 @@ def test_one_unfixable_mistake_does_not_stop_other_fixes():
     symbols = _with(symbols, dot, "0", 0.7, ((".", 0.25),))
     result = interpret(symbols)
     assert result.labels[dot] == "."
-    assert result.latex == "2 + + 3 = 0.5"
+    assert result.latex == "2 + +3 = 0.5"
     assert result.error is not None and "not a valid expression" in result.error
 
 
