@@ -133,3 +133,21 @@ def test_real_truths_are_categorised_and_read_back(crohme_dir):
         got = interpret(typeset(truth)).latex
         assert canonical_latex(got) == canonical_latex(truth), (truth, got)
     assert seen.get("plain", 0) >= 20 and seen.get("structure", 0) >= 40
+
+
+@pytest.mark.crohme
+def test_every_valid_truth_has_a_stable_canonical_form(crohme_dir):
+    """All 757 valid/ truths, in scope or not: canonical form is a fixed point,
+    spacing never matters, and scope implies one of our three categories."""
+    count = 0
+    for path in iter_inkml(crohme_dir / "valid"):
+        truth = read_inkml(path).truth
+        once = canonical_latex(truth)
+        assert canonical_latex(once) == once, truth
+        if "\\" not in truth:  # spaces between all characters (commands aside)
+            assert canonical_latex(" ".join(truth)) == once, truth
+        assert category(truth) in {"plain", "x_or_comparison", "structure", "other"}
+        if in_scope(truth):
+            assert category(truth) != "other", truth
+        count += 1
+    assert count >= 700
