@@ -216,23 +216,24 @@ def markdown(result: dict[str, Any]) -> str:
     for split in ("valid", "train"):
         r = result.get(split)
         if r:
+            slips = ", ".join("`" + f["truth"] + "`" for f in r["false_equations"][:2])
             lines.append(
                 f"- {split}: plain arithmetic with correct LaTeX whose value is right "
                 f"(checked by a separate evaluator): {r['plain_value_correct']}; "
-                f"equations among them that hold: {r['plain_equations_hold']} "
-                f"(the others are the writers' own slips, e.g. "
-                f"{', '.join('`' + f['truth'] + '`' for f in r['false_equations'][:2]) or 'none'}); "
-                f"evaluation errors on correct LaTeX: {r['errors_on_correct_latex']}; "
+                f"equations among them that hold: {r['plain_equations_hold']}"
+                + (f" (the others are the writers' own slips, e.g. {slips})" if slips else "")
+                + f"; evaluation errors on correct LaTeX: {r['errors_on_correct_latex']}; "
                 f"`interpret()` median {r['interpret_us_median']} µs per expression."
             )
-    conf = result.get("confusions")
+        conf = result.get("confusions")
     if conf:
         lines += [
             "",
             "Context fixes, on valid+train expressions read right: one symbol's label",
             "is swapped for its look-alike (p=0.6, truth as runner-up p=0.35): *rescued*",
             "counts readings restored; *kept* swaps the roles (right label on top) and",
-            "counts readings left alone (no false fixes).\n",
+            "counts readings left alone (no false fixes). The size priors behind some",
+            "fixes were read off these same CROHME symbols: in-sample figures.\n",
             "| confusion | rescued | kept |",
             "|---|---|---|",
         ]
