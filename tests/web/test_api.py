@@ -460,3 +460,30 @@ def test_throttle_off(visitor, settings):
     settings.MATHOCR_ANON_RATE = None
     for _ in range(5):
         assert post_json(visitor, {"image": "bad!"}).status_code == 400
+
+
+def test_damaged_images_never_cause_a_server_error(visitor):
+    """Seeded random damage to real PNG and JPEG files: a clear answer every time, never a 500."""
+    import random
+
+    rng = random.Random(5)
+    png = render_png("7-4")
+    jpeg = io.BytesIO()
+    Image.open(io.BytesIO(png)).convert("RGB").save(jpeg, "JPEG")
+    codes = set()
+    for original in (png, jpeg.getvalue()):
+        for _ in range(15):
+            data = bytearray(original)
+            if rng.random() < 0.5:
+                data = data[: rng.randrange(1, len(data))]
+            for _ in range(rng.randrange(1, 6)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            response = post_json(visitor, {"image": _b64(bytes(data))})
+            assert response.status_code in (201, 400), response.content
+            body = response.json()
+            if response.status_code == 400:
+                assert body["error"] and body["code"] in {"corrupt", "not_an_image"}, body
+            else:
+                assert body["status"] in {"done", "failed"}
+            codes.add(response.status_code)
+    assert 400 in codes  # the damage was noticed at least sometimes
