@@ -157,6 +157,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "web.ocr.errors.exception_handler",
+    # Behind N reverse proxies the client address is taken from X-Forwarded-For.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "mathocr API",
