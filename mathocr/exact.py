@@ -34,6 +34,8 @@ __all__ = ["Num", "TooLargeError", "MAX_BITS"]
 MAX_BITS = 10_000
 #: Most distinct square roots in one value (each product can double the count).
 MAX_TERMS = 32
+#: Most distinct primes under the roots of a divisor we rationalize exactly.
+_MAX_CONJUGATE_PRIMES = 4
 #: Radicands above this are not factored (trial division would be too slow).
 _MAX_RADICAND = 10**12
 _FLOAT_LIMIT = 1e300
@@ -230,19 +232,23 @@ class Num:
             return Num({r: 1 / (c * r)})
         # Multiply by conjugates (flip the sign of every root containing the
         # prime p) until the denominator is rational: a * prod(conj) = rational.
+        # Each prime can double the terms, so past a few primes use a float.
+        primes = {p for r in self.terms for p in _primes_of(r)}
+        if len(primes) > _MAX_CONJUGATE_PRIMES:
+            return Num.approximate(1.0 / self.to_float())
         num = Num.rational(1)
         den: Num = self
-        for _ in range(16):
-            q = den.as_rational()
-            if q is not None:
-                return num * Num.rational(1 / q)
-            assert den.terms is not None
-            radicand = next(r for r in den.terms if r != 1)
-            p = _primes_of(radicand)[0]
-            conj = Num({r: (-c if r % p == 0 else c) for r, c in den.terms.items()})
-            num = num * conj
-            den = den * conj
-        return Num.approximate(1.0 / self.to_float())  # pragma: no cover - needs 16 primes
+        try:
+            for p in sorted(primes):
+                assert den.terms is not None
+                conj = Num({r: (-c if r % p == 0 else c) for r, c in den.terms.items()})
+                num = num * conj
+                den = den * conj
+        except TooLargeError:  # coefficients too big to keep exact
+            return Num.approximate(1.0 / self.to_float())
+        q = den.as_rational()
+        assert q is not None and q != 0
+        return num * Num.rational(1 / q)
 
     def __truediv__(self, other: Num) -> Num:
         return self * other.inverse()

@@ -262,6 +262,15 @@ def test_surd_field_arithmetic_is_exact():
     )
 
 
+def test_dividing_by_a_sum_of_many_roots_degrades_to_a_float():
+    total = Num.rational(1)
+    for r in (2, 3, 5, 7, 11, 13):
+        total = total + Num.sqrt_of(Num.rational(r))
+    inverse = total.inverse()
+    assert not inverse.exact
+    assert inverse.to_float() == pytest.approx(1 / total.to_float())
+
+
 def test_power_size_is_checked_before_computing():
     with pytest.raises(TooLargeError):
         Num.rational(3).power(Num.rational(MAX_BITS * 10))
@@ -269,6 +278,36 @@ def test_power_size_is_checked_before_computing():
 
 
 # -- properties ---------------------------------------------------------------------
+
+_SURD = st.builds(
+    lambda q, k, r: Num.rational(q) + Num.rational(k) * Num.sqrt_of(Num.rational(r)),
+    st.fractions(min_value=-20, max_value=20, max_denominator=12),
+    st.integers(-5, 5),
+    st.sampled_from([0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 18, 21, 35]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("+-*/"), _SURD), min_size=1, max_size=5), _SURD)
+def test_surd_arithmetic_agrees_with_floats_and_stays_exact(steps, start):
+    """Values in Q(sqrt 2, sqrt 3, sqrt 5, sqrt 7) stay exact; floats follow as a check."""
+    value, approx = start, start.to_float()
+    for op, operand in steps:
+        if op == "/" and operand.is_zero:
+            continue
+        if op == "+":
+            value, approx = value + operand, approx + operand.to_float()
+        elif op == "-":
+            value, approx = value - operand, approx - operand.to_float()
+        elif op == "*":
+            value, approx = value * operand, approx * operand.to_float()
+        else:
+            value, approx = value / operand, approx / operand.to_float()
+        assert value.exact
+    assert value.to_float() == pytest.approx(approx, rel=1e-6, abs=1e-6)
+    if not value.is_zero:
+        assert value * value.inverse() == Num.rational(1)
+
 
 _OPS = ["+", "-", "\\times", "\\div", "frac", "pow", "neg"]
 
