@@ -37,7 +37,7 @@ MAX_TERMS = 32
 #: Most distinct primes under the roots of a divisor we rationalize exactly.
 _MAX_CONJUGATE_PRIMES = 4
 #: Radicands above this are not factored (trial division would be too slow).
-_MAX_RADICAND = 10**12
+_MAX_RADICAND = 10**10
 _FLOAT_LIMIT = 1e300
 
 
