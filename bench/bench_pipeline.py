@@ -32,7 +32,7 @@ from mathocr.imaging import load_image
 
 ROOT = Path(__file__).resolve().parent.parent
 CROHME = ROOT.parent / "shared" / "data" / "crohme"
-FRONT = ("load", "binarize", "deskew", "segment")
+FRONT = ("load", "binarize", "deskew", "segment", "normalize", "split")
 
 
 def _median(values: list[float]) -> float | None:

@@ -3,9 +3,10 @@
 Every in-scope expression of the held-out writers is rendered twice, from its
 real pen strokes:
 
-- **canvas**: dark antialiased strokes on white, pen 3–8 px, a typical symbol
-  40–90 px tall, encoded as PNG (every third one as the RGBA-on-transparent
-  image a browser canvas exports);
+- **canvas**: dark antialiased strokes on the web page's white 1000×400
+  canvas, pen 3–8 px, a typical symbol 40–90 px tall (smaller when the
+  expression would not fit), encoded as PNG (every third one as the
+  RGBA-on-transparent image a canvas exports when nothing fills it);
 - **photo**: the same ink on paper: a paper colour and grain, a light
   gradient and a soft shadow across part of the page, rotation up to ±6°,
   lens blur, sensor noise, and JPEG compression, in a 4:3 frame with a long
@@ -40,6 +41,8 @@ __all__ = [
 ]
 
 PHOTO_SIZE = (1600, 1200)
+#: The web page's drawing canvas (web/templates/ocr/index.html).
+CANVAS_SIZE = (1000, 400)
 
 
 @dataclass(frozen=True)
@@ -130,24 +133,41 @@ def _draw(
 
 
 def canvas_image(ink: InkExpression, index: int = 0) -> EvalImage:
-    """The expression as drawn on a web page's canvas."""
+    """The expression as drawn on the web page's 1000×400 canvas.
+
+    A writer who runs out of room writes smaller, so long expressions are
+    drawn with smaller symbols to fit the canvas, and with a pen no wider
+    than an eighth of a symbol (3 px at least).
+    """
     name = _name(ink)
     rng = _rng(name, "canvas")
+    width, height = CANVAS_SIZE
+    margin = 15
     symbol_px = float(rng.uniform(40, 90))
     pen = int(rng.integers(3, 9))
-    padding = int(rng.integers(15, 60))
-    image, corners = _draw(ink, rng, symbol_px, pen, padding)
-    h, w = image.shape
+    drawing, corners = _draw(ink, rng, symbol_px, pen, 0)
+    dh, dw = drawing.shape
+    fit = min(1.0, (width - 2 * margin) / dw, (height - 2 * margin) / dh)
+    if fit < 1.0:
+        symbol_px *= fit * 0.98
+        # Nobody writes 20 px symbols with an 8 px pen and expects them read.
+        pen = min(pen, max(3, round(symbol_px / 8)))
+        drawing, corners = _draw(ink, rng, symbol_px, pen, 0)
+        dh, dw = drawing.shape
+    x0 = int(rng.integers(margin, max(margin, width - dw - margin) + 1))
+    y0 = int(rng.integers(margin, max(margin, height - dh - margin) + 1))
+    image = np.full((height, width), 255, np.uint8)
+    image[y0 : y0 + dh, x0 : x0 + dw] = drawing[: height - y0, : width - x0]
     if index % 3 == 2:
         # What canvas.toBlob() gives without a filled background: black ink
         # whose alpha carries the strokes, on fully transparent pixels.
-        rgba = np.zeros((h, w, 4), np.uint8)
+        rgba = np.zeros((height, width, 4), np.uint8)
         rgba[:, :, 3] = 255 - image
         ok, buf = cv2.imencode(".png", rgba)
     else:
         ok, buf = cv2.imencode(".png", image)
     assert ok
-    boxes = tuple((label, _box(c, w, h)) for label, c in corners)
+    boxes = tuple((label, _box(c + (x0, y0), width, height)) for label, c in corners)
     return EvalImage(name, "canvas", ink.truth, buf.tobytes(), boxes)
 
 

@@ -7,8 +7,11 @@
 2. ``binarize``: illumination-corrected ink;
 3. ``deskew``: straighten the writing;
 4. ``segment``: symbol candidates (:mod:`mathocr.segmentation`);
-5. ``classify``: every candidate in one batch through the shipped model;
-6. ``interpret``: layout, context fixes, LaTeX and value (:mod:`mathocr.expression`).
+5. ``normalize``: each candidate the shape leaves open to the 32×32 input;
+6. ``classify``: all of them in one batch through the shipped model;
+7. ``split``: touching symbols cut (and radicands freed) where the model was
+   unsure, the pieces scored in batches;
+8. ``interpret``: layout, context fixes, LaTeX and value (:mod:`mathocr.expression`).
 
 Symbol boxes are reported in the original image's pixels (upright, after EXIF),
 so a client can draw them on the image it sent.
@@ -32,8 +35,14 @@ from .expression import interpret
 from .imaging import LoadedImage, binarize, deskew, load_image
 from .layout import PlacedSymbol
 from .result import DebugImages, Recognition, RecognizedSymbol
-from .segmentation import Candidate, ProbabilityModel, restrict, segment
-from .symbols import CLASSES, normalize_symbol
+from .segmentation import (
+    Candidate,
+    ProbabilityModel,
+    group_components,
+    resolve_touching,
+    restrict,
+)
+from .symbols import BOX, CLASSES, normalize_symbol
 
 __all__ = ["Recognizer", "default_recognizer"]
 
@@ -83,10 +92,16 @@ class Recognizer:
         lap("binarize")
         straight = deskew(ink.binary, pen_width=ink.pen_width)
         lap("deskew")
-        candidates = segment(straight.binary, pen_width=ink.pen_width, model=self.classifier)
+        seg = group_components(straight.binary, pen_width=ink.pen_width)
         lap("segment")
-        probs = self._probabilities(candidates)
+        free = [i for i, c in enumerate(seg.candidates) if c.allowed is None]
+        batch = _normalized([seg.candidates[i].mask for i in free])
+        lap("normalize")
+        first = np.asarray(self.classifier.probabilities(batch), np.float32)
         lap("classify")
+        candidates = resolve_touching(seg, dict(zip(free, first, strict=True)), self.classifier)
+        probs = self._probabilities(candidates)
+        lap("split")
         placed = [_placed(c, p) for c, p in zip(candidates, probs, strict=True)]
         meaning = interpret(placed)
         lap("interpret")
@@ -136,11 +151,18 @@ class Recognizer:
             else:
                 todo.append(i)
         if todo:
-            batch = np.stack([normalize_symbol(candidates[i].mask) for i in todo])
+            batch = _normalized([candidates[i].mask for i in todo])
             out = np.asarray(self.classifier.probabilities(batch), np.float32)
             for i, row in zip(todo, out, strict=True):
                 scored[i] = row
         return [restrict(scored[i], c.allowed) for i, c in enumerate(candidates)]
+
+
+def _normalized(masks: Sequence[np.ndarray]) -> np.ndarray:
+    """The classifier's input batch: every mask through THE normalization."""
+    if not masks:
+        return np.zeros((0, BOX, BOX), np.uint8)
+    return np.stack([normalize_symbol(m) for m in masks])
 
 
 def _ranked(probs: np.ndarray) -> list[tuple[str, float]]:

@@ -38,6 +38,9 @@ from .symbols import CLASS_INDEX, normalize_symbol
 __all__ = [
     "Candidate",
     "ProbabilityModel",
+    "Segmentation",
+    "group_components",
+    "resolve_touching",
     "Component",
     "components",
     "segment",
@@ -425,30 +428,35 @@ def _needs_split(box: tuple[int, int, int, int], mask: np.ndarray, height: float
 
 #: A blob the model reads whole with at least this probability is not cut.
 SURE = 0.9
-#: Most cut columns tried in one blob (the pieces grow with its square).
-MAX_CUTS = 24
+#: Most cut columns tried in one blob.
+MAX_CUTS = 8
+#: Deepest recursion of cuts (a blob of up to 2**depth touching symbols).
+MAX_DEPTH = 3
 
 
 def _cut_positions(mask: np.ndarray, pen: float, height: float) -> list[int]:
-    """Columns worth cutting at: ink-profile minima first, then a coarse sliding step.
+    """Columns worth cutting at: thin places in the ink's column profile.
 
-    Touching symbols usually meet where little ink crosses the column; the
-    regular step covers overlaps where they do not.
+    Touching symbols meet where a stroke or two cross the column, so only
+    local minima of the profile that are at most a few pen widths of ink are
+    tried, the thinnest first.
     """
     h, w = mask.shape
-    margin = max(2, round(0.2 * height))
+    margin = max(2, round(0.25 * height))
     if w - margin <= margin:
         return []
     profile = mask.sum(axis=0).astype(np.float64)
     smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
-    xs = np.arange(margin, w - margin)
-    minima = [int(x) for x in xs if smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1]]
+    limit = 3.0 * pen
+    minima = [
+        x
+        for x in range(margin, w - margin)
+        if smooth[x] <= limit and smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1]
+    ]
     minima.sort(key=lambda x: smooth[x])
-    step = max(2, round(height / 5))
-    grid = list(range(margin, w - margin + 1, step))
     chosen: list[int] = []
     gap = max(2.0, pen)
-    for x in minima + grid:
+    for x in minima:
         if len(chosen) >= MAX_CUTS:
             break
         if all(abs(x - c) >= gap for c in chosen):
@@ -456,100 +464,82 @@ def _cut_positions(mask: np.ndarray, pen: float, height: float) -> list[int]:
     return sorted(chosen)
 
 
+def _tight(piece: np.ndarray) -> tuple[np.ndarray, int, int] | None:
+    rows = np.flatnonzero(piece.any(axis=1))
+    cols = np.flatnonzero(piece.any(axis=0))
+    if rows.size == 0:
+        return None
+    return piece[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], int(cols[0]), int(rows[0])
+
+
 def _split(
     cand: Candidate,
     model: ProbabilityModel,
     pen: float,
     height: float,
+    depth: int = 0,
 ) -> list[Candidate]:
-    """Cut a wide blob into the sequence of pieces the classifier likes best.
+    """Cut a blob in two where the classifier likes the two pieces best, recursively.
 
-    Dynamic programming over cut columns: the score of a segmentation is the
-    sum of log-probabilities of each piece's best class, so one confident
-    piece beats two doubtful ones and extra cuts must pay for themselves.
-    Pieces narrower than a fifth of a symbol or wider than 1.6 symbols are not
-    considered.
+    Each thin place in the ink is tried as a cut; the two pieces are scored
+    by the log-probability of their best class, and the best cut is kept
+    only if it beats the blob read whole. A piece that is itself wide and
+    doubtful is split again. A bar or a dot cut off a blob is nearly always a
+    symbol's own stroke end (a 5's hat, a 1's foot), and ")(" out of one blob
+    is an x written as two arcs far more often than two touching brackets, so
+    neither counts as a split.
     """
+    assert cand.probabilities is not None
+    whole = math.log(max(float(cand.probabilities.max()), 1e-6))
     mask = cand.mask
-    h, w = mask.shape
-    cuts = [0, *_cut_positions(mask, pen, height), w]
-    min_w = max(2, 0.25 * height)
-    max_w = 1.5 * height
-    spans: list[tuple[int, int]] = []
-    pieces: list[np.ndarray] = []
-    for i, a in enumerate(cuts):
-        for b in cuts[i + 1 :]:
-            if b - a < min_w:
-                continue
-            if b - a > max_w and not (a == 0 and b == w):
-                continue
-            piece = mask[:, a:b]
-            if np.count_nonzero(piece) < max(3, pen * pen * 0.5):
-                continue
-            spans.append((a, b))
-            pieces.append(piece)
+    cuts = _cut_positions(mask, pen, height)
+    pieces: list[tuple[int, np.ndarray, int, int]] = []
+    for cut in cuts:
+        for a, b in ((0, cut), (cut, mask.shape[1])):
+            found = _tight(mask[:, a:b])
+            if found is None or np.count_nonzero(found[0]) < 2 * pen * pen:
+                break
+            pieces.append((cut, *found))
     if not pieces:
         return [cand]
-    batch = np.stack([normalize_symbol(p) for p in pieces])
-    probs = np.concatenate(
-        [
-            np.asarray(model.probabilities(batch[i : i + 256]), np.float64)
-            for i in range(0, len(batch), 256)
-        ]
-    )
-    # A bar or a dot cut off a blob is nearly always a symbol's own stroke end
-    # (a 5's hat, a 1's foot), so pieces read as those do not count.
-    thin_classes = (CLASS_INDEX["-"], CLASS_INDEX["."])
-    score = {}
-    for span, p in zip(spans, probs, strict=True):
-        if int(np.argmax(p)) in thin_classes and span != (0, w):
-            continue
-        score[span] = math.log(max(float(p.max()), 1e-6))
-    index = {span: i for i, span in enumerate(spans)}
-    best: dict[int, tuple[float, int]] = {0: (0.0, -1)}
-    for b in cuts[1:]:
-        for a in cuts:
-            if a >= b or a not in best or (a, b) not in score:
-                continue
-            total = best[a][0] + score[(a, b)]
-            if b not in best or total > best[b][0]:
-                best[b] = (total, a)
-    if w not in best:
-        return [cand]
-    bounds = []
-    b = w
-    while b > 0:
-        a = best[b][1]
-        bounds.append((a, b))
-        b = a
-    bounds.reverse()
-    labels = [int(np.argmax(probs[index[span]])) for span in bounds]
+    batch = np.stack([normalize_symbol(p[1]) for p in pieces])
+    probs = np.asarray(model.probabilities(batch), np.float32)
+    by_cut: dict[int, list[int]] = {}
+    for i, (cut, *_rest) in enumerate(pieces):
+        by_cut.setdefault(cut, []).append(i)
+    thin = (CLASS_INDEX["-"], CLASS_INDEX["."])
     close, open_ = CLASS_INDEX[")"], CLASS_INDEX["("]
-    if (0, w) in index and any(
-        a == close and b == open_ for a, b in zip(labels, labels[1:], strict=False)
-    ):
-        # ")(" out of one blob is an x written as two arcs far more often
-        # than two touching brackets.
-        bounds = [(0, w)]
-    if len(bounds) == 1:
-        return [replace_probs(cand, probs[index[bounds[0]]])]
+    best: tuple[float, list[int]] | None = None
+    for idx in by_cut.values():
+        if len(idx) != 2:
+            continue
+        labels = [int(np.argmax(probs[i])) for i in idx]
+        if any(label in thin for label in labels) or labels == [close, open_]:
+            continue
+        total = sum(math.log(max(float(probs[i].max()), 1e-6)) for i in idx)
+        if best is None or total > best[0]:
+            best = (total, idx)
+    if best is None or best[0] <= whole:
+        return [cand]
     x0, y0, _, _ = cand.box
-    out = []
-    for a, b in bounds:
-        piece = mask[:, a:b]
-        rows = np.flatnonzero(piece.any(axis=1))
-        cols = np.flatnonzero(piece.any(axis=0))
-        tight = piece[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-        box = (x0 + a + int(cols[0]), y0 + int(rows[0]), tight.shape[1], tight.shape[0])
-        out.append(
-            Candidate(
-                box=box,
-                mask=tight,
-                components=cand.components,
-                allowed=None,
-                probabilities=probs[index[(a, b)]].astype(np.float32),
-            )
+    out: list[Candidate] = []
+    for i in best[1]:
+        cut, tight, dx, dy = pieces[i]
+        offset = 0 if i == best[1][0] else cut
+        part = Candidate(
+            box=(x0 + offset + dx, y0 + dy, tight.shape[1], tight.shape[0]),
+            mask=tight,
+            components=cand.components,
+            probabilities=probs[i],
         )
+        if (
+            depth + 1 < MAX_DEPTH
+            and float(probs[i].max()) < SURE
+            and _needs_split(part.box, part.mask, height)
+        ):
+            out.extend(_split(part, model, pen, height, depth + 1))
+        else:
+            out.append(part)
     return out
 
 
@@ -558,6 +548,37 @@ def replace_probs(cand: Candidate, probs: np.ndarray) -> Candidate:
 
 
 # --------------------------------------------------------------------------- entry point
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Candidates from grouping components, with the scale they were judged at."""
+
+    candidates: list[Candidate]
+    pen_width: float
+    height: float
+    """Typical symbol height in pixels (see :func:`typical_height`)."""
+
+
+def group_components(binary: np.ndarray, *, pen_width: float) -> Segmentation:
+    """Components gathered into symbol candidates by shape alone (no classifier)."""
+    if binary.ndim != 2:
+        raise ValueError(f"binary must be 2-D, got shape {binary.shape}")
+    labels, comps = components(binary)
+    pen = max(1.0, float(pen_width))
+    min_area = max(3, round(0.25 * pen * pen))
+    comps = [c for c in comps if c.area >= min_area]
+    if not comps:
+        return Segmentation([], pen, 0.0)
+    height = typical_height(comps, pen)
+    candidates: list[Candidate] = []
+    for members, allowed in _group(comps, pen, height):
+        box = _union_box(members)
+        ids = tuple(sorted(c.id for c in members))
+        mask = _mask(labels, ids, box)
+        candidates.append(Candidate(box=box, mask=mask, components=ids, allowed=allowed))
+    candidates.sort(key=lambda c: (c.box[0], c.box[1]))
+    return Segmentation(candidates, pen, height)
 
 
 def segment(
@@ -575,63 +596,43 @@ def segment(
     pen_width : float
         Typical stroke width in pixels.
     model : ProbabilityModel, optional
-        Scores the pieces of touching symbols; without it, touching symbols
-        stay together.
+        Classifies the candidates whose class the shape leaves open, and scores
+        the pieces of touching symbols; without it, touching symbols stay
+        together and nothing is classified.
     """
-    if binary.ndim != 2:
-        raise ValueError(f"binary must be 2-D, got shape {binary.shape}")
-    labels, comps = components(binary)
-    pen = max(1.0, float(pen_width))
-    min_area = max(3, round(0.25 * pen * pen))
-    comps = [c for c in comps if c.area >= min_area]
-    if not comps:
-        return []
-    height = typical_height(comps, pen)
-    candidates: list[Candidate] = []
-    for members, allowed in _group(comps, pen, height):
-        box = _union_box(members)
-        ids = tuple(sorted(c.id for c in members))
-        mask = _mask(labels, ids, box)
-        candidates.append(Candidate(box=box, mask=mask, components=ids, allowed=allowed))
-    if model is not None:
-        candidates = _resolve_touching(candidates, model, pen, height)
-    candidates.sort(key=lambda c: (c.box[0], c.box[1]))
-    return candidates
-
-
-def _resolve_touching(
-    candidates: list[Candidate], model: ProbabilityModel, pen: float, height: float
-) -> list[Candidate]:
-    """Classify the free candidates, then free touching radicands and cut touching symbols.
-
-    Every candidate whose class the shape leaves open is classified here, in
-    one batch (the pipeline reuses these probabilities). A roof-shaped blob
-    the model reads as a root has what touches it from below cut away; a blob
-    at least as wide as a symbol goes to the sliding-window split when the
-    model is unsure of it whole, or when it is far too wide for one symbol.
-    """
-    free = [i for i, c in enumerate(candidates) if c.allowed is None]
+    seg = group_components(binary, pen_width=pen_width)
+    if model is None:
+        return seg.candidates
+    free = [i for i, c in enumerate(seg.candidates) if c.allowed is None]
     if not free:
-        return candidates
-    batch = np.stack([normalize_symbol(candidates[i].mask) for i in free])
+        return seg.candidates
+    batch = np.stack([normalize_symbol(seg.candidates[i].mask) for i in free])
     probs = np.asarray(model.probabilities(batch), np.float32)
+    return resolve_touching(seg, dict(zip(free, probs, strict=True)), model)
+
+
+def resolve_touching(
+    seg: Segmentation, probs: dict[int, np.ndarray], model: ProbabilityModel
+) -> list[Candidate]:
+    """Free touching radicands and cut touching symbols, given each free candidate's probabilities.
+
+    *probs* maps a candidate's index to its class probabilities (the
+    candidates whose class the shape leaves open). A roof-shaped blob the
+    model reads as a root has what touches it from below cut away; a blob at
+    least as wide as a symbol goes to the sliding-window split when the model
+    is unsure of it whole, or when it is far too wide for one symbol. Every
+    returned candidate carries probabilities except parts freed from under a
+    root, which still need classifying.
+    """
+    candidates, pen, height = seg.candidates, seg.pen_width, seg.height
     root = CLASS_INDEX["\\sqrt"]
     replaced: dict[int, list[Candidate]] = {}
-    for i, p in zip(free, probs, strict=True):
+    for i, p in probs.items():
         cand = replace_probs(candidates[i], p)
         is_root = int(np.argmax(p)) == root
         x, y, w, h = cand.box
         if is_root and _roof(cand.mask, pen) is not None:
-            parts = _under_roof(cand, pen, height)
-            replaced[i] = [
-                piece
-                for part in parts
-                for piece in (
-                    _split(part, model, pen, height)
-                    if part is not parts[-1] and _needs_split(part.box, part.mask, height)
-                    else [part]
-                )
-            ]
+            replaced[i] = _under_roof(cand, pen, height)
         elif (
             not is_root
             and _needs_split(cand.box, cand.mask, height)
@@ -640,7 +641,9 @@ def _resolve_touching(
             replaced[i] = _split(cand, model, pen, height)
         else:
             replaced[i] = [cand]
-    return [q for i, c in enumerate(candidates) for q in replaced.get(i, [c])]
+    out = [q for i, c in enumerate(candidates) for q in replaced.get(i, [c])]
+    out.sort(key=lambda c: (c.box[0], c.box[1]))
+    return out
 
 
 def restrict(probs: np.ndarray, allowed: frozenset[str] | None) -> np.ndarray:
