@@ -1,16 +1,17 @@
 """Context fixes: pick the likeliest labels that form a well-formed expression.
 
-The classifier sees one symbol at a time, so some confusions are only
-settled by the neighbours: ``x`` and ``\\times`` look alike but ``2 x 3`` can
-only mean a product and ``2 x + 1`` only a variable; an unmatched ``(`` next
-to digits was probably a ``1``; a ``.`` not between digits is no decimal
-point. Each row of the layout tree is decoded with a small exact dynamic
-programme over (previous token class, bracket depth): the classifier's
-probabilities score a reading, the grammar rules readings out. The top labels
-win whenever they are grammatical, so a change happens only when the grammar
-forbids the top reading -- or when the symbol's size contradicts it: the
-classifier sees every symbol scaled to one square, so only here can a
-dot-sized "0" become the decimal point it is.
+The classifier sees one symbol at a time, scaled to one square, so some
+confusions are only settled by the neighbours and the sizes: ``x`` and
+``\\times`` look alike but ``2 x 3`` can only mean a product and ``2 x + 1``
+only a variable; an unmatched ``(`` next to digits was probably a ``1``; a
+dot-sized "0", or a mark low between two digits, is a decimal point.
+
+Each row of the layout tree is decoded by a small exact dynamic programme over
+(previous token class, bracket depth). A reading scores the classifier's
+probabilities times a few geometric likelihoods (size of dots and slashes, an
+x between two numbers); every grammar break costs a large fixed penalty, so
+the fewest breaks win first, then the likeliest labels. The top labels
+therefore stay whenever they are grammatical and their sizes fit.
 
 :func:`read_symbols` puts layout and labels together: an x can carry an
 exponent and a times sign cannot, so where a label changes the layout both
