@@ -59,6 +59,18 @@ def test_superscript_is_raised_and_smaller():
     assert interpret(symbols).value == "8"
 
 
+def test_exponent_minus_drawn_over_the_base_still_belongs_to_the_exponent():
+    # CROHME formulaire008-equation041: the minus of 10^{-12} starts above the 0.
+    symbols = [
+        P("1", 8, 62, 50, 69),
+        P("0", 74, 89, 39, 31),
+        P("-", 74, 33, 24, 10),
+        P("1", 117, 12, 28, 44),
+        P("2", 155, 8, 48, 44),
+    ]
+    assert latex_of(symbols) == "10^{-12}"
+
+
 def test_a_digit_level_with_its_neighbour_is_no_superscript():
     symbols = [P("2", 0, 20, 16, 30), P("3", 20, 18, 16, 30)]
     assert latex_of(symbols) == "23"
