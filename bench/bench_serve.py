@@ -50,7 +50,7 @@ CLIENTS = 20
 PERIODS_S = (2.0, 1.0, 0.5)
 TARGET_PERIOD_S = 1.0
 WORKERS = int(os.environ.get("MATHOCR_BENCH_WORKERS", "2"))
-THREADS = int(os.environ.get("MATHOCR_BENCH_THREADS", "4"))
+THREADS = int(os.environ.get("MATHOCR_BENCH_THREADS", "1"))
 TARGETS = {"median_ms": 40.0, "p95_ms": 100.0, "throughput_rps": 40.0}
 
 
@@ -355,7 +355,11 @@ def run(*, quick: bool) -> dict:
         "rps": round(len(loop_lat) / elapsed, 1),
     }
     result = {
-        "server": {"workers": WORKERS, "threads": THREADS, "worker_class": "gthread"},
+        "server": {
+            "workers": WORKERS,
+            "threads": THREADS,
+            "worker_class": "gthread" if THREADS > 1 else "sync",
+        },
         "clients": CLIENTS,
         "images": len(bodies),
         "mean_body_kb": round(statistics.mean(len(b) for b in bodies) / 1024, 1),
@@ -403,9 +407,11 @@ def markdown(result: dict) -> str:
         "",
         f"`POST /api/images/` with canvas drawings of CROHME valid/ expressions "
         f"({result['images']} images, {result['mean_body_kb']} KB JSON bodies on average) "
-        f"to `mathocr serve` (gunicorn, {server['workers']} workers x {server['threads']} "
-        f"threads, production settings, SQLite), {result['clients']} concurrent keep-alive "
-        "clients on the same machine. Each answer must be a 201 with status `done`.",
+        f"to `mathocr serve` (gunicorn, {server['workers']} {server['worker_class']} workers x "
+        f"{server['threads']} threads, production settings, SQLite), {result['clients']} "
+        "concurrent clients (keep-alive where the server allows it) on the same machine, "
+        "without cookies (a new session each post, the costlier case). Each answer must be "
+        "a 201 with status `done`.",
         "",
         "| clients | load | requests | median | p95 | p99 | errors |",
         "|---|---|---|---|---|---|---|",

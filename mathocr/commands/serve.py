@@ -37,7 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="worker processes (default: one per CPU core)",
     )
     parser.add_argument(
-        "--threads", type=int, default=4, help="threads per worker process (default 4)"
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker process (default 1: a sync worker, one request at a time)",
     )
     parser.add_argument(
         "--timeout", type=int, default=60, help="seconds before a stuck worker is restarted"
@@ -102,7 +105,9 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
         "threads": args.threads,
-        "worker_class": "gthread",
+        # One thread: a sync worker takes a connection only when it is free, so
+        # requests wait in the kernel's queue for the first free process.
+        "worker_class": "gthread" if args.threads > 1 else "sync",
         "timeout": args.timeout,
         "graceful_timeout": 10,
         "keepalive": 5,
