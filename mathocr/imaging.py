@@ -301,24 +301,63 @@ def binarize(gray: np.ndarray, *, min_contrast: float = 0.22) -> Binarized:
     """
     if gray.ndim != 2 or gray.dtype != np.uint8:
         raise ValueError(f"gray must be a 2-D uint8 array, got {gray.dtype} {gray.shape}")
-    inverted = _light_on_dark(gray)
-    work = 255 - gray if inverted else gray
-    background = _paper_brightness(work)
-    flat = cv2.divide(work, background, scale=255)
-    flat = cv2.GaussianBlur(flat, (0, 0), 1.0)
-    # Ink is what stays clearly below the paper level (255 after the division).
+    small, factor = _small(gray, 320)
+    inverted = _light_on_dark(small)
     ceiling = round(255 * (1.0 - min_contrast))
-    dark = flat < ceiling
-    if not dark.any():
-        empty = np.zeros_like(gray)
-        return Binarized(empty, flat, inverted, 0.0)
-    otsu, _ = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    region = _ink_region(255 - small if inverted else small, factor, gray.shape, min_contrast)
+    binary = np.zeros_like(gray)
+    flat = np.full_like(gray, 255)
+    if region is None:
+        return Binarized(binary, flat, inverted, 0.0)
+    y0, y1, x0, x1 = region
+    crop = gray[y0:y1, x0:x1]
+    work = 255 - crop if inverted else crop
+    background = _paper_brightness(work)
+    part = cv2.divide(work, background, scale=255)
+    part = cv2.GaussianBlur(part, (0, 0), 1.0)
+    flat[y0:y1, x0:x1] = part
+    # Ink is what stays clearly below the paper level (255 after the division).
+    if not (part < ceiling).any():
+        return Binarized(binary, flat, inverted, 0.0)
+    otsu, _ = cv2.threshold(part, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     # Otsu on an almost blank page splits the paper grain; keep it sensible.
     level = float(np.clip(otsu, 255 * 0.45, ceiling))
-    binary = (flat < level).astype(np.uint8)
-    pen = estimate_pen_width(binary)
-    binary = _drop_specks(binary, pen)
-    return Binarized(binary, flat, inverted, estimate_pen_width(binary) if pen else 0.0)
+    ink = (part < level).astype(np.uint8)
+    pen = estimate_pen_width(ink)
+    binary[y0:y1, x0:x1] = _drop_specks(ink, pen)
+    return Binarized(binary, flat, inverted, pen)
+
+
+def _ink_region(
+    small: np.ndarray, factor: float, shape: tuple[int, ...], min_contrast: float
+) -> tuple[int, int, int, int] | None:
+    """Rows and columns (y0, y1, x0, x1) of the full image that hold the ink.
+
+    Found on the small image, where the ink is blurred but still darker than
+    its paper, so the full-resolution work only covers the writing: on a
+    photo that is a fraction of the frame. A generous margin keeps thin
+    strokes at the edges.
+    """
+    paper = _paper_brightness(small)
+    flat = cv2.divide(small, paper, scale=255)
+    dark = (flat < round(255 * (1.0 - 0.5 * min_contrast))).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    keep = [i for i in range(1, count) if stats[i, cv2.CC_STAT_AREA] >= 2]
+    if not keep:
+        return None
+    x0 = min(int(stats[i, cv2.CC_STAT_LEFT]) for i in keep)
+    y0 = min(int(stats[i, cv2.CC_STAT_TOP]) for i in keep)
+    x1 = max(int(stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH]) for i in keep)
+    y1 = max(int(stats[i, cv2.CC_STAT_TOP] + stats[i, cv2.CC_STAT_HEIGHT]) for i in keep)
+    h, w = shape[:2]
+    pad_x = 3 / factor + 0.05 * (x1 - x0) / factor + 8
+    pad_y = 3 / factor + 0.05 * (y1 - y0) / factor + 8
+    return (
+        max(0, int(y0 / factor - pad_y)),
+        min(h, int(math.ceil(y1 / factor + pad_y))),
+        max(0, int(x0 / factor - pad_x)),
+        min(w, int(math.ceil(x1 / factor + pad_x))),
+    )
 
 
 def _small(gray: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
@@ -331,13 +370,13 @@ def _small(gray: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
 
 
 def _light_on_dark(gray: np.ndarray) -> bool:
-    """Is the minority (the ink) brighter than its surroundings?
+    """Is the minority (the ink) brighter than its surroundings? (*gray* is small.)
 
     Compares each pixel with the local median at low resolution and counts the
     clear outliers on either side; the median is neutral to polarity, and the
     ink is always the smaller, sharper population.
     """
-    small, _ = _small(gray, 320)
+    small = gray
     if min(small.shape) < 3:
         return float(np.median(small)) < 96
     k = max(3, (min(small.shape) // 8) | 1)

@@ -144,11 +144,11 @@ def _is_hat(hat: Component, body: Component, pen: float, height: float) -> bool:
     """A short bar lifted off the top of a symbol, as in a ``5`` (or a ``7``'s stroke)."""
     if not _is_bar(hat, pen, height) or _is_bar(body, pen, height):
         return False
-    if hat.w > 1.5 * body.w or body.h < 0.5 * height or body.h > 1.6 * height:
+    if hat.w > 1.6 * body.w or body.h < 0.5 * height or body.h > 1.6 * height:
         return False
-    starts_on_body = body.x - 2 * pen <= hat.x <= body.x + 0.6 * body.w
-    level = body.y - max(0.3 * height, 3 * pen) <= hat.cy <= body.y + 0.2 * body.h
-    return starts_on_body and level and _x_overlap(hat, body) >= 0.25 * hat.w
+    starts_on_body = body.x - 3 * pen <= hat.x <= body.x + 0.75 * body.w
+    level = body.y - max(0.45 * height, 3 * pen) <= hat.cy and hat.bottom <= body.y + 0.35 * body.h
+    return starts_on_body and level and _x_overlap(hat, body) >= 0.2 * hat.w
 
 
 def _is_low_mark(c: Component, comps: Sequence[Component], height: float) -> bool:
@@ -227,6 +227,26 @@ def _group(
             down = min(below, key=lambda d: d.y - bar.bottom)
             groups.append(([bar, up, down], frozenset({"\\div"})))
             used.update({bar.id, up.id, down.id})
+
+    # ÷ whose other dot ran into the bar: a flat piece wider than a bar alone
+    # would be, with one free dot centred over or under it.
+    for d in dots:
+        if d.id in used:
+            continue
+        for body in comps:
+            if body.id in used or body.id == d.id or _is_dot(body, pen, height):
+                continue
+            if not (body.h <= 0.6 * height and body.w >= 1.5 * body.h and body.w >= 2 * d.w):
+                continue
+            if _is_bar(body, pen, height):
+                continue  # a plain bar with one dot is not enough
+            if not body.x + 0.2 * body.w <= d.cx <= body.right - 0.2 * body.w:
+                continue
+            gap = max(body.y - d.bottom, d.y - body.bottom)
+            if -0.5 * pen <= gap <= 0.5 * height:
+                groups.append(([body, d], frozenset({"\\div"})))
+                used.update({body.id, d.id})
+                break
 
     # =: two bars of similar length stacked close together with nothing between.
     free_bars = [b for b in bars if b.id not in used]

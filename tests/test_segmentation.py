@@ -129,3 +129,19 @@ def test_restrict_renormalizes_over_the_allowed_classes():
     assert out[CLASS_INDEX["-"]] == pytest.approx(0.5)
     assert out[CLASS_INDEX["1"]] == 0
     assert restrict(probs, None) is probs
+
+
+def test_a_division_sign_whose_lower_dot_touches_the_bar():
+    bar = [(50, 70), (90, 70)]
+    touching = [(70, 74), (70, 80)]  # a dot drawn as a short tick into the bar
+    dot_up = [(70, 50), (70, 50)]
+    cands = segment(_ink(ONE, bar, touching, dot_up), pen_width=PEN)
+    assert len(cands) == 2
+    assert cands[1].allowed == frozenset({"\\div"})
+
+
+def test_a_plain_minus_with_a_point_after_it_stays_two_symbols():
+    seven = [(p[0] + 100, p[1]) for p in SEVEN]
+    cands = segment(_ink([(50, 70), (90, 70)], seven, [(190, 98), (190, 98)]), pen_width=PEN)
+    assert [c.allowed for c in cands][0] == frozenset({"-"})
+    assert len(cands) == 3
