@@ -456,8 +456,8 @@ def estimate_skew(binary: np.ndarray, *, max_angle: float = 8.0) -> float:
     ys, xs = np.nonzero(binary)
     if ys.size < 50:
         return 0.0
-    if ys.size > 6000:
-        pick = np.random.default_rng(0).choice(ys.size, 6000, replace=False)
+    if ys.size > 3000:
+        pick = np.random.default_rng(0).choice(ys.size, 3000, replace=False)
         ys, xs = ys[pick], xs[pick]
     xs_c = xs - xs.mean()
     ys_c = ys - ys.mean()
@@ -471,9 +471,9 @@ def estimate_skew(binary: np.ndarray, *, max_angle: float = 8.0) -> float:
         counts = np.bincount(idx).astype(np.float64)
         return float(np.dot(counts, counts))
 
-    coarse = np.arange(-max_angle, max_angle + 1e-9, 1.0)
+    coarse = np.arange(-max_angle, max_angle + 1e-9, 2.0)
     best = float(coarse[int(np.argmax([score(a) for a in coarse]))])
-    fine = np.arange(best - 1.0, best + 1.0 + 1e-9, 0.2)
+    fine = np.arange(best - 1.75, best + 1.75 + 1e-9, 0.25)
     scores = [score(a) for a in fine]
     best = float(fine[int(np.argmax(scores))])
     # Binning makes near-ties wobble; an upright image must stay upright.

@@ -443,7 +443,7 @@ def _needs_split(box: tuple[int, int, int, int], mask: np.ndarray, height: float
     _, _, w, h = box
     # Wider than five symbols is a bar or a root, never a run of touching symbols;
     # narrower than a symbol is one symbol (two touching 1s are about that wide).
-    return 0.75 * height <= w <= 5 * height and w >= 0.8 * h
+    return 0.9 * height <= w <= 5 * height and w >= 0.8 * h
 
 
 #: A blob the model reads whole with at least this probability is not cut.
