@@ -205,11 +205,13 @@ def _from_pil(
     orientation = image.getexif().get(0x0112, 1) if hasattr(image, "getexif") else 1
     if orientation in (5, 6, 7, 8):  # a quarter turn swaps the sides
         width, height = height, width
-    image = ImageOps.exif_transpose(image) or image
+    if orientation != 1:
+        image = ImageOps.exif_transpose(image) or image
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(white, rgba)
+        # Transparent pixels are paper: gray = a·L + (1 − a)·white.
+        la = np.asarray(image.convert("LA"), np.uint8)
+        ink = cv2.multiply(255 - la[:, :, 0], la[:, :, 1], scale=1 / 255)
+        return _shrink(255 - ink, (width, height), work_max_pixels, work_max_side)
     if image.mode == "I;16" or image.mode.startswith("I;16"):
         image = image.point(lambda v: v / 256).convert("L")
     elif image.mode in ("I", "F"):

@@ -449,7 +449,7 @@ def _needs_split(box: tuple[int, int, int, int], mask: np.ndarray, height: float
 #: A blob the model reads whole with at least this probability is not cut.
 SURE = 0.9
 #: Most cut columns tried in one blob.
-MAX_CUTS = 8
+MAX_CUTS = 10
 #: Deepest recursion of cuts (a blob of up to 2**depth touching symbols).
 MAX_DEPTH = 3
 
@@ -467,16 +467,18 @@ def _cut_positions(mask: np.ndarray, pen: float, height: float) -> list[int]:
         return []
     profile = mask.sum(axis=0).astype(np.float64)
     smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
-    limit = 3.0 * pen
+    limit = 5.0 * pen
     minima = [
         x
         for x in range(margin, w - margin)
         if smooth[x] <= limit and smooth[x] <= smooth[x - 1] and smooth[x] <= smooth[x + 1]
     ]
     minima.sort(key=lambda x: smooth[x])
+    # Overlapping symbols meet without a thin place; a coarse grid covers them.
+    grid = list(range(margin, w - margin + 1, max(2, round(height / 4))))
     chosen: list[int] = []
     gap = max(2.0, pen)
-    for x in minima:
+    for x in minima + grid:
         if len(chosen) >= MAX_CUTS:
             break
         if all(abs(x - c) >= gap for c in chosen):
