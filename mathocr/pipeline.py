@@ -36,6 +36,7 @@ from .imaging import LoadedImage, binarize, deskew, load_image
 from .layout import PlacedSymbol
 from .result import DebugImages, Recognition, RecognizedSymbol
 from .segmentation import (
+    MAX_MARKS,
     Candidate,
     ProbabilityModel,
     group_components,
@@ -110,7 +111,12 @@ class Recognizer:
             for c, p, label in zip(candidates, probs, meaning.labels or (), strict=False)
         )
         error = meaning.error
-        if not candidates:
+        if seg.marks > MAX_MARKS:
+            error = (
+                f"the image holds {seg.marks} separate marks, too many for one "
+                "handwritten expression (noise or texture?)"
+            )
+        elif not candidates:
             error = "no handwriting found in the image"
         debug_images = None
         if debug:

@@ -38,6 +38,7 @@ from .symbols import CLASS_INDEX, normalize_symbol
 __all__ = [
     "Candidate",
     "ProbabilityModel",
+    "MAX_MARKS",
     "Segmentation",
     "group_components",
     "resolve_touching",
@@ -446,6 +447,8 @@ def _needs_split(box: tuple[int, int, int, int], mask: np.ndarray, height: float
     return 0.9 * height <= w <= 5 * height and w >= 0.8 * h
 
 
+#: More separate pieces of ink than this are not one handwritten expression.
+MAX_MARKS = 300
 #: A blob the model reads whole with at least this probability is not cut.
 SURE = 0.9
 #: Most cut columns tried in one blob.
@@ -557,7 +560,11 @@ def _split(
         if (
             depth + 1 < MAX_DEPTH
             and float(probs[i].max()) < SURE
-            and _needs_split(part.box, part.mask, height)
+            and (
+                _needs_split(part.box, part.mask, height)
+                # two touching small symbols, as in a two-digit exponent
+                or (part.box[2] >= 1.1 * part.box[3] and part.box[2] >= 0.45 * height)
+            )
         ):
             out.extend(_split(part, model, pen, height, depth + 1))
         else:
@@ -580,6 +587,8 @@ class Segmentation:
     pen_width: float
     height: float
     """Typical symbol height in pixels (see :func:`typical_height`)."""
+    marks: int = 0
+    """How many pieces of ink there were; above :data:`MAX_MARKS` none become candidates."""
 
 
 def group_components(binary: np.ndarray, *, pen_width: float) -> Segmentation:
@@ -590,8 +599,10 @@ def group_components(binary: np.ndarray, *, pen_width: float) -> Segmentation:
     pen = max(1.0, float(pen_width))
     min_area = max(3, round(0.25 * pen * pen))
     comps = [c for c in comps if c.area >= min_area]
-    if not comps:
-        return Segmentation([], pen, 0.0)
+    if not comps or len(comps) > MAX_MARKS:
+        # Hundreds of separate marks are a texture or noise, not an expression;
+        # grouping them would cost quadratic time for nothing.
+        return Segmentation([], pen, 0.0, len(comps))
     height = typical_height(comps, pen)
     candidates: list[Candidate] = []
     for members, allowed in _group(comps, pen, height):
@@ -600,7 +611,7 @@ def group_components(binary: np.ndarray, *, pen_width: float) -> Segmentation:
         mask = _mask(labels, ids, box)
         candidates.append(Candidate(box=box, mask=mask, components=ids, allowed=allowed))
     candidates.sort(key=lambda c: (c.box[0], c.box[1]))
-    return Segmentation(candidates, pen, height)
+    return Segmentation(candidates, pen, height, len(comps))
 
 
 def segment(

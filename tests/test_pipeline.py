@@ -179,3 +179,10 @@ def test_bad_input_raises_image_error(recognizer):
 def test_the_package_level_function():
     result = mathocr.recognize(_one_plus_one())
     assert result.value == "2"
+
+
+def test_pure_noise_is_refused_quickly_with_a_reason(recognizer):
+    noise = np.random.default_rng(0).integers(0, 256, (400, 600)).astype(np.uint8)
+    result = recognizer.recognize(noise)
+    assert result.symbols == ()
+    assert "marks" in (result.error or "")
