@@ -121,16 +121,31 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
 
 
-def _tree_rss_mb(pid: int) -> tuple[float, list[float]]:
-    """Total and per-process resident memory of *pid* and its children, in MB."""
-    pids = [pid]
+def _tree_pids(pid: int) -> list[int]:
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
     except OSError:
-        pass
+        children = []
+    return [pid, *(int(c) for c in children)]
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by *pid* and its children."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for p in _tree_pids(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def _tree_rss_mb(pid: int) -> tuple[float, list[float]]:
+    """Total and per-process resident memory of *pid* and its children, in MB."""
     sizes = []
-    for p in pids:
+    for p in _tree_pids(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -321,7 +336,10 @@ def run(*, quick: bool) -> dict:
             sampler.start()
             loop = [Client(port, bodies, seed=100 + i) for i in range(CLIENTS)]
             until = time.monotonic() + throughput_s
+            server_cpu, client_cpu = _tree_cpu_s(proc.pid), time.process_time()
             elapsed = _run_clients(loop, lambda c: c.closed_loop, until)
+            server_cpu = _tree_cpu_s(proc.pid) - server_cpu
+            client_cpu = time.process_time() - client_cpu
             stop_sampling.set()
             sampler.join()
             loop_lat = [x for c in loop for x in c.latencies]
@@ -353,6 +371,9 @@ def run(*, quick: bool) -> dict:
         "errors": len(loop_err),
         "seconds": round(elapsed, 1),
         "rps": round(len(loop_lat) / elapsed, 1),
+        # CPU time, unlike wall time, hardly depends on what else runs on the machine.
+        "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, len(loop_lat)), 1),
+        "client_cpu_ms_per_request": round(1000 * client_cpu / max(1, len(loop_lat)), 1),
     }
     result = {
         "server": {
@@ -391,6 +412,17 @@ def run(*, quick: bool) -> dict:
         and not solo.errors
     )
     return result
+
+
+def _cpu_note(thr: dict) -> str:
+    server, client = thr.get("server_cpu_ms_per_request"), thr.get("client_cpu_ms_per_request")
+    if not server or client is None:
+        return ""
+    return (
+        f" In the closed loop the server used {server} ms of CPU per recognition and the "
+        f"clients {client} ms, so two cores of its own would serve about "
+        f"{2000 / (server + client):.0f} rec/s with these clients (derived, not measured)."
+    )
 
 
 def markdown(result: dict) -> str:
@@ -444,7 +476,7 @@ def markdown(result: dict) -> str:
         f"{result['http_over_in_process']}x the in-process recognition (same images, same "
         f"run). Load average {result['load_average']['before']} before and "
         f"{result['load_average']['after']} after: other work on the machine shares its "
-        "2 cores.",
+        "2 cores." + _cpu_note(thr),
         "",
         "In the closed loop 20 requests are always in flight on 2 cores, so its latency is "
         "queueing (Little's law: 20 / throughput); a 40 ms median for 20 back-to-back "
