@@ -609,9 +609,67 @@ def group_components(binary: np.ndarray, *, pen_width: float) -> Segmentation:
         box = _union_box(members)
         ids = tuple(sorted(c.id for c in members))
         mask = _mask(labels, ids, box)
-        candidates.append(Candidate(box=box, mask=mask, components=ids, allowed=allowed))
+        cand = Candidate(box=box, mask=mask, components=ids, allowed=allowed)
+        if allowed is None:
+            candidates.extend(_off_the_bar(cand, comps, pen, height))
+        else:
+            candidates.append(cand)
     candidates.sort(key=lambda c: (c.box[0], c.box[1]))
     return Segmentation(candidates, pen, height, len(comps))
+
+
+def _off_the_bar(
+    cand: Candidate, comps: Sequence[Component], pen: float, height: float
+) -> list[Candidate]:
+    """Lift a numerator that was written onto its fraction bar off the bar.
+
+    The blob is wide, its bottom rows are a bar across most of its width, and
+    something (the denominator) lies below it: the bar becomes a ``-`` of its
+    own and the ink above it a candidate.
+    """
+    x0, y0, w, h = cand.box
+    if w < 1.2 * height or h < 1.5 * pen:
+        return [cand]
+    mask = cand.mask
+    rows = mask.sum(axis=1)
+    full = np.flatnonzero(rows >= 0.6 * w)
+    if full.size == 0 or full[-1] < h - 2 * pen:
+        return [cand]
+    top = int(full[-1])
+    while top > 0 and rows[top - 1] >= 0.6 * w:
+        top -= 1
+    if full[-1] - top > 3 * pen or top < 0.3 * height:
+        return [cand]
+    bottom = y0 + h
+    below = any(
+        c.y >= bottom - pen
+        and c.y <= bottom + 1.5 * height
+        and min(c.right, x0 + w) - max(c.x, x0) > 0.5 * c.w
+        for c in comps
+    )
+    if not below:
+        return [cand]
+    upper = mask[:top].copy()
+    bar = mask[top:].copy()
+    out = []
+    for part, dy, allowed in ((upper, 0, None), (bar, top, frozenset({"-"}))):
+        found = _tight(part)
+        if found is None:
+            return [cand]
+        tight, dx, ty = found
+        out.append(
+            Candidate(
+                box=(x0 + dx, y0 + dy + ty, tight.shape[1], tight.shape[0]),
+                mask=tight,
+                components=cand.components,
+                allowed=allowed,
+            )
+        )
+    if np.count_nonzero(out[0].mask) < 3 * pen * pen or out[0].box[3] < 0.3 * height:
+        return [cand]
+    if out[0].box[2] > 0.6 * out[1].box[2]:
+        return [cand]  # a symbol's own base stroke (a 2), not a bar under it
+    return out
 
 
 def segment(

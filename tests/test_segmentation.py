@@ -145,3 +145,22 @@ def test_a_plain_minus_with_a_point_after_it_stays_two_symbols():
     cands = segment(_ink([(50, 70), (90, 70)], seven, [(190, 98), (190, 98)]), pen_width=PEN)
     assert [c.allowed for c in cands][0] == frozenset({"-"})
     assert len(cands) == 3
+
+
+def test_a_numerator_written_onto_its_fraction_bar_is_lifted_off():
+    seven = [(p[0] + 40, p[1] - 35) for p in SEVEN]  # x 100..135, y 5..65: stands on the bar
+    bar = [(60, 66), (200, 66)]
+    denominator = [(125, 85), (128, 150)]
+    cands = segment(_ink(seven, bar, denominator), pen_width=PEN)
+    assert len(cands) == 3
+    bars = [c for c in cands if c.allowed == frozenset({"-"})]
+    assert len(bars) == 1 and bars[0].box[2] > 130
+    assert sorted(c.box[1] for c in cands)[0] < 20  # the numerator, on its own
+
+
+def test_a_two_with_a_long_base_keeps_its_base():
+    two = [(60, 60), (90, 40), (110, 60), (60, 110), (140, 110)]
+    below = [(100, 130), (103, 190)]
+    cands = segment(_ink(two, below, size=(220, 400)), pen_width=PEN)
+    assert len(cands) == 2
+    assert all(c.allowed is None for c in cands)
