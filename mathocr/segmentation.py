@@ -621,55 +621,78 @@ def group_components(binary: np.ndarray, *, pen_width: float) -> Segmentation:
 def _off_the_bar(
     cand: Candidate, comps: Sequence[Component], pen: float, height: float
 ) -> list[Candidate]:
-    """Lift a numerator that was written onto its fraction bar off the bar.
+    """Lift a numerator written onto its fraction bar (or a denominator hung from it) off it.
 
-    The blob is wide, its bottom rows are a bar across most of its width, and
-    something (the denominator) lies below it: the bar becomes a ``-`` of its
-    own and the ink above it a candidate.
+    The blob is wide, its bottom (top) rows are a bar across most of its
+    width, the ink above (below) the bar is much narrower than the bar, and
+    something lies on the bar's other side: the bar becomes a ``-`` of its
+    own and the rest a candidate. A root's roof is not a fraction bar.
     """
     x0, y0, w, h = cand.box
     if w < 1.2 * height or h < 1.5 * pen:
         return [cand]
-    mask = cand.mask
+    for from_bottom in (True, False):
+        mask = cand.mask if from_bottom else cand.mask[::-1]
+        parts = _bar_and_rest(mask, pen, height)
+        if parts is None:
+            continue
+        if not from_bottom and _roof(cand.mask, pen) is not None:
+            continue
+        edge = y0 + h if from_bottom else y0
+        beyond = any(
+            (c.y >= edge - pen and c.y <= edge + 1.5 * height)
+            if from_bottom
+            else (c.bottom <= edge + pen and c.bottom >= edge - 1.5 * height)
+            for c in comps
+            if min(c.right, x0 + w) - max(c.x, x0) > 0.5 * c.w
+        )
+        if not beyond:
+            continue
+        out = []
+        for (tight, dx, dy), allowed in zip(parts, (None, frozenset({"-"})), strict=True):
+            if not from_bottom:
+                tight = tight[::-1]
+                dy = h - dy - tight.shape[0]
+            out.append(
+                Candidate(
+                    box=(x0 + dx, y0 + dy, tight.shape[1], tight.shape[0]),
+                    mask=np.ascontiguousarray(tight),
+                    components=cand.components,
+                    allowed=allowed,
+                )
+            )
+        return out
+    return [cand]
+
+
+def _bar_and_rest(
+    mask: np.ndarray, pen: float, height: float
+) -> tuple[tuple[np.ndarray, int, int], tuple[np.ndarray, int, int]] | None:
+    """Split *mask* into (rest, bar) when its bottom rows are a bar far wider than the rest.
+
+    Each part is (tight mask, x offset, y offset) within *mask*.
+    """
+    h, w = mask.shape
     rows = mask.sum(axis=1)
     full = np.flatnonzero(rows >= 0.6 * w)
     if full.size == 0 or full[-1] < h - 2 * pen:
-        return [cand]
+        return None
     top = int(full[-1])
     while top > 0 and rows[top - 1] >= 0.6 * w:
         top -= 1
     if full[-1] - top > 3 * pen or top < 0.3 * height:
-        return [cand]
-    bottom = y0 + h
-    below = any(
-        c.y >= bottom - pen
-        and c.y <= bottom + 1.5 * height
-        and min(c.right, x0 + w) - max(c.x, x0) > 0.5 * c.w
-        for c in comps
-    )
-    if not below:
-        return [cand]
-    upper = mask[:top].copy()
-    bar = mask[top:].copy()
-    out = []
-    for part, dy, allowed in ((upper, 0, None), (bar, top, frozenset({"-"}))):
-        found = _tight(part)
-        if found is None:
-            return [cand]
-        tight, dx, ty = found
-        out.append(
-            Candidate(
-                box=(x0 + dx, y0 + dy + ty, tight.shape[1], tight.shape[0]),
-                mask=tight,
-                components=cand.components,
-                allowed=allowed,
-            )
-        )
-    if np.count_nonzero(out[0].mask) < 3 * pen * pen or out[0].box[3] < 0.3 * height:
-        return [cand]
-    if out[0].box[2] > 0.6 * out[1].box[2]:
-        return [cand]  # a symbol's own base stroke (a 2), not a bar under it
-    return out
+        return None
+    rest = _tight(mask[:top])
+    bar = _tight(mask[top:])
+    if rest is None or bar is None:
+        return None
+    rest_mask, rx, ry = rest
+    bar_mask, bx, by = bar
+    if np.count_nonzero(rest_mask) < 3 * pen * pen or rest_mask.shape[0] < 0.3 * height:
+        return None
+    if rest_mask.shape[1] > 0.6 * bar_mask.shape[1]:
+        return None  # a symbol's own base stroke (a 2), not a bar under it
+    return (rest_mask, rx, ry), (bar_mask, bx, top + by)
 
 
 def segment(

@@ -164,3 +164,13 @@ def test_a_two_with_a_long_base_keeps_its_base():
     cands = segment(_ink(two, below, size=(220, 400)), pen_width=PEN)
     assert len(cands) == 2
     assert all(c.allowed is None for c in cands)
+
+
+def test_a_denominator_hanging_from_its_fraction_bar_is_lifted_off():
+    numerator = [(125, 10), (128, 50)]
+    bar = [(60, 66), (200, 66)]
+    seven = [(p[0] + 40, p[1] + 28) for p in SEVEN]  # y 68..128: hangs from the bar
+    cands = segment(_ink(numerator, bar, seven), pen_width=PEN)
+    assert len(cands) == 3
+    bars = [c for c in cands if c.allowed == frozenset({"-"})]
+    assert len(bars) == 1 and bars[0].box[2] > 130
