@@ -18,8 +18,10 @@ Phases, all with 20 concurrent clients (after one client alone, for the floor):
    20 requests always in flight on 2 cores its latency is mostly queueing.
 
 The serving processes' resident memory (gunicorn master + workers) is
-sampled every second during the throughput phase. The clients run in this
-process, on the same two cores as the server.
+sampled every second during the throughput phase, and their CPU time is
+read before and after it. The clients run in this process, on the same two
+cores as the server. ``MATHOCR_BENCH_WORKERS`` / ``MATHOCR_BENCH_THREADS``
+(default 2 and 1: two sync workers) try other gunicorn layouts.
 """
 
 from __future__ import annotations
