@@ -621,78 +621,84 @@ def group_components(binary: np.ndarray, *, pen_width: float) -> Segmentation:
 def _off_the_bar(
     cand: Candidate, comps: Sequence[Component], pen: float, height: float
 ) -> list[Candidate]:
-    """Lift a numerator written onto its fraction bar (or a denominator hung from it) off it.
+    """Free a numerator written onto its fraction bar, or a denominator hung from it.
 
-    The blob is wide, its bottom (top) rows are a bar across most of its
-    width, the ink above (below) the bar is much narrower than the bar, and
-    something lies on the bar's other side: the bar becomes a ``-`` of its
-    own and the rest a candidate. A root's roof is not a fraction bar.
+    The blob is wide and a band of its rows is a bar across most of its
+    width; the ink above and below that band is much narrower than the bar.
+    When ink is attached on one side only, something must lie on the other
+    side (the rest of the fraction). The bar becomes a ``-`` of its own and
+    each side a candidate. A root's roof is not a fraction bar.
     """
     x0, y0, w, h = cand.box
     if w < 1.2 * height or h < 1.5 * pen:
         return [cand]
-    for from_bottom in (True, False):
-        mask = cand.mask if from_bottom else cand.mask[::-1]
-        parts = _bar_and_rest(mask, pen, height)
-        if parts is None:
+    mask = cand.mask
+    rows = mask.sum(axis=1)
+    full = rows >= 0.6 * w
+    if not full.any():
+        return [cand]
+    # The thickest run of full rows is the bar.
+    best: tuple[int, int] | None = None
+    start = None
+    for y in range(h + 1):
+        inside = y < h and bool(full[y])
+        if inside and start is None:
+            start = y
+        elif not inside and start is not None:
+            if best is None or y - start > best[1] - best[0]:
+                best = (start, y)
+            start = None
+    assert best is not None
+    top, bottom = best
+    if bottom - top > 3 * pen:
+        return [cand]
+    bar = _tight(mask[top:bottom])
+    if bar is None:
+        return [cand]
+    sides = []
+    for part, dy in ((mask[:top], 0), (mask[bottom:], bottom)):
+        found = _tight(part)
+        if found is None or np.count_nonzero(found[0]) < 2 * pen * pen:
             continue
-        if not from_bottom and _roof(cand.mask, pen) is not None:
-            continue
-        edge = y0 + h if from_bottom else y0
-        beyond = any(
-            (c.y >= edge - pen and c.y <= edge + 1.5 * height)
-            if from_bottom
-            else (c.bottom <= edge + pen and c.bottom >= edge - 1.5 * height)
+        if found[0].shape[1] > 0.6 * bar[0].shape[1] or found[0].shape[0] < 0.25 * height:
+            return [cand]  # a symbol's own stroke (the base of a 2), not a bar
+        sides.append((found, dy, dy == 0))
+    if not sides:
+        return [cand]
+    if len(sides) == 2 and h < 1.6 * height:
+        return [cand]  # a plus with a long bar: its stem crosses the bar
+    if top < 2 * pen and _roof(mask, pen) is not None:
+        return [cand]
+    if len(sides) == 1:
+        above = sides[0][2]
+        edge_top, edge_bottom = y0 + top, y0 + bottom
+        other = any(
+            (c.y >= edge_bottom - pen and c.y <= edge_bottom + 1.5 * height)
+            if above
+            else (c.bottom <= edge_top + pen and c.bottom >= edge_top - 1.5 * height)
             for c in comps
             if min(c.right, x0 + w) - max(c.x, x0) > 0.5 * c.w
         )
-        if not beyond:
-            continue
-        out = []
-        for (tight, dx, dy), allowed in zip(parts, (None, frozenset({"-"})), strict=True):
-            if not from_bottom:
-                tight = tight[::-1]
-                dy = h - dy - tight.shape[0]
-            out.append(
-                Candidate(
-                    box=(x0 + dx, y0 + dy, tight.shape[1], tight.shape[0]),
-                    mask=np.ascontiguousarray(tight),
-                    components=cand.components,
-                    allowed=allowed,
-                )
-            )
-        return out
-    return [cand]
-
-
-def _bar_and_rest(
-    mask: np.ndarray, pen: float, height: float
-) -> tuple[tuple[np.ndarray, int, int], tuple[np.ndarray, int, int]] | None:
-    """Split *mask* into (rest, bar) when its bottom rows are a bar far wider than the rest.
-
-    Each part is (tight mask, x offset, y offset) within *mask*.
-    """
-    h, w = mask.shape
-    rows = mask.sum(axis=1)
-    full = np.flatnonzero(rows >= 0.6 * w)
-    if full.size == 0 or full[-1] < h - 2 * pen:
-        return None
-    top = int(full[-1])
-    while top > 0 and rows[top - 1] >= 0.6 * w:
-        top -= 1
-    if full[-1] - top > 3 * pen or top < 0.3 * height:
-        return None
-    rest = _tight(mask[:top])
-    bar = _tight(mask[top:])
-    if rest is None or bar is None:
-        return None
-    rest_mask, rx, ry = rest
+        if not other:
+            return [cand]
     bar_mask, bx, by = bar
-    if np.count_nonzero(rest_mask) < 3 * pen * pen or rest_mask.shape[0] < 0.3 * height:
-        return None
-    if rest_mask.shape[1] > 0.6 * bar_mask.shape[1]:
-        return None  # a symbol's own base stroke (a 2), not a bar under it
-    return (rest_mask, rx, ry), (bar_mask, bx, top + by)
+    out = [
+        Candidate(
+            box=(x0 + bx, y0 + top + by, bar_mask.shape[1], bar_mask.shape[0]),
+            mask=bar_mask,
+            components=cand.components,
+            allowed=frozenset({"-"}),
+        )
+    ]
+    for (part, dx, ty), dy, _ in sides:
+        out.append(
+            Candidate(
+                box=(x0 + dx, y0 + dy + ty, part.shape[1], part.shape[0]),
+                mask=part,
+                components=cand.components,
+            )
+        )
+    return out
 
 
 def segment(

@@ -174,3 +174,10 @@ def test_a_denominator_hanging_from_its_fraction_bar_is_lifted_off():
     assert len(cands) == 3
     bars = [c for c in cands if c.allowed == frozenset({"-"})]
     assert len(bars) == 1 and bars[0].box[2] > 130
+
+
+def test_a_plus_with_a_long_bar_stays_whole():
+    plus = [(40, 70), (160, 70)], [(100, 40), (100, 100)]
+    cands = segment(_ink(ONE, *plus, [(p[0] + 150, p[1]) for p in SEVEN]), pen_width=PEN)
+    assert len(cands) == 3
+    assert all(c.allowed is None for c in cands)
