@@ -235,3 +235,18 @@ def test_phone_screen_with_touch_pointers(chromium_browser, live_server):
     assert page.locator("#meaning").inner_text().strip() == "= 2"
     shot(page, "page-phone.png")
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_docs_render_from_local_files(chromium_browser, live_server):
+    context = chromium_browser.new_context()
+    page = context.new_page()
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    page.goto(live_server.url + "/api/docs/")
+    page.locator(".swagger-ui .info .title").wait_for(timeout=20_000)
+    assert "mathocr API" in page.locator(".swagger-ui .info .title").inner_text()
+    page.locator("text=/api/images/").first.wait_for()
+    context.close()
+    external = [url for url in seen if not url.startswith((live_server.url, "data:", "blob:"))]
+    assert not external, external
