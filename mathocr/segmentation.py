@@ -497,6 +497,25 @@ def _tight(piece: np.ndarray) -> tuple[np.ndarray, int, int] | None:
     return piece[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], int(cols[0]), int(rows[0])
 
 
+def _without_slivers(piece: np.ndarray, *, cut_on_right: bool) -> np.ndarray:
+    """Drop the small bits of the neighbour that a cut leaves on the cut edge."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        piece.astype(np.uint8), connectivity=8
+    )
+    if count <= 2:
+        return piece
+    total = int(stats[1:, cv2.CC_STAT_AREA].sum())
+    edge = piece.shape[1] - 1 if cut_on_right else 0
+    keep = np.ones(count, bool)
+    keep[0] = False
+    for i in range(1, count):
+        x, w = int(stats[i, cv2.CC_STAT_LEFT]), int(stats[i, cv2.CC_STAT_WIDTH])
+        on_edge = x <= edge < x + w
+        if on_edge and stats[i, cv2.CC_STAT_AREA] < 0.2 * total:
+            keep[i] = False
+    return keep[labels]
+
+
 def _split(
     cand: Candidate,
     model: ProbabilityModel,
@@ -521,7 +540,7 @@ def _split(
     pieces: list[tuple[int, np.ndarray, int, int]] = []
     for cut in cuts:
         for a, b in ((0, cut), (cut, mask.shape[1])):
-            found = _tight(mask[:, a:b])
+            found = _tight(_without_slivers(mask[:, a:b], cut_on_right=a == 0))
             if found is None or np.count_nonzero(found[0]) < 2 * pen * pen:
                 break
             pieces.append((cut, *found))
