@@ -511,7 +511,7 @@ def _without_slivers(piece: np.ndarray, *, cut_on_right: bool) -> np.ndarray:
     for i in range(1, count):
         x, w = int(stats[i, cv2.CC_STAT_LEFT]), int(stats[i, cv2.CC_STAT_WIDTH])
         on_edge = x <= edge < x + w
-        if on_edge and stats[i, cv2.CC_STAT_AREA] < 0.2 * total:
+        if on_edge and stats[i, cv2.CC_STAT_AREA] < 0.3 * total:
             keep[i] = False
     return keep[labels]
 
