@@ -497,23 +497,41 @@ def _tight(piece: np.ndarray) -> tuple[np.ndarray, int, int] | None:
     return piece[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], int(cols[0]), int(rows[0])
 
 
-def _without_slivers(piece: np.ndarray, *, cut_on_right: bool) -> np.ndarray:
-    """Drop the small bits of the neighbour that a cut leaves on the cut edge."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(
-        piece.astype(np.uint8), connectivity=8
-    )
-    if count <= 2:
-        return piece
-    total = int(stats[1:, cv2.CC_STAT_AREA].sum())
-    edge = piece.shape[1] - 1 if cut_on_right else 0
-    keep = np.ones(count, bool)
-    keep[0] = False
-    for i in range(1, count):
-        x, w = int(stats[i, cv2.CC_STAT_LEFT]), int(stats[i, cv2.CC_STAT_WIDTH])
-        on_edge = x <= edge < x + w
-        if on_edge and stats[i, cv2.CC_STAT_AREA] < 0.3 * total:
-            keep[i] = False
-    return keep[labels]
+#: Slopes (dx/dy) of the cut lines tried (leaning cuts over-split more than they help).
+SLANTS = (0.0,)
+
+
+def _halves(mask: np.ndarray, cut: int, slant: float) -> list[tuple[np.ndarray, int, int]]:
+    """The two sides of a cut line through column *cut* at mid-height, leaning by *slant*.
+
+    Each side loses the small bits of the neighbour that the line leaves on
+    its edge, and is cropped tight: (mask, x offset, y offset) in *mask*.
+    """
+    h, w = mask.shape
+    ys, xs = np.mgrid[0:h, 0:w]
+    line = cut + (ys - h / 2) * slant
+    left_side = xs < line
+    out = []
+    for side in (left_side, ~left_side):
+        piece = mask & side
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(
+            piece.astype(np.uint8), connectivity=8
+        )
+        if count > 2:
+            total = int(stats[1:, cv2.CC_STAT_AREA].sum())
+            near = np.abs(xs - line) < 1.5
+            touching = set(np.unique(labels[near & piece]).tolist()) - {0}
+            keep = np.ones(count, bool)
+            keep[0] = False
+            for i in touching:
+                if stats[i, cv2.CC_STAT_AREA] < 0.3 * total:
+                    keep[i] = False
+            piece = keep[labels]
+        found = _tight(piece)
+        if found is None:
+            return []
+        out.append(found)
+    return out
 
 
 def _split(
@@ -525,38 +543,34 @@ def _split(
 ) -> list[Candidate]:
     """Cut a blob in two where the classifier likes the two pieces best, recursively.
 
-    Each thin place in the ink is tried as a cut; the two pieces are scored
-    by the log-probability of their best class, and the best cut is kept
-    only if it beats the blob read whole. A piece that is itself wide and
-    doubtful is split again. A bar or a dot cut off a blob is nearly always a
-    symbol's own stroke end (a 5's hat, a 1's foot), and ")(" out of one blob
-    is an x written as two arcs far more often than two touching brackets, so
-    neither counts as a split.
+    Each thin place in the ink is tried as a cut (at each of :data:`SLANTS`);
+    the two pieces are scored by the log-probability of their best class, and
+    the best cut is kept only if it beats the blob read whole. A piece that
+    is itself wide and doubtful is split again. A bar or a dot cut off a
+    blob is nearly always a symbol's own stroke end (a 5's hat, a 1's foot),
+    and ")(" out of one blob is an x written as two arcs far more often than
+    two touching brackets, so neither counts as a split.
     """
     assert cand.probabilities is not None
     whole = math.log(max(float(cand.probabilities.max()), 1e-6))
     mask = cand.mask
-    cuts = _cut_positions(mask, pen, height)
-    pieces: list[tuple[int, np.ndarray, int, int]] = []
-    for cut in cuts:
-        for a, b in ((0, cut), (cut, mask.shape[1])):
-            found = _tight(_without_slivers(mask[:, a:b], cut_on_right=a == 0))
-            if found is None or np.count_nonzero(found[0]) < 2 * pen * pen:
-                break
-            pieces.append((cut, *found))
+    pieces: list[tuple[tuple[int, float], np.ndarray, int, int]] = []
+    for cut in _cut_positions(mask, pen, height):
+        for slant in SLANTS:
+            halves = _halves(mask, cut, slant)
+            if len(halves) == 2 and all(np.count_nonzero(m) >= 2 * pen * pen for m, _, _ in halves):
+                pieces.extend(((cut, slant), m, dx, dy) for m, dx, dy in halves)
     if not pieces:
         return [cand]
     batch = np.stack([normalize_symbol(p[1]) for p in pieces])
     probs = np.asarray(model.probabilities(batch), np.float32)
-    by_cut: dict[int, list[int]] = {}
-    for i, (cut, *_rest) in enumerate(pieces):
-        by_cut.setdefault(cut, []).append(i)
+    by_cut: dict[tuple[int, float], list[int]] = {}
+    for i, (key, *_rest) in enumerate(pieces):
+        by_cut.setdefault(key, []).append(i)
     thin = (CLASS_INDEX["-"], CLASS_INDEX["."])
     close, open_ = CLASS_INDEX[")"], CLASS_INDEX["("]
     best: tuple[float, list[int]] | None = None
     for idx in by_cut.values():
-        if len(idx) != 2:
-            continue
         labels = [int(np.argmax(probs[i])) for i in idx]
         if any(label in thin for label in labels) or labels == [close, open_]:
             continue
@@ -568,10 +582,9 @@ def _split(
     x0, y0, _, _ = cand.box
     out: list[Candidate] = []
     for i in best[1]:
-        cut, tight, dx, dy = pieces[i]
-        offset = 0 if i == best[1][0] else cut
+        _key, tight, dx, dy = pieces[i]
         part = Candidate(
-            box=(x0 + offset + dx, y0 + dy, tight.shape[1], tight.shape[0]),
+            box=(x0 + dx, y0 + dy, tight.shape[1], tight.shape[0]),
             mask=tight,
             components=cand.components,
             probabilities=probs[i],
