@@ -126,3 +126,15 @@ def test_the_console_script_runs_in_a_real_process(images):
     assert done.returncode == 0, done.stderr
     (record,) = _json_lines(done.stdout)
     assert record["value"] == "2"
+
+
+@pytest.mark.crohme
+def test_an_equation_line_says_whether_it_holds(crohme_dir, tmp_path, capsys):
+    from mathocr.inkml import read_inkml
+    from mathocr.render import render_expression
+
+    ink = read_inkml(crohme_dir / "valid" / "MfrDB" / "MfrDB0580.inkml")  # 2 + 4 = 6
+    path = tmp_path / "eq.png"
+    cv2.imwrite(str(path), render_expression(ink, symbol_px=60, pen=5))
+    assert main(["recognize", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == f"{path}: 2 + 4 = 6 -> true (6 = 6)"

@@ -6,7 +6,7 @@ goes on; the exit code is 1 only when every file failed.
 
     $ mathocr recognize sum.png photos/
     sum.png: 2 + 3 -> 5
-    photos/eq.jpg: 24 / 125 = 0.19 -> true (24/125 = 19/100)
+    photos/eq.jpg: (155 + 132 - 68) \\div 61 = 3.59 -> true (219/61 = 359/100)
     $ mathocr recognize --json sum.png
     {"file": "sum.png", "latex": "2 + 3", "text": "2+3", "value": "5", ...}
 """
@@ -67,13 +67,15 @@ def expand(paths: Sequence[str]) -> Iterator[str]:
             yield given
 
 
-def _line(record: dict[str, Any]) -> str:
+def _line(record: dict[str, Any], holds: bool | None = None) -> str:
     """The human-readable line for one file."""
     head = f"{record['file']}: "
     if not record["latex"]:
         return head + f"error: {record['error']}"
     out = head + record["latex"]
-    if record["value"] is not None:
+    if holds is not None:
+        out += f" -> {'true' if holds else 'false'} ({record['value']})"
+    elif record["value"] is not None:
         out += f" -> {record['value']}"
     if record["error"]:
         out += f" (error: {record['error']})"
@@ -116,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         for file in files:
             start = time.perf_counter()
+            holds = None
             try:
                 result = recognizer.recognize(file, debug=args.debug is not None)
             except ImageError as e:
@@ -146,9 +149,10 @@ def run(args: argparse.Namespace) -> int:
                     ],
                     "ms": round(result.ms, 3),
                 }
+                holds = result.holds
                 if args.debug is not None and result.debug is not None:
                     _write_debug(args.debug, _debug_name(args.debug, file, used), result.debug)
-            text = json.dumps(record, ensure_ascii=False) if args.json else _line(record)
+            text = json.dumps(record, ensure_ascii=False) if args.json else _line(record, holds)
             if bar is not None:
                 bar.write(text, file=sys.stdout)
                 bar.update(1)
