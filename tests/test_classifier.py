@@ -127,3 +127,52 @@ def test_missing_model_is_a_model_error(tmp_path):
 def test_threads_must_be_positive():
     with pytest.raises(ValueError, match="threads"):
         SymbolClassifier(threads=0)
+
+
+def test_evaluate_symbols_json_shape(tmp_path, capsys):
+    import json
+
+    from mathocr.cli import main
+
+    from .test_dataset import write_inkml_dir
+
+    root = write_inkml_dir(tmp_path / "ink", n_files=3)
+    assert main(["evaluate-symbols", "--inkml", str(root), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "broken.inkml" in captured.err  # reported, skipped
+    result = json.loads(captured.out)
+    assert set(result) == {"n", "accuracy", "per_class", "confusions"}
+    assert result["n"] == 12
+    assert set(result["per_class"]) == {"0", "1", "-", "+"}
+    assert all(set(row) == {"n", "accuracy"} for row in result["per_class"].values())
+    assert sum(row["n"] for row in result["per_class"].values()) == 12
+    assert 0.0 <= result["accuracy"] <= 1.0
+    for true, pred, count in result["confusions"]:
+        assert true in CLASSES and pred in CLASSES and true != pred and count > 0
+
+
+def test_evaluate_symbols_text_and_errors(tmp_path, capsys):
+    from mathocr.cli import main
+
+    from .test_dataset import write_inkml_dir
+
+    root = write_inkml_dir(tmp_path / "ink", n_files=2)
+    assert main(["evaluate-symbols", "--inkml", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "symbols scored: 8" in out and "accuracy" in out
+    assert main(["evaluate-symbols", "--inkml", str(tmp_path / "missing")]) == 2
+    assert (
+        main(["evaluate-symbols", "--inkml", str(root), "--model", str(tmp_path / "m.onnx")]) == 2
+    )
+
+
+@pytest.mark.crohme
+def test_evaluate_symbols_on_real_files(crohme_dir, capsys):
+    import json
+
+    from mathocr.cli import main
+
+    one = sorted((crohme_dir / "valid").rglob("*.inkml"))[0]
+    assert main(["evaluate-symbols", "--inkml", str(one), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n"] > 0

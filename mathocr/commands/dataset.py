@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import MathOCRError
+from ..training.augment import Distortion
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,6 +69,19 @@ def _add_build(actions: argparse._SubParsersAction) -> None:
         help="upper bound on renderings per symbol when balancing",
     )
     p.add_argument(
+        "--rotate",
+        type=float,
+        default=Distortion.rotate_deg,
+        metavar="DEG",
+        help=f"largest rotation of distorted renderings (default {Distortion.rotate_deg:g})",
+    )
+    p.add_argument(
+        "--shear",
+        type=float,
+        default=Distortion.shear,
+        help=f"largest shear of distorted renderings (default {Distortion.shear:g})",
+    )
+    p.add_argument(
         "--max-per-class", type=int, metavar="N", help="keep at most N samples per class"
     )
     p.add_argument(
@@ -119,7 +133,6 @@ ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 def _build(args: argparse.Namespace) -> int:
     from ..symbols import CLASSES, MARGIN
-    from ..training.augment import Distortion
     from ..training.dataset import (
         RenderOptions,
         SymbolDataset,
@@ -137,6 +150,7 @@ def _build(args: argparse.Namespace) -> int:
         )
     except ValueError as e:
         raise MathOCRError(str(e)) from e
+    distortion = Distortion(rotate_deg=args.rotate, shear=args.shear)
     classes = tuple(args.classes) if args.classes else CLASSES
     if not args.inkml.exists():
         raise MathOCRError(f"--inkml: {args.inkml} does not exist")
@@ -155,7 +169,7 @@ def _build(args: argparse.Namespace) -> int:
             balance=args.balance,
             max_variants=args.max_variants,
             max_per_class=args.max_per_class,
-            distortion=Distortion() if args.variants > 1 or args.balance else None,
+            distortion=distortion if args.variants > 1 or args.balance else None,
             seed=args.seed,
             jobs=args.jobs,
             progress=sys.stderr.isatty(),
@@ -192,6 +206,8 @@ def _build_command(args: argparse.Namespace) -> str:
         parts += ["--classes", *args.classes]
     if args.balance:
         parts += ["--balance", str(args.balance), "--max-variants", str(args.max_variants)]
+    if args.variants > 1 or args.balance:
+        parts += ["--rotate", f"{args.rotate:g}", "--shear", f"{args.shear:g}"]
     if args.max_per_class is not None:
         parts += ["--max-per-class", str(args.max_per_class)]
     if args.mnist is not None:

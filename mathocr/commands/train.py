@@ -52,6 +52,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--mnist-per-digit", type=int, default=1000)
     parser.add_argument(
+        "--samples-per-epoch",
+        type=int,
+        metavar="N",
+        help="draw N training samples per epoch (default: all)",
+    )
+    parser.add_argument(
         "--limit", type=int, metavar="N", help="train on a random N samples (smoke runs)"
     )
     parser.add_argument(
@@ -64,6 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _command(args: argparse.Namespace) -> str:
     parts = ["mathocr", "train", "--data", str(args.data), "--valid", str(args.valid)]
     parts += ["--out", str(args.out), "--epochs", str(args.epochs), "--seed", str(args.seed)]
+    parts += ["--batch-size", str(args.batch_size), "--lr", str(args.lr)]
     if args.mnist is not None:
         parts += ["--mnist", str(args.mnist), "--mnist-per-digit", str(args.mnist_per_digit)]
     if args.samples_per_epoch is not None:

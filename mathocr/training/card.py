@@ -197,7 +197,9 @@ def markdown(card: dict[str, Any]) -> str:
         lines.append(f"| `{label}` | {row['n']} | {_pct(row['accuracy'])} |")
     lines += ["", "Most frequent confusions (true → predicted: count):", ""]
     lines += [f"- `{t}` → `{p}`: {c}" for t, p, c in m["confusions"][:12]]
-    lines += ["", f"![confusion matrix]({CONFUSION_PNG})", "", "## Baselines (same valid set)", ""]
+    lines += ["", f"![confusion matrix]({CONFUSION_PNG})", ""]
+    lines += _limits(card)
+    lines += ["## Baselines (same valid set)", ""]
     lines += ["| model | accuracy | x/\\times merged | notes |", "|---|---|---|---|"]
     lines.append(
         f"| this CNN | {_pct(m['accuracy'])} | {_pct(m['accuracy_merged'])} | "
@@ -231,6 +233,41 @@ def markdown(card: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _limits(card: dict[str, Any]) -> list[str]:
+    """What the model cannot do from a symbol's shape alone, measured."""
+    m = card["metrics"]["valid"]
+    weak = [
+        f"`{c}` {_pct(r['accuracy'])} (n={r['n']})"
+        for c, r in m["per_class"].items()
+        if r["n"] >= 20 and r["accuracy"] < 0.95
+    ]
+    clean = card["training"].get("train_clean_accuracy")
+    lines = ["## Known limits", ""]
+    lines.append(
+        "- Classes with at least 20 valid samples below 95%: "
+        + (", ".join(weak) if weak else "none")
+        + "."
+    )
+    if clean is not None:
+        lines.append(
+            f"- On the undistorted training symbols themselves the model scores {_pct(clean)}: "
+            "the remaining errors are mostly shapes that carry two labels in the data, not a "
+            "lack of fit."
+        )
+    lines += [
+        "- `x` and `\\times` are drawn alike (CROHME's `x` includes straight crosses and the "
+        "capital `X`); `(`, `)`, `1` and `/` differ mostly by their size next to "
+        "their neighbours, which the normalization removes, and by a slant or curve that "
+        "writers vary. The pipeline keeps the top-3 alternatives and decides these "
+        "from layout and grammar.",
+        "- Very long, thin symbols (a `\\sqrt` or bar spanning a whole expression, drawn with "
+        "a thin pen) can collapse to a dot in `normalize_symbol`'s downscale "
+        f"({card['training'].get('degenerate_valid', '?')} valid samples).",
+        "",
+    ]
+    return lines
 
 
 def write_card(card: dict[str, Any], out_dir: Path, matrix: np.ndarray) -> list[Path]:

@@ -148,6 +148,8 @@ def train_and_ship(
         images = valid_set.images[:256, None].astype(np.float32)
         speed = latency(lambda x: session.run([OUTPUT_NAME], {INPUT_NAME: x}), images)
     training = result.record()
+    training["train_clean_accuracy"] = _clean_accuracy(result.net, train_set)
+    training["degenerate_valid"] = _degenerate(valid_set)
     training["command"] = command
     training["onnx_vs_torch_max_diff"] = diff
     data = {
@@ -171,6 +173,33 @@ def train_and_ship(
     if loaded.version != card["version"]:
         raise ModelError("the written card does not load back")
     return card
+
+
+def _clean_accuracy(net: Any, ds: SymbolDataset) -> float:
+    """Accuracy on the first, undistorted rendering of each training symbol.
+
+    How well the model fits symbols it was trained on: the gap to 100% is
+    mostly shapes that carry two labels (x/\\times, (/1), not a lack of fit.
+    """
+    from .trainer import predict_torch
+
+    first = np.r_[True, ds.group[1:] != ds.group[:-1]] & (ds.source == "crohme")
+    idx = np.flatnonzero(first)
+    if idx.size == 0:
+        return 0.0
+    pred = predict_torch(net, ds.images[idx]).argmax(1)
+    return float((pred == ds.labels[idx]).mean())
+
+
+def _degenerate(ds: SymbolDataset) -> int:
+    """Samples (other than ``.``) whose normalized skeleton spans under 10 pixels."""
+    count = 0
+    dot = CLASSES.index(".")
+    for image, label in zip(ds.images, ds.labels, strict=True):
+        ys, xs = np.nonzero(image)
+        if label != dot and ys.size and max(np.ptp(ys), np.ptp(xs)) + 1 < 10:
+            count += 1
+    return count
 
 
 def _sources(ds: SymbolDataset) -> str:
