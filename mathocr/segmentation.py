@@ -372,8 +372,16 @@ def _roof(mask: np.ndarray, pen: float) -> tuple[int, int] | None:
     cols = np.flatnonzero(band)
     if cols.size < 0.5 * w:
         return None
-    first, last = int(cols[0]), int(cols[-1])
-    if last - first < 0.5 * w or not 0.12 * w <= first <= 0.5 * w or w < 0.9 * h:
+    # The bar is the longest run of such columns (a hook's tip may reach the
+    # band too, left of where the bar starts); tiny gaps are bridged.
+    breaks = np.flatnonzero(np.diff(cols) > max(2.0, 0.3 * pen)) + 1
+    runs = np.split(cols, breaks)
+    bar = max(runs, key=lambda r: int(r[-1] - r[0]))
+    first, last = int(bar[0]), int(bar[-1])
+    # A hook is narrow next to a long bar: over a long radicand its width goes
+    # with the root's height, not with how far the bar runs.
+    least = 0.06 * h if w >= 2.4 * h else 0.12 * w
+    if last - first < 0.5 * w or not least <= first <= 0.5 * w or w < 0.9 * h:
         return None
     # The hook reaches the bottom left of the bar's start ...
     if not mask[int(0.85 * h) :, : first + max(1, round(pen))].any():
@@ -403,7 +411,8 @@ def _under_roof(cand: Candidate, pen: float, height: float) -> list[Candidate]:
     top = np.where(has_ink, mask.argmax(axis=0), 0)
     thickness = max(2, round(1.6 * pen))
     inner = mask.copy()
-    inner[:, : min(w, first + round(2 * pen))] = False
+    edge = min(w - 1, first + round(2 * pen))
+    inner[:, :edge] = False
     for x in range(first, last + 1):
         inner[: top[x] + thickness, x] = False
     count, labels, stats, _ = cv2.connectedComponentsWithStats(
@@ -414,6 +423,7 @@ def _under_roof(cand: Candidate, pen: float, height: float) -> list[Candidate]:
         for i in range(1, count)
         if stats[i, cv2.CC_STAT_AREA] >= 3 * pen * pen
         and stats[i, cv2.CC_STAT_HEIGHT] >= 0.3 * height
+        and not _rest_of_stem(labels == i, edge, h)
     ]
     if not keep:
         return [cand]
@@ -437,6 +447,19 @@ def _under_roof(cand: Candidate, pen: float, height: float) -> list[Candidate]:
     box = (x0 + int(cols[0]), y0 + int(rows[0]), tight.shape[1], tight.shape[0])
     out.append(Candidate(box=box, mask=tight, components=cand.components, allowed=None))
     return out
+
+
+def _rest_of_stem(piece: np.ndarray, edge: int, h: int) -> bool:
+    """The lower end of a root's own stem, left behind by the cut at *edge*.
+
+    A stem that curves into the bar crosses the cut column on its way down
+    to the root's foot, a thin upright stroke; a radicand that touches the
+    foot is as wide as a symbol.
+    """
+    rows = np.flatnonzero(piece.any(axis=1))
+    cols = np.flatnonzero(piece.any(axis=0))
+    upright = cols[-1] - cols[0] + 1 <= 0.4 * (rows[-1] - rows[0] + 1)
+    return upright and bool(piece[:, edge].any()) and rows[-1] >= 0.85 * h
 
 
 def _needs_split(box: tuple[int, int, int, int], mask: np.ndarray, height: float) -> bool:
@@ -777,25 +800,78 @@ def resolve_touching(
     root, which still need classifying.
     """
     candidates, pen, height = seg.candidates, seg.pen_width, seg.height
-    root = CLASS_INDEX["\\sqrt"]
     replaced: dict[int, list[Candidate]] = {}
     for i, p in probs.items():
-        cand = replace_probs(candidates[i], p)
-        is_root = int(np.argmax(p)) == root
-        x, y, w, h = cand.box
-        if is_root and _roof(cand.mask, pen) is not None:
-            replaced[i] = _under_roof(cand, pen, height)
-        elif (
-            not is_root
-            and _needs_split(cand.box, cand.mask, height)
-            and (float(p.max()) < SURE or w > 1.6 * height)
-        ):
-            replaced[i] = _split(cand, model, pen, height)
-        else:
-            replaced[i] = [cand]
+        replaced[i] = _resolve(replace_probs(candidates[i], p), model, pen, height, 0)
     out = [q for i, c in enumerate(candidates) for q in replaced.get(i, [c])]
     out.sort(key=lambda c: (c.box[0], c.box[1]))
     return out
+
+
+#: Below this probability for its best class, a wide roof-shaped blob is taken for a root.
+UNSURE_ROOT = 0.5
+#: Deepest nesting of roots whose radicands touch them (``\sqrt{1+\sqrt{2+\sqrt{3}}}``).
+MAX_ROOT_DEPTH = 4
+
+
+def _looks_root(cand: Candidate, pen: float, height: float) -> bool:
+    """Whether the model's reading or, when it is lost, the shape says root.
+
+    The model was trained on symbols of ordinary proportions; a root stretched
+    over a long radicand (or with its radicand still attached) normalizes to
+    something it has never seen and gets a low, arbitrary answer. A blob much
+    wider than a symbol with a roof over most of it can only be a root.
+    """
+    assert cand.probabilities is not None
+    p = cand.probabilities
+    if _roof(cand.mask, pen) is None:
+        return False
+    if int(np.argmax(p)) == CLASS_INDEX["\\sqrt"]:
+        return True
+    _, _, w, _ = cand.box
+    return float(p.max()) < UNSURE_ROOT and w >= 1.5 * height
+
+
+def _resolve(
+    cand: Candidate, model: ProbabilityModel, pen: float, height: float, depth: int
+) -> list[Candidate]:
+    """One scored candidate → the candidates it really holds.
+
+    A root has what touches it from below cut away, and each freed piece is
+    scored and resolved in turn, since a nested root often touches both its
+    own radicand and the outer root's bar.
+    """
+    assert cand.probabilities is not None
+    p = cand.probabilities
+    root = CLASS_INDEX["\\sqrt"]
+    is_root = int(np.argmax(p)) == root
+    _, _, w, _ = cand.box
+    if depth < MAX_ROOT_DEPTH and _looks_root(cand, pen, height):
+        parts = _under_roof(cand, pen, height)
+        if len(parts) == 1:
+            return [_as_root(cand)]
+        batch = np.stack([normalize_symbol(c.mask) for c in parts])
+        scored = np.asarray(model.probabilities(batch), np.float32)
+        out: list[Candidate] = []
+        # The last part is the root itself, stripped of its radicand.
+        for part, q in zip(parts[:-1], scored[:-1], strict=True):
+            out.extend(_resolve(replace_probs(part, q), model, pen, height, depth + 1))
+        out.append(_as_root(replace_probs(parts[-1], scored[-1])))
+        return out
+    if (
+        not is_root
+        and _needs_split(cand.box, cand.mask, height)
+        and (float(p.max()) < SURE or w > 1.6 * height)
+    ):
+        return _split(cand, model, pen, height)
+    return [cand]
+
+
+def _as_root(cand: Candidate) -> Candidate:
+    """The candidate fixed as a root: :func:`_looks_root` already decided on its shape."""
+    return Candidate(
+        cand.box, cand.mask, cand.components, frozenset({"\\sqrt"}), cand.probabilities
+    )
 
 
 def restrict(probs: np.ndarray, allowed: frozenset[str] | None) -> np.ndarray:

@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from mathocr.render import draw_strokes
-from mathocr.segmentation import Component, restrict, segment, typical_height
+from mathocr.segmentation import (
+    Candidate,
+    Component,
+    _roof,
+    _under_roof,
+    restrict,
+    segment,
+    typical_height,
+)
 from mathocr.symbols import CLASS_INDEX, CLASSES
 
 PEN = 5
@@ -181,3 +189,54 @@ def test_a_plus_with_a_long_bar_stays_whole():
     cands = segment(_ink(ONE, *plus, [(p[0] + 150, p[1]) for p in SEVEN]), pen_width=PEN)
     assert len(cands) == 3
     assert all(c.allowed is None for c in cands)
+
+
+def _tight_mask(ink: np.ndarray) -> np.ndarray:
+    ys, xs = np.nonzero(ink)
+    return ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(bool)
+
+
+# A root over a long radicand: a small hook, a stem leaning back as it rises and
+# curving into a bar that runs far to the right.
+LONG_ROOT = [(10, 150), (25, 138), (60, 200), (40, 100), (45, 75), (60, 60), (85, 53), (380, 50)]
+
+
+def test_a_long_roots_bar_is_found_although_its_hook_is_narrow():
+    mask = _tight_mask(_ink(LONG_ROOT, size=(250, 400)))
+    roof = _roof(mask, PEN)
+    assert roof is not None
+    first, last = roof
+    assert first < 0.12 * mask.shape[1]  # the hook is narrow next to the bar
+    assert last >= mask.shape[1] - 2 * PEN
+
+
+def test_a_roots_stem_is_not_cut_off_as_a_radicand():
+    mask = _tight_mask(_ink(LONG_ROOT, size=(250, 400)))
+    h, w = mask.shape
+    cand = Candidate(box=(0, 0, w, h), mask=mask, components=(1,))
+    assert _under_roof(cand, PEN, 60.0) == [cand]
+
+
+def test_a_radicand_touching_a_long_roots_bar_is_freed():
+    one = [(150, 52), (150, 190)]
+    mask = _tight_mask(_ink(LONG_ROOT, one, size=(250, 400)))
+    h, w = mask.shape
+    parts = _under_roof(Candidate(box=(0, 0, w, h), mask=mask, components=(1,)), PEN, 60.0)
+    assert len(parts) == 2
+    x, _, pw, ph = parts[0].box
+    assert x <= 150 - 10 <= x + pw and ph >= 100  # the 1, freed from the bar
+    assert parts[1].box[2] == w  # the root keeps its whole bar
+
+
+def test_nested_touching_radicands_are_freed_with_the_shipped_model():
+    from mathocr.classifier import SymbolClassifier
+
+    ones = [(120, 90), (120, 190)], [(200, 52), (200, 190)], [(300, 52), (300, 190)]
+    cands = segment(
+        _ink(LONG_ROOT, *ones, size=(250, 400)),
+        pen_width=PEN,
+        model=SymbolClassifier(threads=1),
+    )
+    assert len(cands) == 4
+    assert cands[0].allowed == frozenset({"\\sqrt"})
+    assert [c.box[0] for c in cands[1:]] == [120, 200, 300]
