@@ -383,8 +383,10 @@ def _roof(mask: np.ndarray, pen: float) -> tuple[int, int] | None:
     least = 0.06 * h if w >= 2.4 * h else 0.12 * w
     if last - first < 0.5 * w or not least <= first <= 0.5 * w or w < 0.9 * h:
         return None
-    # The hook reaches the bottom left of the bar's start ...
-    if not mask[int(0.85 * h) :, : first + max(1, round(pen))].any():
+    # The hook reaches the bottom left of the bar's start (not quite, when a
+    # long radicand still attached hangs lower than the root's foot) ...
+    low = 0.7 if w >= 2.4 * h else 0.85
+    if not mask[int(low * h) :, : first + max(1, round(pen))].any():
         return None
     # ... and a thin bar leaves room below itself over most of its length
     # (a loop's top, as in 0 or 9, is a bar with a wall at each end).
@@ -828,7 +830,9 @@ def _looks_root(cand: Candidate, pen: float, height: float) -> bool:
         return False
     if int(np.argmax(p)) == CLASS_INDEX["\\sqrt"]:
         return True
-    _, _, w, _ = cand.box
+    _, _, w, h = cand.box
+    if w >= 2.4 * h and w >= 2 * height:
+        return True  # far too long for any other symbol with a hook and a roof
     return float(p.max()) < UNSURE_ROOT and w >= 1.5 * height
 
 

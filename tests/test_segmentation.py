@@ -9,6 +9,7 @@ from mathocr.render import draw_strokes
 from mathocr.segmentation import (
     Candidate,
     Component,
+    _looks_root,
     _roof,
     _under_roof,
     restrict,
@@ -226,6 +227,19 @@ def test_a_radicand_touching_a_long_roots_bar_is_freed():
     x, _, pw, ph = parts[0].box
     assert x <= 150 - 10 <= x + pw and ph >= 100  # the 1, freed from the bar
     assert parts[1].box[2] == w  # the root keeps its whole bar
+
+
+def test_a_long_root_is_a_root_even_when_the_model_is_sure_of_something_else():
+    # The radicand attached to the bar hangs below the root's foot, and the
+    # model, never trained on such proportions, reads the blob as "=".
+    longer = [*LONG_ROOT[:-1], (480, 50)]
+    mask = _tight_mask(_ink(longer, [(150, 52), (150, 225)], size=(250, 500)))
+    h, w = mask.shape
+    sure = np.zeros(len(CLASSES), np.float32)
+    sure[CLASS_INDEX["="]] = 0.95
+    cand = Candidate(box=(0, 0, w, h), mask=mask, components=(1,), probabilities=sure)
+    assert _looks_root(cand, PEN, 60.0)
+    assert not _looks_root(cand, PEN, 0.6 * w)  # as long as a symbol: the model decides
 
 
 def test_nested_touching_radicands_are_freed_with_the_shipped_model():
