@@ -807,7 +807,99 @@ def resolve_touching(
         replaced[i] = _resolve(replace_probs(candidates[i], p), model, pen, height, 0)
     out = [q for i, c in enumerate(candidates) for q in replaced.get(i, [c])]
     out.sort(key=lambda c: (c.box[0], c.box[1]))
+    return _join_arcs(out, model, height)
+
+
+#: The classes a symbol written as two separate side-by-side strokes may take.
+TWO_ARCS = ("x", "\\times")
+#: How sure the model must be of two doubtful neighbours joined to read them as one ``x``.
+ARC_SURE = 0.95
+
+
+def _arc_pair(a: Candidate, b: Candidate, height: float) -> bool:
+    """Two free pieces side by side that could be the halves of one ``x``.
+
+    An ``x`` drawn as two arcs (``)(`` turned back to back, or ``⊃⊂``) leaves
+    two pieces of about the same height, level with each other, almost
+    touching, each clearly narrower than the pair; together they are about
+    as wide as tall. Brackets around a product, ``)(``, are much taller than
+    wide together, so they do not qualify.
+    """
+    if a.allowed is not None or b.allowed is not None or set(a.components) & set(b.components):
+        return False
+    ax, ay, aw, ah = a.box
+    bx, by, bw, bh = b.box
+    if min(ah, bh) < 0.6 * max(ah, bh):
+        return False
+    if min(ay + ah, by + bh) - max(ay, by) < 0.6 * min(ah, bh):
+        return False
+    gap = bx - (ax + aw)
+    if gap > 0.25 * max(ah, bh) or gap < -0.3 * min(aw, bw):
+        return False
+    x0, y0 = min(ax, bx), min(ay, by)
+    w = max(ax + aw, bx + bw) - x0
+    h = max(ay + ah, by + bh) - y0
+    return 0.7 * h <= w <= 2 * h and h <= 1.3 * height and max(aw, bw) <= 0.75 * w
+
+
+def _join_arcs(cands: list[Candidate], model: ProbabilityModel, height: float) -> list[Candidate]:
+    """Join neighbours that the model reads as one ``x`` better than as two symbols.
+
+    Geometry alone cannot tell an ``x`` written as two strokes from two
+    narrow symbols side by side (``2c``, ``)(``, ``1 1``), so the pair's union is
+    classified and joined only when it is an ``x`` (or ``\\times``) and that
+    reading is more probable than the two pieces' own readings together.
+    """
+    pairs = [
+        i
+        for i in range(len(cands) - 1)
+        if cands[i].probabilities is not None
+        and cands[i + 1].probabilities is not None
+        and _arc_pair(cands[i], cands[i + 1], height)
+    ]
+    if not pairs:
+        return cands
+    unions = [_union(cands[i], cands[i + 1]) for i in pairs]
+    batch = np.stack([normalize_symbol(u.mask) for u in unions])
+    probs = np.asarray(model.probabilities(batch), np.float32)
+    arcs = [CLASS_INDEX[c] for c in TWO_ARCS]
+    joined: dict[int, Candidate] = {}
+    for i, union, p in zip(pairs, unions, probs, strict=True):
+        if i - 1 in joined:
+            continue
+        best = int(np.argmax(p))
+        pa, pb = cands[i].probabilities, cands[i + 1].probabilities
+        assert pa is not None and pb is not None
+        doubtful = max(float(pa.max()), float(pb.max())) < SURE
+        if best in arcs and doubtful and float(p[best]) >= ARC_SURE:
+            joined[i] = replace_probs(union, p)
+    if not joined:
+        return cands
+    out: list[Candidate] = []
+    skip = False
+    for i, c in enumerate(cands):
+        if skip:
+            skip = False
+            continue
+        if i in joined:
+            out.append(joined[i])
+            skip = True
+        else:
+            out.append(c)
     return out
+
+
+def _union(a: Candidate, b: Candidate) -> Candidate:
+    """One candidate holding the ink of both."""
+    ax, ay, aw, ah = a.box
+    bx, by, bw, bh = b.box
+    x0, y0 = min(ax, bx), min(ay, by)
+    w = max(ax + aw, bx + bw) - x0
+    h = max(ay + ah, by + bh) - y0
+    mask = np.zeros((h, w), bool)
+    mask[ay - y0 : ay - y0 + ah, ax - x0 : ax - x0 + aw] |= a.mask
+    mask[by - y0 : by - y0 + bh, bx - x0 : bx - x0 + bw] |= b.mask
+    return Candidate(box=(x0, y0, w, h), mask=mask, components=a.components + b.components)
 
 
 #: Below this probability for its best class, a wide roof-shaped blob is taken for a root.

@@ -254,3 +254,21 @@ def test_nested_touching_radicands_are_freed_with_the_shipped_model():
     assert len(cands) == 4
     assert cands[0].allowed == frozenset({"\\sqrt"})
     assert [c.box[0] for c in cands[1:]] == [120, 200, 300]
+
+
+@pytest.mark.crohme
+@pytest.mark.parametrize(("symbol_px", "pen"), [(40, 3), (60, 5), (80, 7)])
+def test_an_x_written_as_two_arcs_is_one_symbol(crohme_dir, symbol_px, pen):
+    from mathocr.classifier import SymbolClassifier
+    from mathocr.inkml import read_inkml
+    from mathocr.render import render_expression
+
+    # A train writer's "(x+3)x" whose last x is two separate arcs.
+    ink = read_inkml(crohme_dir / "train" / "HAMEX/formulaire038-equation046.inkml")
+    drawing = render_expression(ink, symbol_px=symbol_px, pen=pen)
+    cands = segment(
+        (drawing < 128).astype(np.uint8), pen_width=pen, model=SymbolClassifier(threads=1)
+    )
+    assert len(cands) == len(ink.symbols) == 6
+    last = cands[-1].probabilities
+    assert last is not None and CLASSES[int(np.argmax(last))] == "x"
