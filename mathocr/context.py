@@ -233,7 +233,9 @@ def _choices(
     if tiny and "." not in labels:
         opts.append((".", DOT_PROPOSAL))  # the classifier cannot see that it is dot-sized
     slash_or_one = {"1", "/"} <= labels
-    between = {"x", "\\times"} <= labels and _between_numbers(row, k)
+    between = {"x", "\\times"} <= labels and _between_numbers(
+        row, k, brackets=_times_elsewhere(row, k, options)
+    )
     out: list[tuple[str, float, int, int | None]] = []
     for label, p in opts:
         p *= _size_prior(label, item, digit_height, slash_or_one)
@@ -257,13 +259,43 @@ def _below_middle(row: Row, k: int) -> bool:
     return item.box.y0 > (prev.box.cy + nxt.box.cy) / 2
 
 
-def _between_numbers(row: Row, k: int) -> bool:
-    """A number or fraction on the left and on the right (``7 × \\frac{1}{11}``)."""
+def _between_numbers(row: Row, k: int, *, brackets: bool = False) -> bool:
+    """A number or fraction on the left and on the right (``7 × \\frac{1}{11}``).
 
-    def number(item: Item | None) -> bool:
-        return isinstance(item, Frac) or (isinstance(item, Sym) and item.label in DIGITS)
+    With *brackets*, a closing bracket on the left or an opening one on the
+    right counts as well (``(1+2) × (3+4)``, ``5 × (1+2)``): used when the
+    writer's own times sign elsewhere shows that they write products out.
+    """
 
-    return 0 < k < len(row) - 1 and number(row[k - 1]) and number(row[k + 1])
+    def number(item: Item | None, bracket: str) -> bool:
+        if isinstance(item, Frac):
+            return True
+        if not isinstance(item, Sym):
+            return False
+        return item.label in DIGITS or (brackets and item.label == bracket)
+
+    return 0 < k < len(row) - 1 and number(row[k - 1], ")") and number(row[k + 1], "(")
+
+
+def _times_elsewhere(row: Row, k: int, options: Mapping[int, Sequence[tuple[str, float]]]) -> bool:
+    """Another symbol of the row is surely a times sign: the classifier's first
+    choice, or an x-like mark between two numbers (``3 × 5``)."""
+    for j, item in enumerate(row):
+        if j == k or not isinstance(item, Sym) or len(item.indices) != 1:
+            continue
+        opts = options.get(item.indices[0]) or []
+        labels = {label for label, _ in opts}
+        if not opts or not labels & _X_TIMES:
+            continue
+        if opts[0][0] == "\\times" and opts[0][1] >= TIMES_SURE:
+            return True
+        if labels >= _X_TIMES and _between_numbers(row, j):
+            return True
+    return False
+
+
+#: How sure the classifier must be of another times sign to count it as the writer's habit.
+TIMES_SURE = 0.5
 
 
 #: A symbol under this many digit heights (or low between digits) is dot-like ...

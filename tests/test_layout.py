@@ -172,6 +172,22 @@ def test_a_grammatical_top_reading_is_kept():
     assert interpret(symbols).labels[1] == "x"
 
 
+def test_x_next_to_brackets_is_times_when_the_writer_writes_times_elsewhere():
+    # "5 x (1 + 2) = 3 x 5": the second mark is between two numbers, so the
+    # writer writes products out, and the first one is a times sign too.
+    symbols = typeset("5 x (1 + 2) = 3 x 5")
+    symbols = _with(symbols, 1, "x", 0.56, (("\\times", 0.4),))
+    symbols = _with(symbols, 9, "x", 0.79, (("\\times", 0.15),))
+    result = interpret(symbols)
+    assert result.latex == "5 \\times (1 + 2) = 3 \\times 5"
+    assert result.holds is True
+
+
+def test_x_next_to_a_bracket_stays_a_variable_without_a_times_sign_elsewhere():
+    symbols = _with(typeset("5 x (1 + 2) = 30"), 1, "x", 0.56, (("\\times", 0.4),))
+    assert interpret(symbols).labels[1] == "x"
+
+
 def test_unmatched_bracket_read_as_one_when_plausible():
     symbols = _with(typeset("2 + 1 1"), 2, "(", 0.55, (("1", 0.4),))
     result = interpret(symbols)
