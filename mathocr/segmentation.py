@@ -145,7 +145,7 @@ def _is_hat(hat: Component, body: Component, pen: float, height: float) -> bool:
     """A short bar lifted off the top of a symbol, as in a ``5`` (or a ``7``'s stroke)."""
     if not _is_bar(hat, pen, height) or _is_bar(body, pen, height):
         return False
-    if hat.w > 1.6 * body.w or body.h < 0.5 * height or body.h > 1.6 * height:
+    if hat.w > 1.6 * body.w or body.h < 0.5 * height or body.h > 2 * height:
         return False
     starts_on_body = body.x - 3 * pen <= hat.x <= body.x + 0.75 * body.w
     level = body.y - max(0.45 * height, 3 * pen) <= hat.cy and hat.bottom <= body.y + 0.35 * body.h

@@ -92,6 +92,16 @@ def test_a_lifted_hat_joins_its_five():
     assert cands[1].allowed is None
 
 
+def test_a_lifted_hat_joins_a_five_written_large():
+    # A numerator's 5 nearly twice the height of the other symbols.
+    five = [(150, 30), (146, 80), (185, 72), (198, 100), (175, 135), (140, 128)]
+    hat = [(156, 22), (200, 20)]
+    small = [[(x, y) for x, y in ONE], [(p[0], p[1] + 40) for p in SEVEN]]
+    cands = segment(_ink(*small, five, hat, size=(200, 300)), pen_width=PEN)
+    assert len(cands) == 3
+    assert len(cands[2].components) == 2
+
+
 def test_a_digit_under_a_root_stays_apart_from_the_root():
     root = [(20, 90), (30, 84), (42, 130), (60, 30), (160, 30)]
     cands = segment(_ink(root, [(p[0] + 20, p[1]) for p in SEVEN]), pen_width=PEN)
