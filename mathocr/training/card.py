@@ -225,6 +225,7 @@ def markdown(card: dict[str, Any]) -> str:
         "",
         "```",
         "pip install -e '.[train]'",
+        *(str(data[k]) for k in ("train_dataset_command", "valid_dataset_command") if k in data),
         tr.get("command", "mathocr train"),
         "mathocr evaluate-symbols --inkml ../shared/data/crohme/valid",
         "```",
