@@ -278,18 +278,27 @@ def _between_numbers(row: Row, k: int, *, brackets: bool = False) -> bool:
 
 
 def _times_elsewhere(row: Row, k: int, options: Mapping[int, Sequence[tuple[str, float]]]) -> bool:
-    """Another symbol of the row is surely a times sign: the classifier's first
-    choice, or an x-like mark between two numbers (``3 × 5``)."""
+    """Another symbol of the row is surely a times sign.
+
+    Sure means the classifier's first choice, or an x-like mark between two
+    numbers (``3 × 5``), or, in a row where every x-like mark stands between
+    operands (so none can be a variable), one beside brackets.
+    """
+    marks = []
     for j, item in enumerate(row):
-        if j == k or not isinstance(item, Sym) or len(item.indices) != 1:
+        if not isinstance(item, Sym) or len(item.indices) != 1:
             continue
         opts = options.get(item.indices[0]) or []
         labels = {label for label, _ in opts}
-        if not opts or not labels & _X_TIMES:
+        if opts and labels & _X_TIMES:
+            marks.append((j, opts, labels))
+    no_variable = all(_between_numbers(row, j, brackets=True) for j, _, _ in marks)
+    for j, opts, labels in marks:
+        if j == k:
             continue
         if opts[0][0] == "\\times" and opts[0][1] >= TIMES_SURE:
             return True
-        if labels >= _X_TIMES and _between_numbers(row, j):
+        if labels >= _X_TIMES and _between_numbers(row, j, brackets=no_variable):
             return True
     return False
 

@@ -188,6 +188,21 @@ def test_x_next_to_a_bracket_stays_a_variable_without_a_times_sign_elsewhere():
     assert interpret(symbols).labels[1] == "x"
 
 
+def test_marks_beside_brackets_are_times_signs_when_none_can_be_a_variable():
+    symbols = typeset("(1 + 2) x (3 + 4) x 5")
+    symbols = _with(symbols, 5, "x", 0.6, (("\\times", 0.35),))
+    symbols = _with(symbols, 11, "x", 0.7, (("\\times", 0.25),))
+    result = interpret(symbols)
+    assert result.latex == "(1 + 2) \\times (3 + 4) \\times 5"
+    assert result.value == "105"
+
+
+def test_a_mark_beside_brackets_stays_x_where_another_x_is_a_variable():
+    symbols = typeset("(x + 1) x (x - 1)")
+    symbols = _with(symbols, 5, "x", 0.6, (("\\times", 0.35),))
+    assert interpret(symbols).labels[5] == "x"
+
+
 def test_unmatched_bracket_read_as_one_when_plausible():
     symbols = _with(typeset("2 + 1 1"), 2, "(", 0.55, (("1", 0.4),))
     result = interpret(symbols)
