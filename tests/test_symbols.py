@@ -80,3 +80,18 @@ def test_bad_input_is_named():
         normalize_symbol(np.zeros((10, 10), bool))
     with pytest.raises(ValueError, match="2-D"):
         normalize_symbol(np.zeros((2, 10, 10), bool))
+
+
+def test_a_very_long_thin_symbol_keeps_its_length():
+    # A root drawn across a whole line with a thin pen: shrunk about 20-fold.
+    import cv2
+
+    m = np.zeros((180, 540), np.uint8)
+    pts = np.array([[0, 120], [25, 178], [60, 2], [539, 2]], np.int32)
+    cv2.polylines(m, [pts], False, 1, 2)
+    cv2.circle(m, (25, 172), 6, 1, -1)  # where the pen rested: the only dense spot
+    out = normalize_symbol(m)
+    ys, xs = np.nonzero(out)
+    # A fixed coverage cut-off left a single dot here.
+    assert np.ptp(xs) + 1 >= 20
+    assert out.sum() >= 20
