@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import cv2
 import numpy as np
@@ -24,6 +22,7 @@ from mathocr.imaging import (
     load_image,
 )
 from mathocr.render import draw_strokes
+from tests.pngs import png_claiming
 
 
 def _strokes() -> list[np.ndarray]:
@@ -127,28 +126,14 @@ def test_large_images_shrink_to_the_working_resolution():
     assert loaded.gray.min() < 50  # the writing survived
 
 
-def _png_header(width: int, height: int) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-        )
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    idat = zlib.compress(b"\x00" * 64)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat)
-
-
 def test_decompression_bomb_is_refused_before_decoding():
     with pytest.raises(ImageTooLargeError, match="bomb|limit"):
-        load_image(_png_header(100_000, 100_000))
+        load_image(png_claiming(100_000, 100_000))
 
 
 def test_an_image_over_the_pixel_limit_is_refused():
     with pytest.raises(ImageTooLargeError, match="limit"):
-        load_image(_png_header(9000, 9000))
+        load_image(png_claiming(9000, 9000))
     with pytest.raises(ImageTooLargeError):
         load_image(np.zeros((100, 100), np.uint8), max_pixels=5000)
 
@@ -168,7 +153,7 @@ def test_a_file_over_the_byte_limit_is_refused(tmp_path):
     [
         (b"", "empty"),
         (b"hello, this is not an image at all", "supported format"),
-        (_png_header(10, 10)[:30], "decode"),
+        (png_claiming(10, 10)[:30], "decode"),
     ],
 )
 def test_bad_bytes_raise_image_error(data, message):

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 from PIL import Image
 
+from tests.pngs import png_claiming
 from web.ocr.models import PostedImage
 
 from .strokes import render_png
@@ -202,28 +203,6 @@ def _gif() -> str:
     return base64.b64encode(out.getvalue()).decode()
 
 
-def _png_header(width: int, height: int) -> bytes:
-    """A PNG that claims *width* × *height* pixels in a few dozen bytes (a pixel bomb)."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data))
-            + kind
-            + data
-            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-        )
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-        + chunk(b"IEND", b"")
-    )
-
-
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
@@ -248,12 +227,12 @@ BAD_JSON = {
     "not an image": ({"image": _b64(b"hello, this is text")}, 400, "not_an_image"),
     "unsupported format (GIF)": ({"image": _gif()}, 400, "unsupported_format"),
     "pixel bomb (beyond Pillow's limit)": (
-        {"image": _b64(_png_header(100_000, 100_000))},
+        {"image": _b64(png_claiming(100_000, 100_000))},
         400,
         "too_many_pixels",
     ),
-    "pixel bomb (beyond ours)": ({"image": _b64(_png_header(8000, 8000))}, 400, "too_many_pixels"),
-    "zero-size PNG": ({"image": _b64(_png_header(0, 0))}, 400, None),
+    "pixel bomb (beyond ours)": ({"image": _b64(png_claiming(8000, 8000))}, 400, "too_many_pixels"),
+    "zero-size PNG": ({"image": _b64(png_claiming(0, 0))}, 400, None),
     "truncated JPEG": ({"image": _truncated_jpeg()}, 400, "corrupt"),
 }
 
