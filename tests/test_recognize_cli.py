@@ -138,3 +138,12 @@ def test_an_equation_line_says_whether_it_holds(crohme_dir, tmp_path, capsys):
     cv2.imwrite(str(path), render_expression(ink, symbol_px=60, pen=5))
     assert main(["recognize", str(path)]) == 0
     assert capsys.readouterr().out.strip() == f"{path}: 2 + 4 = 6 -> true (6 = 6)"
+
+
+def test_a_blank_page_alone_fails_but_not_beside_a_good_one(images, tmp_path, capsys):
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((300, 600), 255, np.uint8))
+    assert main(["recognize", "--json", str(blank)]) == 1
+    record = json.loads(capsys.readouterr().out.strip())
+    assert record["symbols"] == [] and "no handwriting" in record["error"]
+    assert main(["recognize", "--json", str(blank), str(images["good"])]) == 0

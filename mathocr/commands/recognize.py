@@ -2,7 +2,8 @@
 
 One line per image, in the order given (folders are walked, their images
 sorted). A file that cannot be read gets its error on its line and the run
-goes on; the exit code is 1 only when every file failed.
+goes on; the exit code is 1 only when every file failed (unreadable, or
+blank: no handwriting found).
 
     $ mathocr recognize sum.png photos/
     sum.png: 2 + 3 -> 5
@@ -150,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
                     "ms": round(result.ms, 3),
                 }
                 holds = result.holds
+                if not result.symbols:  # a blank page: nothing was read from it
+                    failures += 1
                 if args.debug is not None and result.debug is not None:
                     _write_debug(args.debug, _debug_name(args.debug, file, used), result.debug)
             text = json.dumps(record, ensure_ascii=False) if args.json else _line(record, holds)
