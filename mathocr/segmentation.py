@@ -249,7 +249,8 @@ def _group(
                 used.update({body.id, d.id})
                 break
 
-    # =: two bars of similar length stacked close together with nothing between.
+    # =: two bars of similar length stacked close together with nothing between
+    # (writers often shift one bar sideways, so a third of an overlap will do).
     free_bars = [b for b in bars if b.id not in used]
     pairs = []
     for i, a in enumerate(free_bars):
@@ -257,7 +258,7 @@ def _group(
             overlap = _x_overlap(a, b)
             gap = _v_gap(a, b)
             if (
-                overlap >= 0.5 * min(a.w, b.w)
+                overlap >= 0.3 * min(a.w, b.w)
                 and 0 <= gap <= min(0.8 * height, 1.2 * max(a.w, b.w))
                 and min(a.w, b.w) >= 0.35 * max(a.w, b.w)
                 and _between_is_empty(a, b, comps)

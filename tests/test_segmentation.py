@@ -50,6 +50,11 @@ def test_two_stacked_bars_are_one_equals_sign():
     assert len(cands[1].components) == 2
 
 
+def test_two_bars_written_shifted_apart_are_still_an_equals_sign():
+    cands = segment(_ink(ONE, [(50, 60), (90, 60)], [(76, 78), (116, 78)]), pen_width=PEN)
+    assert [c.allowed for c in cands] == [None, frozenset({"="})]
+
+
 def test_a_bar_with_dots_above_and_below_is_one_division_sign():
     dot_up = [(70, 50), (70, 50)]
     dot_down = [(70, 90), (70, 90)]
