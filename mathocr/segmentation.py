@@ -479,6 +479,9 @@ MAX_MARKS = 300
 SURE = 0.9
 #: Most cut columns tried in one blob.
 MAX_CUTS = 10
+#: A cut whose bigger piece keeps this share of the ink and the blob's own reading
+#: only trimmed a stroke's end (the tail of an x's long stroke), never two symbols.
+TRIM = 0.7
 #: Deepest recursion of cuts (a blob of up to 2**depth touching symbols).
 MAX_DEPTH = 3
 
@@ -596,10 +599,17 @@ def _split(
     thin = (CLASS_INDEX["-"], CLASS_INDEX["."])
     close, open_ = CLASS_INDEX[")"], CLASS_INDEX["("]
     best: tuple[float, list[int]] | None = None
+    whole_label = int(np.argmax(cand.probabilities))
+    ink = np.count_nonzero(mask)
     for idx in by_cut.values():
         labels = [int(np.argmax(probs[i])) for i in idx]
         if any(label in thin for label in labels) or labels == [close, open_]:
             continue
+        if any(
+            label == whole_label and np.count_nonzero(pieces[i][1]) >= TRIM * ink
+            for label, i in zip(labels, idx, strict=True)
+        ):
+            continue  # a stroke's end trimmed off the very symbol the blob reads as
         total = sum(math.log(max(float(probs[i].max()), 1e-6)) for i in idx)
         if best is None or total > best[0]:
             best = (total, idx)

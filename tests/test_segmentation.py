@@ -287,3 +287,17 @@ def test_an_x_written_as_two_arcs_is_one_symbol(crohme_dir, symbol_px, pen):
     assert len(cands) == len(ink.symbols) == 6
     last = cands[-1].probabilities
     assert last is not None and CLASSES[int(np.argmax(last))] == "x"
+
+
+@pytest.mark.crohme
+def test_a_cut_that_only_trims_the_blobs_own_symbol_is_not_a_split(crohme_dir):
+    from bench.images import canvas_image
+    from mathocr.classifier import SymbolClassifier
+    from mathocr.inkml import read_inkml
+    from mathocr.pipeline import Recognizer
+
+    # A train writer's "x^{X}": the big X's long stroke ends past the rest of
+    # it; a cut there left an "x" and a stray piece, read as two symbols.
+    ink = read_inkml(crohme_dir / "train" / "MathBrush/2009213-139-220.inkml")
+    result = Recognizer(SymbolClassifier(threads=1)).recognize(canvas_image(ink).data)
+    assert [s.label for s in result.symbols] == ["x", "x"]
