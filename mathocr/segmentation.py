@@ -858,8 +858,10 @@ def _join_arcs(cands: list[Candidate], model: ProbabilityModel, height: float) -
 
     Geometry alone cannot tell an ``x`` written as two strokes from two
     narrow symbols side by side (``2c``, ``)(``, ``1 1``), so the pair's union is
-    classified and joined only when it is an ``x`` (or ``\\times``) and that
-    reading is more probable than the two pieces' own readings together.
+    classified and joined only when the model is sure (:data:`ARC_SURE`) it is
+    an ``x`` (or ``\\times``) while doubting at least one half, and neither
+    half is an ``x`` already (a digit and an x side by side read as an x too).
+    On photos the halves are often read fairly surely as ``)`` and ``2``.
     """
     pairs = [
         i
@@ -881,8 +883,11 @@ def _join_arcs(cands: list[Candidate], model: ProbabilityModel, height: float) -
         best = int(np.argmax(p))
         pa, pb = cands[i].probabilities, cands[i + 1].probabilities
         assert pa is not None and pb is not None
-        doubtful = max(float(pa.max()), float(pb.max())) < SURE
-        if best in arcs and doubtful and float(p[best]) >= ARC_SURE:
+        # One half at least is doubtful, and neither is an x already (an x
+        # beside a digit joined reads as an x too).
+        doubtful = min(float(pa.max()), float(pb.max())) < SURE
+        halves = {int(np.argmax(pa)), int(np.argmax(pb))}
+        if best in arcs and doubtful and not halves & set(arcs) and float(p[best]) >= ARC_SURE:
             joined[i] = replace_probs(union, p)
     if not joined:
         return cands
