@@ -863,31 +863,32 @@ def _join_arcs(cands: list[Candidate], model: ProbabilityModel, height: float) -
     half is an ``x`` already (a digit and an x side by side read as an x too).
     On photos the halves are often read fairly surely as ``)`` and ``2``.
     """
-    pairs = [
-        i
-        for i in range(len(cands) - 1)
-        if cands[i].probabilities is not None
-        and cands[i + 1].probabilities is not None
-        and _arc_pair(cands[i], cands[i + 1], height)
-    ]
+    arcs = [CLASS_INDEX[c] for c in TWO_ARCS]
+
+    def worth_trying(a: Candidate, b: Candidate) -> bool:
+        # One half at least is doubtful, and neither is an x already (an x
+        # beside a digit joined reads as an x too); checked before classifying.
+        if a.probabilities is None or b.probabilities is None:
+            return False
+        pa, pb = a.probabilities, b.probabilities
+        if min(float(pa.max()), float(pb.max())) >= SURE:
+            return False
+        if {int(np.argmax(pa)), int(np.argmax(pb))} & set(arcs):
+            return False
+        return _arc_pair(a, b, height)
+
+    pairs = [i for i in range(len(cands) - 1) if worth_trying(cands[i], cands[i + 1])]
     if not pairs:
         return cands
     unions = [_union(cands[i], cands[i + 1]) for i in pairs]
     batch = np.stack([normalize_symbol(u.mask) for u in unions])
     probs = np.asarray(model.probabilities(batch), np.float32)
-    arcs = [CLASS_INDEX[c] for c in TWO_ARCS]
     joined: dict[int, Candidate] = {}
     for i, union, p in zip(pairs, unions, probs, strict=True):
         if i - 1 in joined:
             continue
         best = int(np.argmax(p))
-        pa, pb = cands[i].probabilities, cands[i + 1].probabilities
-        assert pa is not None and pb is not None
-        # One half at least is doubtful, and neither is an x already (an x
-        # beside a digit joined reads as an x too).
-        doubtful = min(float(pa.max()), float(pb.max())) < SURE
-        halves = {int(np.argmax(pa)), int(np.argmax(pb))}
-        if best in arcs and doubtful and not halves & set(arcs) and float(p[best]) >= ARC_SURE:
+        if best in arcs and float(p[best]) >= ARC_SURE:
             joined[i] = replace_probs(union, p)
     if not joined:
         return cands
