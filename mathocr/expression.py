@@ -136,7 +136,7 @@ def _meaning(row: Row) -> _Meaning:
     ev = _Evaluator()
     any_x = any(has_x(side) for side in eq.sides)
     try:
-        values = [ev.eval(side) for side in eq.sides]
+        values = [ev.value_of(side) for side in eq.sides]
     except _Unsupported:
         if len(eq.sides) == 2 and any_x:
             return _solve_numerically(eq.sides[0], eq.sides[1])
@@ -279,8 +279,8 @@ def _confirm_root(left: Node, right: Node, r: float) -> Num | None:
     """A simple fraction near *r* that satisfies the equation exactly, if any."""
     x = Num.rational(Fraction(r).limit_denominator(1000))
     try:
-        a = _Evaluator(x).eval(left).constant_value()
-        b = _Evaluator(x).eval(right).constant_value()
+        a = _Evaluator(x).value_of(left).constant_value()
+        b = _Evaluator(x).value_of(right).constant_value()
     except ExpressionError:
         return None
     return x if a.exact and b.exact and a == b else None
@@ -296,15 +296,15 @@ class _Evaluator:
         self.denominators: list[Poly] = []
         self.x = x
 
-    def eval(self, node: Node) -> Rational:
+    def value_of(self, node: Node) -> Rational:
         if isinstance(node, Number):
             return Rational.constant(Num.rational(node.value))
         if isinstance(node, Var):
             return Rational.variable() if self.x is None else Rational.constant(self.x)
         if isinstance(node, Neg):
-            return -self.eval(node.operand)
+            return -self.value_of(node.operand)
         if isinstance(node, SquareRoot):
-            inner = self.eval(node.operand)
+            inner = self.value_of(node.operand)
             if not inner.is_constant:
                 raise _Unsupported("square roots of expressions with x")
             return Rational.constant(Num.sqrt_of(inner.constant_value()))
@@ -313,8 +313,8 @@ class _Evaluator:
         return self._binop(node)
 
     def _binop(self, node: BinOp) -> Rational:
-        left = self.eval(node.left)
-        right = self.eval(node.right)
+        left = self.value_of(node.left)
+        right = self.value_of(node.right)
         if node.op == "+":
             return left + right
         if node.op == "-":
@@ -328,11 +328,11 @@ class _Evaluator:
         return left / right
 
     def _power(self, node: Power) -> Rational:
-        exponent = self.eval(node.exponent)
+        exponent = self.value_of(node.exponent)
         if not exponent.is_constant:
             raise _Unsupported("powers with x in the exponent")
         e = exponent.constant_value()
-        base = self.eval(node.base)
+        base = self.value_of(node.base)
         if base.is_constant:
             return Rational.constant(base.constant_value().power(e))
         q = e.as_rational()

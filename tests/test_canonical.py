@@ -151,3 +151,11 @@ def test_every_valid_truth_has_a_stable_canonical_form(crohme_dir):
             assert category(truth) != "other", truth
         count += 1
     assert count >= 700
+
+
+def test_a_stray_backslash_is_dropped_and_stays_idempotent():
+    # Found by the property test: a lone trailing backslash used to escape the
+    # closing brace that canonicalization adds after it.
+    assert canonical_latex("^\\") == "^{}"
+    assert canonical_latex(canonical_latex("^\\")) == canonical_latex("^\\")
+    assert canonical_latex("2 + 3\\") == canonical_latex("2+3")
