@@ -20,17 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_serve import _free_port, _start, _stop  # noqa: E402
 from mathocr.inkml import read_inkml  # noqa: E402
+from tests.web.chromium import CHROMIUM, LAUNCH_ARGS  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared/data/crohme/valid/HAMEX/formulaire031-equation066.inkml"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def canvas_strokes(path: Path, *, width: float = 1000, height: float = 400, margin: float = 60):
@@ -61,7 +53,7 @@ def main() -> int:
         server = _start(Path(tmp), port, 1, 2)
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
+                browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 page.goto(f"http://127.0.0.1:{port}/")
                 page.wait_for_function("() => window.katex !== undefined")

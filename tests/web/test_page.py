@@ -13,19 +13,10 @@ import pytest
 
 from web.ocr.models import PostedImage
 
+from .chromium import CHROMIUM, LAUNCH_ARGS
 from .strokes import expression_strokes, render_png
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,
