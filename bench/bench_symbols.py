@@ -38,7 +38,7 @@ def _valid_set(quick: bool) -> SymbolDataset:
 def run(*, quick: bool) -> dict[str, Any]:
     clf = SymbolClassifier(threads=1)
     valid = _valid_set(quick)
-    probs = clf.probabilities(valid.images)
+    probs = clf.probabilities(valid.images, valid.geometry)
     pred = probs.argmax(axis=1)
     result = score(valid.labels, pred, CLASSES, top_confusions=10)
     result["accuracy_merged"] = merged_accuracy(valid.labels, pred, CLASSES)
@@ -55,7 +55,11 @@ def run(*, quick: bool) -> dict[str, Any]:
     }
     small = [c for c, row in result["per_class"].items() if row["n"] >= 20]
     worst = min(small, key=lambda c: result["per_class"][c]["accuracy"]) if small else None
-    speed = latency(clf.probabilities, valid.images[:512], repeats=100 if quick else 500)
+    speed = latency(
+        lambda i: clf.probabilities(valid.images[i], valid.geo[i]),
+        np.arange(min(512, len(valid))),
+        repeats=100 if quick else 500,
+    )
     card = clf.card
     return {
         "model": {

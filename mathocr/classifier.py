@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ModelError
+from .geometry import GEOMETRY_FEATURES, missing_geometry
 from .symbols import BOX, CLASSES, MARGIN
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "CARD_NAME",
     "DEFAULT_MODEL",
     "NORMALIZER",
+    "GEOMETRY_FUNCTION",
     "Prediction",
     "SymbolClassifier",
     "default_classifier",
@@ -42,6 +44,8 @@ CARD_FORMAT = 1
 CARD_NAME = "model_card.json"
 #: The one normalization the model's inputs must come from.
 NORMALIZER = "mathocr.symbols.normalize_symbol"
+#: The one function the model's second input (when it has one) must come from.
+GEOMETRY_FUNCTION = "mathocr.geometry.symbol_geometry"
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "symbols.onnx"
 _TOP = 3
 
@@ -131,18 +135,40 @@ class SymbolClassifier:
             raise ModelError(f"cannot load ONNX model {self.path}: {e}") from e
         inputs = self._session.get_inputs()
         outputs = self._session.get_outputs()
-        if len(inputs) != 1 or list(inputs[0].shape[1:]) != [1, BOX, BOX]:
-            raise ModelError(f"{self.path}: expected one input of shape (N, 1, {BOX}, {BOX})")
+        if not inputs or list(inputs[0].shape[1:]) != [1, BOX, BOX]:
+            raise ModelError(f"{self.path}: expected an input of shape (N, 1, {BOX}, {BOX})")
+        if len(inputs) > 2 or (
+            len(inputs) == 2 and list(inputs[1].shape[1:]) != [GEOMETRY_FEATURES]
+        ):
+            raise ModelError(
+                f"{self.path}: expected at most a second input of shape (N, {GEOMETRY_FEATURES})"
+            )
         if len(outputs) != 1 or outputs[0].shape[-1] != len(CLASSES):
             raise ModelError(f"{self.path}: expected one output of {len(CLASSES)} classes")
         self._input = inputs[0].name
+        self._geometry = inputs[1].name if len(inputs) == 2 else None
+        if self._geometry is not None:
+            declared = (self.card.get("geometry") or {}).get("function")
+            if declared != GEOMETRY_FUNCTION:
+                raise ModelError(
+                    f"{self.path}: the model reads symbol geometry, but its card says it "
+                    f"comes from {declared!r}, not {GEOMETRY_FUNCTION!r}"
+                )
         self._output = outputs[0].name
 
     def __repr__(self) -> str:
         return f"SymbolClassifier({str(self.path)!r}, version={self.version!r})"
 
-    def probabilities(self, batch: np.ndarray) -> np.ndarray:
+    @property
+    def uses_geometry(self) -> bool:
+        """Whether the model reads each symbol's size in its expression."""
+        return self._geometry is not None
+
+    def probabilities(self, batch: np.ndarray, geometry: np.ndarray | None = None) -> np.ndarray:
         """(N, 32, 32) 0/1 arrays from :func:`normalize_symbol` → (N, classes) float32.
+
+        *geometry* is the (N, 3) side input of :func:`mathocr.geometry.symbol_geometry`;
+        without it the model is told the symbols' context is unknown.
 
         >>> clf.probabilities(np.zeros((0, 32, 32), np.uint8)).shape  # doctest: +SKIP
         (0, 21)
@@ -154,13 +180,23 @@ class SymbolClassifier:
             raise ValueError(f"batch must have shape (N, {BOX}, {BOX}), got {batch.shape}")
         if batch.shape[0] == 0:
             return np.zeros((0, len(CLASSES)), np.float32)
-        x = (batch != 0).astype(np.float32)[:, None]
-        out = self._session.run([self._output], {self._input: x})[0]
+        feeds = {self._input: (batch != 0).astype(np.float32)[:, None]}
+        if self._geometry is not None:
+            if geometry is None:
+                geometry = missing_geometry(len(batch))
+            geometry = np.asarray(geometry, np.float32)
+            if geometry.shape != (len(batch), GEOMETRY_FEATURES):
+                raise ValueError(
+                    f"geometry must have shape ({len(batch)}, {GEOMETRY_FEATURES}), "
+                    f"got {geometry.shape}"
+                )
+            feeds[self._geometry] = geometry
+        out = self._session.run([self._output], feeds)[0]
         return np.asarray(out, dtype=np.float32)
 
-    def classify(self, batch: np.ndarray) -> list[Prediction]:
+    def classify(self, batch: np.ndarray, geometry: np.ndarray | None = None) -> list[Prediction]:
         """The best label, its probability and the runners-up for each symbol."""
-        probs = self.probabilities(batch)
+        probs = self.probabilities(batch, geometry)
         order = np.argsort(-probs, axis=1, kind="stable")[:, :_TOP]
         predictions = []
         for row, best in zip(probs, order, strict=True):

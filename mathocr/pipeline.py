@@ -39,9 +39,12 @@ from .segmentation import (
     MAX_MARKS,
     Candidate,
     ProbabilityModel,
+    Segmentation,
     group_components,
+    mask_geometry,
     resolve_touching,
     restrict,
+    score_masks,
 )
 from .symbols import BOX, CLASSES, normalize_symbol
 
@@ -96,12 +99,14 @@ class Recognizer:
         seg = group_components(straight.binary, pen_width=ink.pen_width)
         lap("segment")
         free = [i for i, c in enumerate(seg.candidates) if c.allowed is None]
-        batch = _normalized([seg.candidates[i].mask for i in free])
+        masks = [seg.candidates[i].mask for i in free]
+        batch = _normalized(masks)
+        geometry = mask_geometry(masks, seg.pen_width, seg.reference)
         lap("normalize")
-        first = np.asarray(self.classifier.probabilities(batch), np.float32)
+        first = np.asarray(self.classifier.probabilities(batch, geometry), np.float32)
         lap("classify")
         candidates = resolve_touching(seg, dict(zip(free, first, strict=True)), self.classifier)
-        probs = self._probabilities(candidates)
+        probs = self._probabilities(candidates, seg)
         lap("split")
         placed = [_placed(c, p) for c, p in zip(candidates, probs, strict=True)]
         meaning = interpret(placed)
@@ -139,7 +144,9 @@ class Recognizer:
             debug=debug_images,
         )
 
-    def _probabilities(self, candidates: Sequence[Candidate]) -> list[np.ndarray]:
+    def _probabilities(
+        self, candidates: Sequence[Candidate], seg: Segmentation
+    ) -> list[np.ndarray]:
         """Class probabilities per candidate, restricted to what its shape allows.
 
         Candidates still unscored go through the model in one batch; pieces of
@@ -157,8 +164,8 @@ class Recognizer:
             else:
                 todo.append(i)
         if todo:
-            batch = _normalized([candidates[i].mask for i in todo])
-            out = np.asarray(self.classifier.probabilities(batch), np.float32)
+            masks = [candidates[i].mask for i in todo]
+            out = score_masks(self.classifier, masks, seg.pen_width, seg.reference)
             for i, row in zip(todo, out, strict=True):
                 scored[i] = row
         return [restrict(scored[i], c.allowed) for i, c in enumerate(candidates)]

@@ -26,13 +26,14 @@ height measured on the image itself, so they hold at any resolution.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import cv2
 import numpy as np
 
+from .geometry import symbol_geometry, typical_size
 from .symbols import CLASS_INDEX, normalize_symbol
 
 __all__ = [
@@ -50,9 +51,41 @@ __all__ = [
 
 
 class ProbabilityModel(Protocol):
-    """What segmentation needs from a classifier: class probabilities per symbol."""
+    """What segmentation needs from a classifier: class probabilities per symbol.
 
-    def probabilities(self, batch: np.ndarray) -> np.ndarray: ...
+    *geometry* is each symbol's size in its expression
+    (:func:`mathocr.geometry.symbol_geometry`); a model may ignore it.
+    """
+
+    def probabilities(
+        self, batch: np.ndarray, geometry: np.ndarray | None = None
+    ) -> np.ndarray: ...
+
+
+def score_masks(
+    model: ProbabilityModel, masks: Sequence[np.ndarray], pen: float, reference: float
+) -> np.ndarray:
+    """Class probabilities of symbol masks: THE normalization plus their geometry.
+
+    Every mask here is cropped to its own ink, so its shape is the symbol's
+    box; the pen width is taken off to compare with pen-free training sizes.
+    """
+    if not masks:
+        return np.zeros((0, len(CLASS_INDEX)), np.float32)
+    batch = np.stack([normalize_symbol(m) for m in masks])
+    return np.asarray(model.probabilities(batch, mask_geometry(masks, pen, reference)), np.float32)
+
+
+def pen_free_sizes(shapes: Iterable[tuple[int, int]], pen: float) -> np.ndarray:
+    """(N, 2) ``(w, h)`` of boxes given as ``(h, w)``, less the pen's width."""
+    return np.array(
+        [[max(1.0, w - pen), max(1.0, h - pen)] for h, w in shapes], np.float64
+    ).reshape(-1, 2)
+
+
+def mask_geometry(masks: Sequence[np.ndarray], pen: float, reference: float) -> np.ndarray:
+    """The classifier's side input for *masks* in an expression of typical size *reference*."""
+    return symbol_geometry(pen_free_sizes((m.shape for m in masks), pen), reference)
 
 
 @dataclass(frozen=True)
@@ -568,6 +601,7 @@ def _split(
     model: ProbabilityModel,
     pen: float,
     height: float,
+    reference: float,
     depth: int = 0,
 ) -> list[Candidate]:
     """Cut a blob in two where the classifier likes the two pieces best, recursively.
@@ -591,8 +625,7 @@ def _split(
                 pieces.extend(((cut, slant), m, dx, dy) for m, dx, dy in halves)
     if not pieces:
         return [cand]
-    batch = np.stack([normalize_symbol(p[1]) for p in pieces])
-    probs = np.asarray(model.probabilities(batch), np.float32)
+    probs = score_masks(model, [p[1] for p in pieces], pen, reference)
     by_cut: dict[tuple[int, float], list[int]] = {}
     for i, (key, *_rest) in enumerate(pieces):
         by_cut.setdefault(key, []).append(i)
@@ -634,7 +667,7 @@ def _split(
                 or (part.box[2] >= 1.1 * part.box[3] and part.box[2] >= 0.45 * height)
             )
         ):
-            out.extend(_split(part, model, pen, height, depth + 1))
+            out.extend(_split(part, model, pen, height, reference, depth + 1))
         else:
             out.append(part)
     return out
@@ -657,6 +690,8 @@ class Segmentation:
     """Typical symbol height in pixels (see :func:`typical_height`)."""
     marks: int = 0
     """How many pieces of ink there were; above :data:`MAX_MARKS` none become candidates."""
+    reference: float = 1.0
+    """Typical pen-free symbol height of the candidates (:func:`mathocr.geometry.typical_size`)."""
 
 
 def group_components(binary: np.ndarray, *, pen_width: float) -> Segmentation:
@@ -670,7 +705,7 @@ def group_components(binary: np.ndarray, *, pen_width: float) -> Segmentation:
     if not comps or len(comps) > MAX_MARKS:
         # Hundreds of separate marks are a texture or noise, not an expression;
         # grouping them would cost quadratic time for nothing.
-        return Segmentation([], pen, 0.0, len(comps))
+        return Segmentation([], pen, 0.0, len(comps), 1.0)
     height = typical_height(comps, pen)
     candidates: list[Candidate] = []
     for members, allowed in _group(comps, pen, height):
@@ -683,7 +718,8 @@ def group_components(binary: np.ndarray, *, pen_width: float) -> Segmentation:
         else:
             candidates.append(cand)
     candidates.sort(key=lambda c: (c.box[0], c.box[1]))
-    return Segmentation(candidates, pen, height, len(comps))
+    reference = typical_size(pen_free_sizes((c.mask.shape for c in candidates), pen))
+    return Segmentation(candidates, pen, height, len(comps), reference)
 
 
 def _off_the_bar(
@@ -794,8 +830,7 @@ def segment(
     free = [i for i, c in enumerate(seg.candidates) if c.allowed is None]
     if not free:
         return seg.candidates
-    batch = np.stack([normalize_symbol(seg.candidates[i].mask) for i in free])
-    probs = np.asarray(model.probabilities(batch), np.float32)
+    probs = score_masks(model, [seg.candidates[i].mask for i in free], seg.pen_width, seg.reference)
     return resolve_touching(seg, dict(zip(free, probs, strict=True)), model)
 
 
@@ -812,13 +847,13 @@ def resolve_touching(
     returned candidate carries probabilities except parts freed from under a
     root, which still need classifying.
     """
-    candidates, pen, height = seg.candidates, seg.pen_width, seg.height
+    candidates, pen, height, ref = seg.candidates, seg.pen_width, seg.height, seg.reference
     replaced: dict[int, list[Candidate]] = {}
     for i, p in probs.items():
-        replaced[i] = _resolve(replace_probs(candidates[i], p), model, pen, height, 0)
+        replaced[i] = _resolve(replace_probs(candidates[i], p), model, pen, height, ref, 0)
     out = [q for i, c in enumerate(candidates) for q in replaced.get(i, [c])]
     out.sort(key=lambda c: (c.box[0], c.box[1]))
-    return _join_arcs(out, model, height)
+    return _join_arcs(out, model, pen, height, ref)
 
 
 #: The classes a symbol written as two separate side-by-side strokes may take.
@@ -853,7 +888,9 @@ def _arc_pair(a: Candidate, b: Candidate, height: float) -> bool:
     return 0.7 * h <= w <= 2 * h and h <= 1.3 * height and max(aw, bw) <= 0.75 * w
 
 
-def _join_arcs(cands: list[Candidate], model: ProbabilityModel, height: float) -> list[Candidate]:
+def _join_arcs(
+    cands: list[Candidate], model: ProbabilityModel, pen: float, height: float, reference: float
+) -> list[Candidate]:
     """Join neighbours that the model reads as one ``x`` better than as two symbols.
 
     Geometry alone cannot tell an ``x`` written as two strokes from two
@@ -881,8 +918,7 @@ def _join_arcs(cands: list[Candidate], model: ProbabilityModel, height: float) -
     if not pairs:
         return cands
     unions = [_union(cands[i], cands[i + 1]) for i in pairs]
-    batch = np.stack([normalize_symbol(u.mask) for u in unions])
-    probs = np.asarray(model.probabilities(batch), np.float32)
+    probs = score_masks(model, [u.mask for u in unions], pen, reference)
     joined: dict[int, Candidate] = {}
     for i, union, p in zip(pairs, unions, probs, strict=True):
         if i - 1 in joined:
@@ -946,7 +982,12 @@ def _looks_root(cand: Candidate, pen: float, height: float) -> bool:
 
 
 def _resolve(
-    cand: Candidate, model: ProbabilityModel, pen: float, height: float, depth: int
+    cand: Candidate,
+    model: ProbabilityModel,
+    pen: float,
+    height: float,
+    reference: float,
+    depth: int,
 ) -> list[Candidate]:
     """One scored candidate → the candidates it really holds.
 
@@ -963,12 +1004,11 @@ def _resolve(
         parts = _under_roof(cand, pen, height)
         if len(parts) == 1:
             return [_as_root(cand)]
-        batch = np.stack([normalize_symbol(c.mask) for c in parts])
-        scored = np.asarray(model.probabilities(batch), np.float32)
+        scored = score_masks(model, [c.mask for c in parts], pen, reference)
         out: list[Candidate] = []
         # The last part is the root itself, stripped of its radicand.
         for part, q in zip(parts[:-1], scored[:-1], strict=True):
-            out.extend(_resolve(replace_probs(part, q), model, pen, height, depth + 1))
+            out.extend(_resolve(replace_probs(part, q), model, pen, height, reference, depth + 1))
         out.append(_as_root(replace_probs(parts[-1], scored[-1])))
         return out
     if (
@@ -976,7 +1016,7 @@ def _resolve(
         and _needs_split(cand.box, cand.mask, height)
         and (float(p.max()) < SURE or w > 1.6 * height)
     ):
-        return _split(cand, model, pen, height)
+        return _split(cand, model, pen, height, reference)
     return [cand]
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from mathocr.cli import main
+from mathocr.geometry import missing_geometry
 from mathocr.inkml import read_inkml
 from mathocr.render import draw_strokes, reference_size
 from mathocr.symbols import BOX, CLASSES, crohme_to_class, normalize_symbol
@@ -167,6 +168,36 @@ def test_save_and_load_round_trip(tmp_path):
     assert np.array_equal(back.images, ds.images)
     assert np.array_equal(back.labels, ds.labels)
     assert back.classes == ds.classes
+    assert np.array_equal(back.geometry, ds.geometry)
+
+
+def test_geometry_is_measured_on_the_strokes_in_their_expression(tmp_path):
+    """Each sample carries its size against its own file's typical symbol."""
+    root = write_inkml_dir(tmp_path / "ink", n_files=3)
+    ds = build_dataset(root, seed=0)
+    geo = ds.geo
+    assert geo.shape == (len(ds), 3) and not geo[:, 2].any()  # all known
+    minus = ds.labels == ds.classes.index("-")
+    assert minus.any()
+    # A minus is much flatter than its expression's typical symbol, and wide.
+    assert (geo[minus, 0] < -1.0).all() and (geo[minus, 1] > geo[minus, 0] + 1.0).all()
+
+
+def test_a_dataset_saved_without_geometry_loads_as_unknown(tmp_path):
+    root = write_inkml_dir(tmp_path / "ink", n_files=1)
+    ds = build_dataset(root, seed=0)
+    path = tmp_path / "old.npz"
+    np.savez_compressed(
+        path,
+        images=np.packbits(ds.images.astype(bool), axis=-1),
+        box=np.int64(ds.images.shape[-1]),
+        labels=ds.labels,
+        classes=np.array(ds.classes),
+        group=ds.group,
+        source=ds.source,
+    )
+    back = SymbolDataset.load(path)
+    assert np.array_equal(back.geometry, missing_geometry(len(ds)))
 
 
 def test_augment_distorts_but_keeps_the_symbol_in_place():

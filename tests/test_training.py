@@ -8,8 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from mathocr.classifier import CARD_NAME, SymbolClassifier
+from mathocr.classifier import CARD_NAME, GEOMETRY_FUNCTION, SymbolClassifier
 from mathocr.cli import main
+from mathocr.geometry import missing_geometry
 from mathocr.symbols import CLASSES
 from mathocr.training.augment import Distortion
 from mathocr.training.dataset import SymbolDataset, build_dataset
@@ -22,7 +23,7 @@ torch = pytest.importorskip("torch", reason="training needs the [train] extra (P
 from mathocr.training.export import check_onnx, export_onnx  # noqa: E402
 from mathocr.training.model import ModelConfig, SymbolNet  # noqa: E402
 from mathocr.training.run import to_classes, train_and_ship  # noqa: E402
-from mathocr.training.trainer import TrainConfig, train  # noqa: E402
+from mathocr.training.trainer import TrainConfig, predict_torch, train  # noqa: E402
 
 TINY = ModelConfig(widths=(8, 16, 16), hidden=32, dropout=0.1)
 
@@ -43,7 +44,7 @@ def tiny_sets(tmp_path_factory) -> tuple[SymbolDataset, SymbolDataset]:
 def test_loss_falls_and_the_model_learns(tiny_sets):
     train_set, valid_set = tiny_sets
     assert len(train_set) == 320
-    config = TrainConfig(epochs=3, batch_size=32, lr=1e-2, threads=1, model=TINY)
+    config = TrainConfig(epochs=4, batch_size=32, lr=1e-2, threads=1, model=TINY)
     result = train(to_classes(train_set), to_classes(valid_set), config, progress=False)
     losses = [row["loss"] for row in result.history]
     assert losses[-1] < 0.7 * losses[0]
@@ -64,14 +65,30 @@ def test_onnx_export_matches_torch(tmp_path, tiny_sets):
     torch.manual_seed(0)
     net = SymbolNet(len(CLASSES), TINY).eval()
     path = export_onnx(net, tmp_path / "m.onnx")
-    assert check_onnx(net, path, valid_set.images) < 1e-4
+    assert check_onnx(net, path, valid_set.images, valid_set.geometry) < 1e-4
     # Dynamic batch axis: any N works.
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     for n in (1, 7):
-        (out,) = session.run(None, {"image": np.zeros((n, 1, 32, 32), np.float32)})
+        (out,) = session.run(
+            None,
+            {"image": np.zeros((n, 1, 32, 32), np.float32), "geometry": missing_geometry(n)},
+        )
         assert out.shape == (n, len(CLASSES))
+
+
+def test_the_model_reads_the_geometry(tiny_sets):
+    """The side input reaches the output: the same image reads differently at other sizes."""
+    train_set, valid_set = tiny_sets
+    config = TrainConfig(epochs=4, batch_size=32, lr=1e-2, threads=1, model=TINY)
+    net = train(to_classes(train_set), None, config, progress=False).net
+    images = valid_set.images[:8]
+    tall = np.tile(np.array([[1.0, -1.0, 0.0]], np.float32), (8, 1))
+    flat = np.tile(np.array([[-2.5, 0.5, 0.0]], np.float32), (8, 1))
+    a = predict_torch(net, images, tall)
+    b = predict_torch(net, images, flat)
+    assert np.abs(a - b).max() > 0.05
 
 
 def test_train_and_ship_writes_a_loadable_model_and_card(tmp_path, tiny_sets):
@@ -92,7 +109,8 @@ def test_train_and_ship_writes_a_loadable_model_and_card(tmp_path, tiny_sets):
     assert stored["metrics"]["valid"]["n"] == len(valid_set)
     assert (tmp_path / "MODEL_CARD.md").exists() and (tmp_path / "confusion.png").exists()
     # The card's accuracy is the served model's accuracy on the same set.
-    pred = clf.probabilities(valid_set.images).argmax(1)
+    assert clf.uses_geometry and stored["geometry"]["function"] == GEOMETRY_FUNCTION
+    pred = clf.probabilities(valid_set.images, valid_set.geometry).argmax(1)
     labels = to_classes(valid_set).labels
     assert stored["metrics"]["valid"]["accuracy"] == pytest.approx(float((pred == labels).mean()))
 

@@ -54,7 +54,7 @@ def evaluate(
     ds = build_dataset(inkml, seed=seed, jobs=jobs, on_error=report)
     if len(ds) == 0:
         raise MathOCRError(f"no symbols of our classes under {inkml}")
-    pred = classifier.probabilities(ds.images).argmax(axis=1)
+    pred = classifier.probabilities(ds.images, ds.geometry).argmax(axis=1)
     return score(ds.labels, pred, CLASSES), merged_accuracy(ds.labels, pred, CLASSES)
 
 

@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from ..classifier import CARD_FORMAT, CARD_NAME, NORMALIZER
+from ..classifier import CARD_FORMAT, CARD_NAME, GEOMETRY_FUNCTION, NORMALIZER
+from ..geometry import GEOMETRY_FEATURES
 from ..symbols import BOX, CLASSES, MARGIN
-from .export import INPUT_NAME, OUTPUT_NAME
+from .export import GEOMETRY_NAME, INPUT_NAME, OUTPUT_NAME
 from .metrics import MERGED
 
 __all__ = ["DATA_TERMS", "CITATIONS", "make_card", "write_card", "plot_confusion"]
@@ -77,6 +78,17 @@ def make_card(
                 "ink mask → crop → scale (aspect kept) → threshold → thin to 1 px, skeleton's "
                 f"longer side = {BOX - 2 * MARGIN} px, centred in a {BOX}x{BOX} box; "
                 "1 on the skeleton, 0 elsewhere"
+            ),
+        },
+        "geometry": {
+            "name": GEOMETRY_NAME,
+            "shape": ["N", GEOMETRY_FEATURES],
+            "dtype": "float32",
+            "function": GEOMETRY_FUNCTION,
+            "description": (
+                "log(height / typical), log(width / typical), unknown flag; sizes pen-free, "
+                "typical = mathocr.geometry.typical_size of the expression's symbols; "
+                "[0, 0, 1] when the context is unknown"
             ),
         },
         "output": {"name": OUTPUT_NAME, "shape": ["N", len(CLASSES)], "softmax": True},

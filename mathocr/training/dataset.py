@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InkMLError, MathOCRError
+from ..geometry import GEOMETRY_FEATURES, missing_geometry, symbol_geometry, typical_size
 from ..inkml import iter_inkml, read_inkml
 from ..render import draw_strokes, reference_size
 from ..symbols import BOX, CLASSES, MARGIN, crohme_to_class, normalize_symbol
@@ -77,8 +78,10 @@ class InkSymbolRecord:
     label: str
     """One of :data:`mathocr.symbols.CLASSES`."""
     reference: float
-    """The expression's typical symbol size, in ink units."""
+    """The expression's typical symbol size, in ink units (sets the drawing scale)."""
     file: str
+    typical: float = 1.0
+    """The expression's :func:`mathocr.geometry.typical_size`, in ink units."""
 
 
 @dataclass
@@ -98,6 +101,24 @@ class SymbolDataset:
     source: np.ndarray
     """(N,) str: ``"crohme"`` or ``"mnist"``."""
     info: dict[str, object] = field(default_factory=dict)
+    geometry: np.ndarray | None = None
+    """(N, 3) float32 size in the expression (:mod:`mathocr.geometry`); unknown rows by default."""
+
+    def __post_init__(self) -> None:
+        if self.geometry is None:
+            self.geometry = missing_geometry(len(self.labels))
+        self.geometry = np.asarray(self.geometry, np.float32)
+        if self.geometry.shape != (len(self.labels), GEOMETRY_FEATURES):
+            raise ValueError(
+                f"geometry must have shape ({len(self.labels)}, {GEOMETRY_FEATURES}), "
+                f"got {self.geometry.shape}"
+            )
+
+    @property
+    def geo(self) -> np.ndarray:
+        """:attr:`geometry`, typed as always present."""
+        assert self.geometry is not None
+        return self.geometry
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -117,6 +138,7 @@ class SymbolDataset:
             group=self.group,
             source=self.source,
             info=np.array(json.dumps(self.info, default=str)),
+            geometry=self.geo,
         )
         return path
 
@@ -133,6 +155,7 @@ class SymbolDataset:
                     group=data["group"],
                     source=data["source"],
                     info=_info(str(data["info"])) if "info" in data.files else {},
+                    geometry=data["geometry"] if "geometry" in data.files else None,
                 )
         except (OSError, KeyError, ValueError) as e:
             raise MathOCRError(f"{path}: not a symbol dataset ({e})") from e
@@ -145,6 +168,7 @@ class SymbolDataset:
             self.group[keep],
             self.source[keep],
             dict(self.info),
+            self.geo[keep],
         )
 
     @staticmethod
@@ -164,6 +188,7 @@ class SymbolDataset:
             np.concatenate(groups),
             np.concatenate([p.source for p in parts]),
             dict(parts[0].info),
+            np.concatenate([p.geo for p in parts]),
         )
 
 
@@ -209,18 +234,26 @@ def collect_symbols(
         try:
             ink = read_inkml(path)
             reference = reference_size(ink) if ink.symbols else 1.0
+            every = [tuple(ink.symbol_strokes(symbol)) for symbol in ink.symbols]
         except InkMLError as e:
             errors.append(str(e))
             if on_error is not None:
                 on_error(str(e))
             continue
-        for symbol in ink.symbols:
+        typical = typical_size(np.array([_span(s) for s in every]).reshape(-1, 2))
+        for symbol, strokes in zip(ink.symbols, every, strict=True):
             label = crohme_to_class(symbol.label)
             if label is None or label not in wanted:
                 continue
-            strokes = tuple(ink.symbol_strokes(symbol))
-            records.append(InkSymbolRecord(strokes, label, reference, str(path)))
+            records.append(InkSymbolRecord(strokes, label, reference, str(path), typical))
     return records, errors
+
+
+def _span(strokes: Sequence[np.ndarray]) -> tuple[float, float]:
+    """``(w, h)`` of the strokes' bounding box, in ink units."""
+    pts = np.concatenate(strokes)
+    w, h = np.ptp(pts, axis=0)
+    return float(w), float(h)
 
 
 def render_symbol(
@@ -259,7 +292,7 @@ def _variants_per_class(
 
 def _render_chunk(
     job: tuple[list[tuple[int, InkSymbolRecord, int]], int, RenderOptions, Distortion | None],
-) -> list[tuple[int, int, np.ndarray]]:
+) -> list[tuple[int, int, np.ndarray, np.ndarray]]:
     items, seed, options, distortion = job
     out = []
     for index, record, count in items:
@@ -272,7 +305,9 @@ def _render_chunk(
                 image = render_symbol(strokes, record.reference, rng, options)
             except ValueError:  # a degenerate symbol (no ink after drawing)
                 continue
-            out.append((index, v, image))
+            # Measured on the strokes drawn, so a stretched variant keeps its own proportions.
+            geometry = symbol_geometry(np.array([_span(strokes)]), record.typical)[0]
+            out.append((index, v, image, geometry))
     return out
 
 
@@ -325,12 +360,13 @@ def build_dataset(
     jobs_list = [(chunk, seed, options, distortion) for chunk in chunks]
     results = _run(jobs_list, jobs=jobs, progress=progress, total=len(chunks))
     index = {c: i for i, c in enumerate(classes)}
-    images, labels, group = [], [], []
+    images, labels, group, geometry = [], [], [], []
     for chunk_result in results:
-        for i, _v, image in chunk_result:
+        for i, _v, image, geo in chunk_result:
             images.append(image)
             labels.append(index[records[i].label])
             group.append(i)
+            geometry.append(geo)
     ds = SymbolDataset(
         images=np.stack(images) if images else np.zeros((0, options.box, options.box), np.uint8),
         labels=np.asarray(labels, np.int64),
@@ -338,6 +374,7 @@ def build_dataset(
         group=np.asarray(group, np.int64),
         source=np.full(len(labels), "crohme"),
         info={"root": str(root), "errors": errors, "symbols": len(records), "seed": seed},
+        geometry=np.stack(geometry) if geometry else None,
     )
     if max_per_class is not None:
         ds = cap_per_class(ds, max_per_class, seed=seed)

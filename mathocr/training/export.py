@@ -1,8 +1,8 @@
 """ONNX export of a trained :class:`SymbolNet`, checked against torch.
 
-The exported graph takes ``image`` (N, 1, box, box) float32 with a dynamic
-batch axis and returns ``probabilities`` (N, classes): the softmax is part of
-the graph, so serving needs nothing but ONNX Runtime.
+The exported graph takes ``image`` (N, 1, box, box) and ``geometry`` (N, 3)
+float32 with a dynamic batch axis and returns ``probabilities`` (N, classes):
+the softmax is part of the graph, so serving needs nothing but ONNX Runtime.
 """
 
 from __future__ import annotations
@@ -15,13 +15,25 @@ import onnxruntime as ort
 import torch
 
 from ..errors import ModelError
+from ..geometry import GEOMETRY_FEATURES, missing_geometry
 from .model import SymbolNet, WithSoftmax
 from .trainer import predict_torch
 
-__all__ = ["INPUT_NAME", "OUTPUT_NAME", "export_onnx", "check_onnx"]
+__all__ = ["INPUT_NAME", "GEOMETRY_NAME", "OUTPUT_NAME", "export_onnx", "check_onnx", "feeds"]
 
 INPUT_NAME = "image"
+GEOMETRY_NAME = "geometry"
 OUTPUT_NAME = "probabilities"
+
+
+def feeds(images: np.ndarray, geometry: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The exported graph's inputs for (N, box, box) images and their (N, 3) geometry."""
+    if geometry is None:
+        geometry = missing_geometry(len(images))
+    return {
+        INPUT_NAME: images.astype(np.float32)[:, None],
+        GEOMETRY_NAME: np.asarray(geometry, np.float32),
+    }
 
 
 def export_onnx(net: SymbolNet, path: str | Path, *, box: int = 32) -> Path:
@@ -29,18 +41,22 @@ def export_onnx(net: SymbolNet, path: str | Path, *, box: int = 32) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     net.eval()
-    dummy = torch.zeros(1, 1, box, box)
+    dummy = (torch.zeros(1, 1, box, box), torch.zeros(1, GEOMETRY_FEATURES))
     with warnings.catch_warnings():
         # The legacy exporter announces its own deprecation; it is the one
         # that needs no extra packages, and its output is what we verify.
         warnings.simplefilter("ignore")
         torch.onnx.export(
             WithSoftmax(net),
-            (dummy,),
+            dummy,
             str(path),
-            input_names=[INPUT_NAME],
+            input_names=[INPUT_NAME, GEOMETRY_NAME],
             output_names=[OUTPUT_NAME],
-            dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
+            dynamic_axes={
+                INPUT_NAME: {0: "batch"},
+                GEOMETRY_NAME: {0: "batch"},
+                OUTPUT_NAME: {0: "batch"},
+            },
             opset_version=17,
             do_constant_folding=True,
             dynamo=False,
@@ -48,14 +64,20 @@ def export_onnx(net: SymbolNet, path: str | Path, *, box: int = 32) -> Path:
     return path
 
 
-def check_onnx(net: SymbolNet, path: str | Path, images: np.ndarray, *, tol: float = 1e-4) -> float:
+def check_onnx(
+    net: SymbolNet,
+    path: str | Path,
+    images: np.ndarray,
+    geometry: np.ndarray | None = None,
+    *,
+    tol: float = 1e-4,
+) -> float:
     """Largest |ORT − torch| probability difference on *images*; raises above *tol*."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    x = images.astype(np.float32)[:, None]
-    got = session.run([OUTPUT_NAME], {INPUT_NAME: x})[0]
-    want = predict_torch(net, images)
+    got = session.run([OUTPUT_NAME], feeds(images, geometry))[0]
+    want = predict_torch(net, images, geometry)
     diff = float(np.abs(got - want).max()) if len(images) else 0.0
     if diff > tol:
         raise ModelError(f"ONNX and torch disagree by {diff:.2e} (> {tol:.0e})")

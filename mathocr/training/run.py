@@ -21,7 +21,7 @@ from .augment import Distortion
 from .baselines import run_baselines
 from .card import make_card, write_card
 from .dataset import SymbolDataset, build_dataset, mnist_dataset
-from .export import INPUT_NAME, OUTPUT_NAME, check_onnx, export_onnx
+from .export import OUTPUT_NAME, check_onnx, export_onnx, feeds
 from .metrics import confusion_matrix, latency, merged_accuracy, score
 from .trainer import TrainConfig, train
 
@@ -79,7 +79,9 @@ def to_classes(ds: SymbolDataset) -> SymbolDataset:
     if unknown:
         raise ValueError(f"dataset has classes the model does not know: {unknown}")
     remap = np.array([CLASSES.index(c) for c in ds.classes], np.int64)
-    return SymbolDataset(ds.images, remap[ds.labels], CLASSES, ds.group, ds.source, ds.info)
+    return SymbolDataset(
+        ds.images, remap[ds.labels], CLASSES, ds.group, ds.source, ds.info, ds.geometry
+    )
 
 
 def with_mnist(ds: SymbolDataset, path: str | Path, *, per_digit: int, seed: int) -> SymbolDataset:
@@ -95,9 +97,7 @@ def evaluate_onnx(model_path: Path, valid: SymbolDataset) -> tuple[dict[str, Any
     session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
     probs = np.concatenate(
         [
-            session.run(
-                [OUTPUT_NAME], {INPUT_NAME: valid.images[i : i + 512, None].astype(np.float32)}
-            )[0]
+            session.run([OUTPUT_NAME], feeds(valid.images[i : i + 512], valid.geo[i : i + 512]))[0]
             for i in range(0, len(valid), 512)
         ]
     )
@@ -132,7 +132,7 @@ def train_and_ship(
     log(f"training on {len(train_set)} samples, selecting on {len(valid_set)} valid symbols")
     result = train(train_set, valid_set, config, progress=progress)
     model_path = export_onnx(result.net, out_dir / MODEL_FILE)
-    diff = check_onnx(result.net, model_path, valid_set.images[:512])
+    diff = check_onnx(result.net, model_path, valid_set.images[:512], valid_set.geo[:512])
     metrics, matrix = evaluate_onnx(model_path, valid_set)
     log(
         f"ONNX valid accuracy {metrics['accuracy']:.4f} (merged x/times {metrics['accuracy_merged']:.4f})"
@@ -145,8 +145,10 @@ def train_and_ship(
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
-        images = valid_set.images[:256, None].astype(np.float32)
-        speed = latency(lambda x: session.run([OUTPUT_NAME], {INPUT_NAME: x}), images)
+        speed = latency(
+            lambda i: session.run([OUTPUT_NAME], feeds(valid_set.images[i], valid_set.geo[i])),
+            np.arange(256 if len(valid_set) >= 256 else len(valid_set)),
+        )
     training = result.record()
     training["train_clean_accuracy"] = _clean_accuracy(result.net, train_set)
     training["degenerate_valid"] = _degenerate(valid_set)
@@ -187,7 +189,7 @@ def _clean_accuracy(net: Any, ds: SymbolDataset) -> float:
     idx = np.flatnonzero(first)
     if idx.size == 0:
         return 0.0
-    pred = predict_torch(net, ds.images[idx]).argmax(1)
+    pred = predict_torch(net, ds.images[idx], ds.geo[idx]).argmax(1)
     return float((pred == ds.labels[idx]).mean())
 
 

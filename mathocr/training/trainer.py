@@ -18,6 +18,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from ..geometry import MISSING, missing_geometry
 from .dataset import SymbolDataset
 from .model import ModelConfig, SymbolNet
 
@@ -35,6 +36,12 @@ class TrainConfig:
     threads: int = 2
     samples_per_epoch: int | None = None
     """Draw this many samples per epoch (without replacement); all by default."""
+    geometry_noise: float = 0.1
+    """Std of the noise added to the log-size features: the pipeline measures them
+    on segmented candidates, less exactly than on labelled strokes."""
+    geometry_drop: float = 0.15
+    """Share of training samples shown with their geometry marked unknown, so the
+    model also reads a symbol without context."""
     model: ModelConfig = field(default_factory=ModelConfig)
 
     def __post_init__(self) -> None:
@@ -68,14 +75,32 @@ def _tensor(images: np.ndarray) -> torch.Tensor:
 
 
 @torch.no_grad()
-def predict_torch(net: nn.Module, images: np.ndarray, *, batch: int = 1024) -> np.ndarray:
-    """(N, box, box) 0/1 → (N, C) probabilities, in eval mode."""
+def predict_torch(
+    net: nn.Module, images: np.ndarray, geometry: np.ndarray | None = None, *, batch: int = 1024
+) -> np.ndarray:
+    """(N, box, box) 0/1 and (N, 3) geometry → (N, C) probabilities, in eval mode."""
     net.eval()
+    if geometry is None:
+        geometry = missing_geometry(len(images))
+    geo = torch.from_numpy(np.asarray(geometry, np.float32))
     out = [
-        torch.softmax(net(_tensor(images[i : i + batch])), dim=1).numpy()
+        torch.softmax(net(_tensor(images[i : i + batch]), geo[i : i + batch]), dim=1).numpy()
         for i in range(0, len(images), batch)
     ]
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
+
+
+def _jitter_geometry(
+    geo: torch.Tensor, config: TrainConfig, generator: torch.Generator
+) -> torch.Tensor:
+    """Noisy sizes, and some rows marked unknown (see :class:`TrainConfig`)."""
+    geo = geo.clone()
+    known = geo[:, 2] < 0.5
+    noise = torch.randn(geo.shape[0], 2, generator=generator) * config.geometry_noise
+    geo[:, :2] += noise * known[:, None]
+    drop = torch.rand(geo.shape[0], generator=generator) < config.geometry_drop
+    geo[drop] = torch.from_numpy(MISSING)
+    return geo
 
 
 def train(
@@ -104,6 +129,8 @@ def train(
     loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
     x_all = torch.from_numpy(train_set.images).unsqueeze(1)  # uint8: 4x less memory
     y_all = torch.from_numpy(train_set.labels)
+    g_all = torch.from_numpy(train_set.geo)
+    generator = torch.Generator().manual_seed(config.seed)
     history: list[dict[str, float]] = []
     best = (-1.0, 0, copy.deepcopy(net.state_dict()))
     start = time.perf_counter()
@@ -122,8 +149,9 @@ def train(
         for step in bar:
             idx = order[step * config.batch_size : (step + 1) * config.batch_size]
             x, y = x_all[idx].float(), y_all[idx]
+            geo = _jitter_geometry(g_all[idx], config, generator)
             optimizer.zero_grad(set_to_none=True)
-            logits = net(x)
+            logits = net(x, geo)
             loss = loss_fn(logits, y)
             loss.backward()
             optimizer.step()
@@ -135,7 +163,7 @@ def train(
                 bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.4f}")
         row = {"epoch": epoch, "loss": total_loss / seen, "train_accuracy": correct / seen}
         if valid_set is not None and len(valid_set):
-            pred = predict_torch(net, valid_set.images).argmax(1)
+            pred = predict_torch(net, valid_set.images, valid_set.geo).argmax(1)
             row["valid_accuracy"] = float((pred == valid_set.labels).mean())
         history.append(row)
         if progress:

@@ -27,7 +27,9 @@ import numpy as np
 
 from mathocr.canonical import tokens
 from mathocr.errors import MathOCRError
+from mathocr.geometry import symbol_geometry, typical_size
 from mathocr.imaging import binarize, load_image
+from mathocr.segmentation import pen_free_sizes
 from mathocr.symbols import CLASS_INDEX, CLASSES, normalize_symbol
 
 from .models import PostedImage
@@ -62,11 +64,14 @@ def correction_labels(latex: str) -> list[str] | None:
     return out
 
 
-def _symbols_of(row: PostedImage, labels: list[str]) -> list[np.ndarray]:
+def _symbols_of(row: PostedImage, labels: list[str]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Each found symbol normalized, and its geometry in the expression."""
     with row.image.open("rb") as handle:
         loaded = load_image(handle.read())
-    binary = binarize(loaded.gray).binary
+    ink = binarize(loaded.gray)
+    binary = ink.binary
     crops = []
+    shapes = []
     height, width = binary.shape
     for symbol in row.result["symbols"]:
         x, y, w, h = (v * loaded.scale for v in symbol["box"])
@@ -76,7 +81,10 @@ def _symbols_of(row: PostedImage, labels: list[str]) -> list[np.ndarray]:
         if not crop.any():
             raise MathOCRError("a symbol's box holds no ink")
         crops.append(normalize_symbol(crop))
-    return crops
+        rows, cols = np.flatnonzero(crop.any(axis=1)), np.flatnonzero(crop.any(axis=0))
+        shapes.append((rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1))
+    sizes = pen_free_sizes(shapes, ink.pen_width)
+    return crops, symbol_geometry(sizes, typical_size(sizes))
 
 
 def export_corrections(out: Path) -> ExportSummary:
@@ -85,6 +93,7 @@ def export_corrections(out: Path) -> ExportSummary:
 
     (out / "images").mkdir(parents=True, exist_ok=True)
     images: list[np.ndarray] = []
+    geometry: list[np.ndarray] = []
     labels: list[int] = []
     groups: list[int] = []
     skipped: list[str] = []
@@ -116,12 +125,13 @@ def export_corrections(out: Path) -> ExportSummary:
                 )
                 continue
             try:
-                crops = _symbols_of(row, wanted)
+                crops, geo = _symbols_of(row, wanted)
             except MathOCRError as e:
                 skipped.append(f"image {row.pk}: {e}")
                 continue
             aligned += 1
             images.extend(crops)
+            geometry.append(geo)
             labels.extend(CLASS_INDEX[label] for label in wanted)
             groups.extend(range(len(groups), len(groups) + len(crops)))
 
@@ -133,5 +143,6 @@ def export_corrections(out: Path) -> ExportSummary:
             group=np.asarray(groups, np.int64),
             source=np.array(["correction"] * len(images)),
             info={"from": "mathocr dataset export-corrections"},
+            geometry=np.concatenate(geometry),
         ).save(out / "symbols.npz")
     return ExportSummary(count, aligned, len(images), tuple(skipped))
