@@ -435,6 +435,26 @@ def test_anonymous_posts_are_throttled(visitor, stranger, staff, settings, sum_b
     assert PostedImage.objects.count() == 2
 
 
+def test_throttle_counts_are_shared_by_worker_processes(
+    visitor, settings, tmp_path, sum_b64, monkeypatch
+):
+    """Gunicorn's workers each have their own memory: the counts must live outside it."""
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    from web.ocr.throttling import AnonymousUploadThrottle
+    from web.settings import base
+
+    assert base.CACHES["default"]["BACKEND"].endswith("FileBasedCache")
+    location = str(tmp_path / "cache")
+    settings.CACHES = {"default": {**base.CACHES["default"], "LOCATION": location}}
+    settings.MATHOCR_ANON_RATE = "1/minute"
+    assert post_json(visitor, {"image": sum_b64}).status_code == 201
+    # The next request lands on another worker: a cache object of its own
+    # over the same directory.
+    monkeypatch.setattr(AnonymousUploadThrottle, "cache", FileBasedCache(location, {}))
+    assert post_json(visitor, {"image": sum_b64}).status_code == 429
+
+
 def test_throttle_off(visitor, settings):
     settings.MATHOCR_ANON_RATE = None
     for _ in range(5):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -22,7 +23,7 @@ from mathocr.result import DebugImages
 from .decoding import CheckedImage
 from .models import PostedImage
 
-__all__ = ["Posted", "image_create", "image_correct"]
+__all__ = ["Posted", "image_create", "image_correct", "image_recognize", "pending_recover"]
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,14 @@ def image_create(
     # The name given here only carries the extension; upload_to makes it random.
     row.image.save(f"upload.{checked.extension}", ContentFile(checked.content), save=False)
     row.save()
+    source = checked.decoded if checked.decoded is not None else checked.content
+    return Posted(image=row, debug=image_recognize(row, source, debug=debug))
 
+
+def image_recognize(row: PostedImage, source: object, *, debug: bool = False) -> DebugImages | None:
+    """Recognize *source* (the row's image) and store the reading or the failure on *row*."""
     steps = None
     try:
-        source = checked.decoded if checked.decoded is not None else checked.content
         recognition = mathocr.recognize(source, debug=debug)
     except MathOCRError as e:
         row.status = PostedImage.Status.FAILED
@@ -76,7 +81,32 @@ def image_create(
     row.save(
         update_fields=["status", "reason", "result", "latex", "model_version", "timings", "ms"]
     )
-    return Posted(image=row, debug=steps)
+    return steps
+
+
+def pending_recover(*, older_than: timedelta) -> list[PostedImage]:
+    """Recognize again the rows left ``pending`` for longer than *older_than*.
+
+    A row stays pending only when its worker died mid-recognition (killed
+    for a timeout, a restart); its image was saved first, so it can be read
+    again from the stored file. An unreadable file marks the row failed.
+    """
+    cutoff = timezone.now() - older_than
+    done = []
+    for row in PostedImage.objects.filter(
+        status=PostedImage.Status.PENDING, timestamp__lt=cutoff
+    ).iterator():
+        try:
+            with row.image.open("rb") as handle:
+                content = handle.read()
+        except OSError as e:
+            row.status = PostedImage.Status.FAILED
+            row.reason = f"the stored image cannot be read ({e})"
+            row.save(update_fields=["status", "reason"])
+        else:
+            image_recognize(row, content)
+        done.append(row)
+    return done
 
 
 def image_correct(

@@ -141,6 +141,15 @@ MATHOCR_MAX_IMAGE_PIXELS = env_int("MATHOCR_MAX_IMAGE_PIXELS", 40_000_000)
 MATHOCR_ANON_RATE: str | None = os.environ.get("MATHOCR_ANON_RATE", "30/minute").strip() or None
 if MATHOCR_ANON_RATE and MATHOCR_ANON_RATE.lower() in {"off", "none", "0"}:
     MATHOCR_ANON_RATE = None
+# The throttle's counters live in this cache. A file cache is shared by every
+# worker process on the machine (an in-memory cache would count per process,
+# letting N workers accept N times the rate).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(Path(os.environ.get("MATHOCR_CACHE_DIR", BASE_DIR / "var" / "cache"))),
+    }
+}
 # Symbols below this confidence are highlighted on the page with their alternatives.
 MATHOCR_LOW_CONFIDENCE = float(os.environ.get("MATHOCR_LOW_CONFIDENCE", "0.6"))
 
