@@ -214,6 +214,11 @@ def _x_overlap(a: Component, b: Component) -> int:
     return min(a.right, b.right) - max(a.x, b.x)
 
 
+def _gap(a: Component, b: Component) -> int:
+    """How far apart two boxes are, along the axis where they are furthest apart."""
+    return max(a.x, b.x) - min(a.right, b.right) if _x_overlap(a, b) < 0 else max(0, _v_gap(a, b))
+
+
 def _v_gap(a: Component, b: Component) -> int:
     """Vertical distance between two boxes (negative when they overlap)."""
     return max(a.y, b.y) - min(a.bottom, b.bottom)
@@ -328,6 +333,12 @@ def _group(
 
     for i, a in enumerate(rest):
         for b in rest[i + 1 :]:
+            if _is_dot(a, pen, height) and _is_dot(b, pen, height):
+                # A point dabbed twice: two specks almost touching are one point
+                # (two decimal points in a row mean nothing).
+                if _gap(a, b) <= max(1.5 * pen, 0.5 * max(a.w, a.h, b.w, b.h)):
+                    parent[find(a.id)] = find(b.id)
+                continue
             if _is_dot(a, pen, height) or _is_dot(b, pen, height):
                 continue
             small, big = (a, b) if a.w * a.h <= b.w * b.h else (b, a)
@@ -368,6 +379,8 @@ def _group(
                 allowed = frozenset({"-"})
             elif _is_dot(c, pen, height) or _is_low_mark(c, rest, height):
                 allowed = frozenset({"."})
+        elif all(_is_dot(c, pen, height) for c in members):
+            allowed = frozenset({"."})
         groups.append((members, allowed))
     return groups
 

@@ -72,6 +72,23 @@ def test_a_decimal_point_is_kept_as_a_symbol():
     assert cands[1].allowed == frozenset({"."})
 
 
+def test_a_point_dabbed_twice_is_one_point():
+    seven_right = [(p[0] + 60, p[1]) for p in SEVEN]
+    dab = [(88, 98), (88, 98)]
+    again = [(96, 91), (97, 91)]  # a second touch just above and to the right
+    cands = segment(_ink(SEVEN, dab, again, seven_right), pen_width=PEN)
+    assert len(cands) == 3
+    assert cands[1].allowed == frozenset({"."}) and len(cands[1].components) == 2
+
+
+def test_two_points_far_apart_stay_two_symbols():
+    seven_right = [(p[0] + 60, p[1]) for p in SEVEN]
+    seven_far = [(p[0] + 120, p[1]) for p in SEVEN]
+    one, two = [(90, 98), (90, 98)], [(150, 98), (150, 98)]
+    cands = segment(_ink(SEVEN, one, seven_right, two, seven_far), pen_width=PEN)
+    assert [c.allowed for c in cands].count(frozenset({"."})) == 2
+
+
 def test_specks_smaller_than_a_pen_dot_are_dropped():
     ink = _ink(ONE, SEVEN)
     ink[150, 300] = 1
