@@ -236,6 +236,20 @@ def test_a_low_mark_between_digits_read_as_slash_is_a_decimal_point():
     assert interpret(typeset("3 / 59")).value == "3/59"
 
 
+def test_a_small_times_sign_written_low_between_digits_stays_a_product():
+    # Seen on CROHME: a times sign 0.6 digit heights tall, sitting below the
+    # digits' middle, read as x (0.72) or times (0.25) and never as a point.
+    symbols = typeset("18 \\times 70")
+    k = next(i for i, s in enumerate(symbols) if s.label == "\\times")
+    x, _, _, _ = symbols[k].box
+    digit = symbols[0].box
+    low = (x, digit[1] + digit[3] - 18, 20, 24)  # 0.6 of a 40-px digit, below its middle
+    symbols[k] = PlacedSymbol("x", low, 0.72, (("\\times", 0.25),))
+    result = interpret(symbols)
+    assert result.labels[k] == "\\times"
+    assert result.value == "1260"
+
+
 def test_one_unfixable_mistake_does_not_stop_other_fixes():
     symbols = typeset("2 + + 3 = 0.5")  # the doubled "+" is certain: no reading fixes it
     dot = next(i for i, s in enumerate(symbols) if s.label == ".")
