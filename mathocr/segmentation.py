@@ -609,6 +609,19 @@ def _halves(mask: np.ndarray, cut: int, slant: float) -> list[tuple[np.ndarray, 
     return out
 
 
+def confidence(probs: np.ndarray) -> float:
+    """How sure the model is of what a candidate is, for cutting it or not.
+
+    ``x`` and ``\\times`` are one shape, which the context tells apart
+    later: a blob read 0.68 x and 0.28 times is a sure x-like mark, not a
+    doubtful one worth cutting up.
+    """
+    return max(float(probs.max()), float(probs[_X] + probs[_TIMES]))
+
+
+_X, _TIMES = CLASS_INDEX["x"], CLASS_INDEX["\\times"]
+
+
 def _split(
     cand: Candidate,
     model: ProbabilityModel,
@@ -628,7 +641,7 @@ def _split(
     two touching brackets, so neither counts as a split.
     """
     assert cand.probabilities is not None
-    whole = math.log(max(float(cand.probabilities.max()), 1e-6))
+    whole = math.log(max(confidence(cand.probabilities), 1e-6))
     mask = cand.mask
     pieces: list[tuple[tuple[int, float], np.ndarray, int, int]] = []
     for cut in _cut_positions(mask, pen, height):
@@ -656,7 +669,7 @@ def _split(
             for label, i in zip(labels, idx, strict=True)
         ):
             continue  # a stroke's end trimmed off the very symbol the blob reads as
-        total = sum(math.log(max(float(probs[i].max()), 1e-6)) for i in idx)
+        total = sum(math.log(max(confidence(probs[i]), 1e-6)) for i in idx)
         if best is None or total > best[0]:
             best = (total, idx)
     if best is None or best[0] <= whole:
@@ -673,7 +686,7 @@ def _split(
         )
         if (
             depth + 1 < MAX_DEPTH
-            and float(probs[i].max()) < SURE
+            and confidence(probs[i]) < SURE
             and (
                 _needs_split(part.box, part.mask, height)
                 # two touching small symbols, as in a two-digit exponent
@@ -910,7 +923,9 @@ def _join_arcs(
     narrow symbols side by side (``2c``, ``)(``, ``1 1``), so the pair's union is
     classified and joined only when the model is sure (:data:`ARC_SURE`) it is
     an ``x`` (or ``\\times``) while doubting at least one half, and neither
-    half is an ``x`` already (a digit and an x side by side read as an x too).
+    half is an ``x`` already (a digit and an x side by side read as an x too),
+    unless the halves reach into each other's box: the two strokes of one
+    ``x`` cross, where a digit beside an ``x`` keeps to its own side.
     On photos the halves are often read fairly surely as ``)`` and ``2``.
     """
     arcs = [CLASS_INDEX[c] for c in TWO_ARCS]
@@ -923,7 +938,8 @@ def _join_arcs(
         pa, pb = a.probabilities, b.probabilities
         if min(float(pa.max()), float(pb.max())) >= SURE:
             return False
-        if {int(np.argmax(pa)), int(np.argmax(pb))} & set(arcs):
+        crossing = a.box[0] + a.box[2] - b.box[0] >= max(2.0, 1.5 * pen)
+        if not crossing and {int(np.argmax(pa)), int(np.argmax(pb))} & set(arcs):
             return False
         return _arc_pair(a, b, height)
 
@@ -1027,7 +1043,7 @@ def _resolve(
     if (
         not is_root
         and _needs_split(cand.box, cand.mask, height)
-        and (float(p.max()) < SURE or w > 1.6 * height)
+        and (confidence(p) < SURE or w > 1.6 * height)
     ):
         return _split(cand, model, pen, height, reference)
     return [cand]

@@ -318,3 +318,14 @@ def test_a_cut_that_only_trims_the_blobs_own_symbol_is_not_a_split(crohme_dir):
     ink = read_inkml(crohme_dir / "train" / "MathBrush/2009213-139-220.inkml")
     result = Recognizer(SymbolClassifier(threads=1)).recognize(canvas_image(ink).data)
     assert [s.label for s in result.symbols] == ["x", "x"]
+
+
+def test_an_x_like_mark_counts_as_sure_when_x_and_times_share_the_probability():
+    from mathocr.segmentation import SURE, confidence
+
+    p = np.zeros(len(CLASSES), np.float32)
+    p[CLASS_INDEX["x"]], p[CLASS_INDEX["\\times"]], p[CLASS_INDEX["5"]] = 0.68, 0.28, 0.04
+    assert confidence(p) == pytest.approx(0.96) and confidence(p) >= SURE
+    q = np.zeros(len(CLASSES), np.float32)
+    q[CLASS_INDEX["1"]], q[CLASS_INDEX["("]] = 0.6, 0.4  # a real doubt stays a doubt
+    assert confidence(q) == pytest.approx(0.6)

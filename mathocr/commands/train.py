@@ -63,6 +63,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-baselines", action="store_true", help="skip the pixel-MLP and HOG baselines"
     )
+    parser.add_argument(
+        "--widths",
+        default="32,64,128",
+        help="channels of the three conv blocks (default 32,64,128)",
+    )
+    parser.add_argument(
+        "--convs", type=int, default=1, help="3x3 convolutions per block (default 1)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
 
@@ -71,6 +79,7 @@ def _command(args: argparse.Namespace) -> str:
     parts = ["mathocr", "train", "--data", str(args.data), "--valid", str(args.valid)]
     parts += ["--out", str(args.out), "--epochs", str(args.epochs), "--seed", str(args.seed)]
     parts += ["--batch-size", str(args.batch_size), "--lr", str(args.lr)]
+    parts += ["--widths", str(args.widths), "--convs", str(args.convs)]
     if args.mnist is not None:
         parts += ["--mnist", str(args.mnist), "--mnist-per-digit", str(args.mnist_per_digit)]
     if args.samples_per_epoch is not None:
@@ -92,12 +101,17 @@ def run(args: argparse.Namespace) -> int:
         ) from e
     import numpy as np
 
+    from ..training.model import ModelConfig
     from ..training.run import load_dataset, train_and_ship, with_mnist
     from ..training.trainer import TrainConfig
 
     progress = not args.quiet
     try:
+        widths = tuple(int(w) for w in str(args.widths).split(","))
+        if len(widths) != 3 or min(widths) < 1:
+            raise ValueError(f"--widths needs three positive numbers, got {args.widths!r}")
         config = TrainConfig(
+            model=ModelConfig(widths=widths, convs=args.convs),  # type: ignore[arg-type]
             epochs=args.epochs,
             batch_size=args.batch_size,
             lr=args.lr,

@@ -24,7 +24,7 @@ __all__ = ["ModelConfig", "SymbolNet"]
 class ModelConfig:
     """Layer widths; the defaults are the shipped model's."""
 
-    widths: tuple[int, int, int] = (16, 32, 64)
+    widths: tuple[int, int, int] = (32, 64, 128)
     hidden: int = 128
     dropout: float = 0.3
     box: int = 32

@@ -45,7 +45,7 @@ def load_dataset(
 ) -> SymbolDataset:
     """A ``.npz`` from ``mathocr dataset build``, or a directory of InkML to build from.
 
-    A directory is built with the training recipe when *augmented* (4
+    A directory is built with the training recipe when *augmented* (6
     renderings per symbol, scarce classes balanced up to 3000 samples, at most
     20 renderings per symbol), else once per symbol (the evaluation recipe).
     """
@@ -54,7 +54,7 @@ def load_dataset(
         ds = SymbolDataset.load(path)
     elif path.exists():
         recipe: dict[str, Any] = (
-            {"variants": 4, "balance": 3000, "max_variants": 20, "distortion": Distortion()}
+            {"variants": 6, "balance": 3000, "max_variants": 20, "distortion": Distortion()}
             if augmented
             else {}
         )
