@@ -63,10 +63,7 @@ def _photo(image: np.ndarray, seed: int = 3) -> bytes:
 
 #: Known misreadings of the shipped model, kept visible: strict, so a model that
 #: reads one of them right makes the test fail until the mark is removed.
-KNOWN_MISREAD = {
-    "HAMEX/formulaire036-equation050.inkml": "model 2026.11.25-11b78cd6 reads the 6 of '61' "
-    "as 2 (p=0.33 against 0.26)",
-}
+KNOWN_MISREAD: dict[str, str] = {}
 
 
 @pytest.mark.crohme

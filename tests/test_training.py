@@ -149,6 +149,22 @@ def test_cli_train_tiny(tmp_path, tiny_sets, capsys):
     assert SymbolClassifier(out / "symbols.onnx").version == card["version"]
 
 
+def test_cli_train_with_an_extra_dataset(tmp_path, tiny_sets, capsys):
+    train_set, valid_set = tiny_sets
+    tr, va = train_set.save(tmp_path / "t.npz"), valid_set.save(tmp_path / "v.npz")
+    extra = train_set.subset(np.arange(40)).save(tmp_path / "extra.npz")
+    out = tmp_path / "model"
+    argv = ["train", "--data", str(tr), "--extra", str(extra), "--valid", str(va)]
+    argv += ["--out", str(out), "--epochs", "1", "--threads", "1", "--no-baselines", "--quiet"]
+    argv += ["--widths", "8,16,16"]
+    assert main(argv) == 0
+    card = json.loads((out / CARD_NAME).read_text())
+    assert card["data"]["train"].startswith(f"{len(train_set) + 40} samples")
+    assert card["data"]["extra_sources"][0].startswith(f"{extra} (40 samples")
+    assert "--extra" in card["training"]["command"]
+    assert card["training"]["config"]["model"]["widths"] == [8, 16, 16]
+
+
 def test_cli_train_without_torch_says_so(monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch → ImportError
     assert main(["train", "--out", str(tmp_path)]) == 2

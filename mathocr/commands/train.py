@@ -28,6 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=".npz from 'mathocr dataset build', or an InkML directory (default ../shared/data/crohme/train)",
     )
     parser.add_argument(
+        "--extra",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="NPZ",
+        help="another symbol dataset (.npz) to train on as well; may be repeated",
+    )
+    parser.add_argument(
         "--valid",
         type=Path,
         default=_SHARED / "crohme" / "valid",
@@ -76,7 +84,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _command(args: argparse.Namespace) -> str:
-    parts = ["mathocr", "train", "--data", str(args.data), "--valid", str(args.valid)]
+    parts = ["mathocr", "train", "--data", str(args.data)]
+    for extra in args.extra:
+        parts += ["--extra", str(extra)]
+    parts += ["--valid", str(args.valid)]
     parts += ["--out", str(args.out), "--epochs", str(args.epochs), "--seed", str(args.seed)]
     parts += ["--batch-size", str(args.batch_size), "--lr", str(args.lr)]
     parts += ["--widths", str(args.widths), "--convs", str(args.convs)]
@@ -101,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         ) from e
     import numpy as np
 
+    from ..training.dataset import SymbolDataset
     from ..training.model import ModelConfig
     from ..training.run import load_dataset, train_and_ship, with_mnist
     from ..training.trainer import TrainConfig
@@ -125,6 +137,16 @@ def run(args: argparse.Namespace) -> int:
         valid_set = load_dataset(
             args.valid, augmented=False, seed=0, jobs=args.jobs, progress=progress
         )
+        extra_info = {}
+        if args.extra:
+            parts = [load_dataset(p, augmented=True, progress=progress) for p in args.extra]
+            train_set = SymbolDataset.concat([train_set, *parts])
+            extra_info = {
+                "extra_sources": [
+                    f"{p} ({len(d)} samples; {d.info.get('command') or d.info.get('from', '')})"
+                    for p, d in zip(args.extra, parts, strict=True)
+                ]
+            }
         if args.mnist is not None:
             train_set = with_mnist(
                 train_set, args.mnist, per_digit=args.mnist_per_digit, seed=args.seed
@@ -141,7 +163,11 @@ def run(args: argparse.Namespace) -> int:
             config=config,
             baselines=not args.no_baselines,
             command=_command(args),
-            data_info={"train_source": str(args.data), "valid_source": str(args.valid)},
+            data_info={
+                "train_source": str(args.data),
+                **extra_info,
+                "valid_source": str(args.valid),
+            },
             progress=progress,
         )
     except (FileNotFoundError, ValueError) as e:
