@@ -427,12 +427,12 @@ def _roof(mask: np.ndarray, pen: float) -> tuple[int, int] | None:
     first, last = int(bar[0]), int(bar[-1])
     # A hook is narrow next to a long bar: over a long radicand its width goes
     # with the root's height, not with how far the bar runs.
-    least = 0.06 * h if w >= 2.4 * h else 0.12 * w
+    least = 0.06 * h if w >= 1.8 * h else 0.12 * w
     if last - first < 0.5 * w or not least <= first <= 0.5 * w or w < 0.9 * h:
         return None
     # The hook reaches the bottom left of the bar's start (not quite, when a
     # long radicand still attached hangs lower than the root's foot) ...
-    low = 0.7 if w >= 2.4 * h else 0.85
+    low = 0.7 if w >= 1.8 * h else 0.85
     if not mask[int(low * h) :, : first + max(1, round(pen))].any():
         return None
     # ... and a thin bar leaves room below itself over most of its length
@@ -1007,6 +1007,8 @@ def _looks_root(cand: Candidate, pen: float, height: float) -> bool:
     _, _, w, h = cand.box
     if w >= 2.4 * h and w >= 2 * height:
         return True  # far too long for any other symbol with a hook and a roof
+    if float(p.max()) < SURE and w >= 1.8 * h and w >= 1.5 * height:
+        return True  # a doubtful long blob under a roof: a root with its radicand attached
     return float(p.max()) < UNSURE_ROOT and w >= 1.5 * height
 
 

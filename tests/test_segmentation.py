@@ -329,3 +329,25 @@ def test_an_x_like_mark_counts_as_sure_when_x_and_times_share_the_probability():
     q = np.zeros(len(CLASSES), np.float32)
     q[CLASS_INDEX["1"]], q[CLASS_INDEX["("]] = 0.6, 0.4  # a real doubt stays a doubt
     assert confidence(q) == pytest.approx(0.6)
+
+
+def test_a_root_twice_as_wide_as_tall_with_a_narrow_hook_is_a_root_when_the_model_doubts():
+    # A nested root holding its own radicand: about twice as wide as tall, the
+    # hook a sixth of the width; the model hesitates (x 0.59, root 0.19).
+    root = [(5, 120), (10, 114), (18, 150), (20, 60), (25, 50), (220, 48)]
+    inner = [(120, 90), (130, 85), (145, 125)], [(150, 75), (210, 75)]  # a small root touching it
+    mask = _tight_mask(_ink(root, *inner, [(175, 76), (165, 160)], size=(250, 300)))
+    h, w = mask.shape
+    assert 1.8 * h <= w < 2.4 * h
+    assert _roof(mask, PEN) is not None
+    doubt = np.zeros(len(CLASSES), np.float32)
+    doubt[CLASS_INDEX["x"]], doubt[CLASS_INDEX["\\sqrt"]] = 0.59, 0.19
+    cand = Candidate(box=(0, 0, w, h), mask=mask, components=(1,), probabilities=doubt)
+    assert _looks_root(cand, PEN, 60.0)
+    # A wide 5 (one and a half times as wide as tall) is read by the model, not called a root.
+    five = _tight_mask(_ink([(100, 20), (15, 20), (10, 60), (70, 55), (100, 80), (60, 95)]))
+    fh, fw = five.shape
+    doubt5 = np.zeros(len(CLASSES), np.float32)
+    doubt5[CLASS_INDEX["5"]], doubt5[CLASS_INDEX["\\sqrt"]] = 0.61, 0.24
+    cand5 = Candidate(box=(0, 0, fw, fh), mask=five, components=(1,), probabilities=doubt5)
+    assert not _looks_root(cand5, PEN, 60.0)
