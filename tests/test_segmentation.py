@@ -308,10 +308,10 @@ def test_an_x_written_as_two_arcs_is_one_symbol(crohme_dir, symbol_px, pen):
 
 @pytest.mark.crohme
 def test_a_cut_that_only_trims_the_blobs_own_symbol_is_not_a_split(crohme_dir):
-    from bench.images import canvas_image
     from mathocr.classifier import SymbolClassifier
     from mathocr.inkml import read_inkml
     from mathocr.pipeline import Recognizer
+    from mathocr.scenes import canvas_image
 
     # A train writer's "x^{X}": the big X's long stroke ends past the rest of
     # it; a cut there left an "x" and a stray piece, read as two symbols.

@@ -108,6 +108,51 @@ def _add_preview(actions: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_preview)
 
 
+def _add_cut(actions: argparse._SubParsersAction) -> None:
+    p = actions.add_parser(
+        "cut",
+        help="Cut symbols out of whole rendered expressions with our own segmentation",
+        description=(
+            "Draw each InkML expression as a canvas drawing and as a phone photo, run the "
+            "recognizer's own binarization, deskew and grouping, and keep each candidate "
+            "whose box matches a true symbol of our classes (IoU >= 0.6), labelled with "
+            "it: training symbols as the live pipeline sees them."
+        ),
+    )
+    p.add_argument("--inkml", required=True, type=Path, help="InkML file or directory")
+    p.add_argument("--out", required=True, type=Path, help="output .npz file")
+    p.add_argument("--kinds", default="canvas,photo", help="canvas, photo or both (default)")
+    p.add_argument("--every", type=int, default=1, help="use every N-th file (default 1)")
+    p.add_argument("--offset", type=int, default=0, help="starting at this file (default 0)")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.set_defaults(func=_cut)
+
+
+def _cut(args: argparse.Namespace) -> int:
+    from ..training.cut import cut_dataset
+
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    try:
+        ds = cut_dataset(
+            args.inkml,
+            kinds=kinds,
+            every=args.every,
+            offset=args.offset,
+            jobs=args.jobs,
+            progress=sys.stderr.isatty(),
+        )
+    except ValueError as e:
+        raise MathOCRError(str(e)) from e
+    parts = ["mathocr", "dataset", "cut", "--inkml", str(args.inkml), "--out", str(args.out)]
+    parts += ["--kinds", ",".join(kinds), "--every", str(args.every), "--offset", str(args.offset)]
+    ds.info["command"] = shlex.join(parts)
+    ds.save(args.out)
+    counts = "  ".join(f"{c}:{n}" for c, n in ds.counts().items())
+    print(f"{args.out}: {len(ds)} samples from {ds.info['files']} files")
+    print(counts)
+    return 0
+
+
 def _add_export_corrections(actions: argparse._SubParsersAction) -> None:
     p = actions.add_parser(
         "export-corrections",
@@ -126,6 +171,7 @@ def _add_export_corrections(actions: argparse._SubParsersAction) -> None:
 #: The ``mathocr dataset`` actions, in help order.
 ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_build,
+    _add_cut,
     _add_preview,
     _add_export_corrections,
 ]

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         if len(widths) != 3 or min(widths) < 1:
             raise ValueError(f"--widths needs three positive numbers, got {args.widths!r}")
         config = TrainConfig(
-            model=ModelConfig(widths=widths, convs=args.convs),  # type: ignore[arg-type]
+            model=ModelConfig(widths=widths, convs=args.convs),
             epochs=args.epochs,
             batch_size=args.batch_size,
             lr=args.lr,

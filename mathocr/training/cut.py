@@ -1,0 +1,152 @@
+"""Training symbols cut out of whole images by the recognizer's own segmentation.
+
+Symbols drawn one by one from their strokes (:mod:`.dataset`) are clean; a
+symbol the live pipeline cuts out of an image is not: the expression was
+drawn at one scale with one pen, antialiased or photographed, binarized and
+straightened, and the cut may carry a neighbour's stray ink. The classifier
+reads live symbols about two points less accurately than drawn ones, so
+this builder makes samples the way the recognizer meets them:
+
+1. draw each InkML expression as a canvas drawing and as a phone photo
+   (:mod:`mathocr.scenes`, the benchmark's renderer, here on other writers);
+2. binarize, deskew and group components exactly as
+   :class:`mathocr.pipeline.Recognizer` does;
+3. keep each free candidate whose box, mapped back to the image, overlaps
+   one true symbol of our classes well (IoU ≥ 0.6), labelled with it, as the
+   recognizer's normalized input plus its geometry.
+
+Candidates that hold two symbols, or half of one, match no truth box and are
+left out: the samples teach the look of live symbols, not the segmentation.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import MathOCRError
+from ..imaging import binarize, deskew, load_image
+from ..inkml import iter_inkml, read_inkml
+from ..scenes import EvalImage, canvas_image, photo_image
+from ..segmentation import group_components, mask_geometry
+from ..symbols import CLASS_INDEX, CLASSES, normalize_symbol
+from .dataset import SymbolDataset
+
+__all__ = ["KINDS", "cut_symbols", "cut_dataset"]
+
+KINDS = ("canvas", "photo")
+#: How well a candidate's box must overlap a true symbol's to take its label.
+MIN_IOU = 0.6
+
+Sample = tuple[np.ndarray, np.ndarray, int, str]
+
+
+def _iou(a: Sequence[float], b: Sequence[float]) -> float:
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def cut_symbols(image: EvalImage) -> list[Sample]:
+    """(normalized image, geometry, class index, kind) for each well-cut symbol of *image*."""
+    loaded = load_image(image.data)
+    ink = binarize(loaded.gray)
+    straight = deskew(ink.binary, pen_width=ink.pen_width)
+    seg = group_components(straight.binary, pen_width=ink.pen_width)
+    free = [c for c in seg.candidates if c.allowed is None]
+    if not free:
+        return []
+    geometry = mask_geometry([c.mask for c in free], seg.pen_width, seg.reference)
+    out: list[Sample] = []
+    for cand, geo in zip(free, geometry, strict=True):
+        x, y, w, h = cand.box
+        corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
+        pts = straight.to_input(corners) / loaded.scale
+        box = (pts[:, 0].min(), pts[:, 1].min(), np.ptp(pts[:, 0]), np.ptp(pts[:, 1]))
+        score, label = max(
+            ((_iou(box, truth), name) for name, truth in image.boxes), default=(0.0, "")
+        )
+        if score >= MIN_IOU and label in CLASS_INDEX:
+            out.append((normalize_symbol(cand.mask), geo, CLASS_INDEX[label], image.kind))
+    return out
+
+
+def _cut_file(job: tuple[int, Path, tuple[str, ...]]) -> list[Sample]:
+    index, path, kinds = job
+    try:
+        ink = read_inkml(path)
+    except MathOCRError:
+        return []
+    if not ink.symbols:
+        return []
+    out: list[Sample] = []
+    for kind in kinds:
+        try:
+            image = canvas_image(ink, index) if kind == "canvas" else photo_image(ink)
+            out.extend(cut_symbols(image))
+        except (MathOCRError, ValueError):  # a degenerate drawing (no ink, zero size)
+            continue
+    return out
+
+
+def cut_dataset(
+    root: str | Path,
+    *,
+    kinds: Sequence[str] = KINDS,
+    every: int = 1,
+    offset: int = 0,
+    jobs: int = 1,
+    progress: bool = False,
+) -> SymbolDataset:
+    """Cut symbols from files ``offset, offset + every, ...`` of the InkML under *root*.
+
+    The images are seeded by file name (:mod:`mathocr.scenes`), so the same
+    arguments give the same dataset on any machine and with any *jobs*.
+    """
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown or not kinds:
+        raise ValueError(f"kinds must be among {', '.join(KINDS)}, got {list(kinds)}")
+    if every < 1 or not 0 <= offset < every:
+        raise ValueError(f"need every ≥ 1 and 0 ≤ offset < every, got {every}, {offset}")
+    files = list(iter_inkml(root))[offset::every]
+    if not files:
+        raise MathOCRError(f"no .inkml files under {root}")
+    work = [(i, f, tuple(kinds)) for i, f in enumerate(files)]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(work), desc="cutting", unit="file", file=sys.stderr)
+    results: list[list[Sample]] = []
+    if jobs <= 1:
+        for job in work:
+            results.append(_cut_file(job))
+            if bar is not None:
+                bar.update(1)
+    else:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            for r in pool.imap(_cut_file, work, chunksize=8):
+                results.append(r)
+                if bar is not None:
+                    bar.update(1)
+    if bar is not None:
+        bar.close()
+    samples = [s for r in results for s in r]
+    n = len(samples)
+    return SymbolDataset(
+        images=np.stack([s[0] for s in samples]).astype(np.uint8)
+        if samples
+        else np.zeros((0, 32, 32), np.uint8),
+        labels=np.array([s[2] for s in samples], np.int64),
+        classes=CLASSES,
+        group=np.arange(n, dtype=np.int64),
+        source=np.array([f"cut-{s[3]}" for s in samples]),
+        info={"root": str(root), "files": len(files), "kinds": list(kinds)},
+        geometry=np.stack([s[1] for s in samples]) if samples else None,
+    )
