@@ -106,6 +106,18 @@ def make_card(
     }
 
 
+def _geometry_lines(card: dict[str, Any]) -> list[str]:
+    geo = card.get("geometry")
+    if not geo:
+        return []
+    return [
+        f"`{geo['name']}`: float32 `(N, {geo['shape'][1]})` from `{geo['function']}`: "
+        f"{geo['description']}. It gives back the proportions the box throws away: how tall "
+        "and wide the symbol is against its expression's typical symbol.",
+        "",
+    ]
+
+
 def plot_confusion(matrix: np.ndarray, classes: list[str], path: Path, *, title: str) -> Path:
     """Row-normalized confusion matrix with counts, as a PNG."""
     import matplotlib
@@ -160,10 +172,13 @@ def markdown(card: dict[str, Any]) -> str:
         "",
         f"`{card['input']['name']}`: float32 `(N, 1, {BOX}, {BOX})`, values 0/1, produced by "
         f"`{card['input']['normalization']}` (box {card['input']['box']}, margin "
-        f"{card['input']['margin']}): {card['input']['description']}. Output "
-        f"`{card['output']['name']}`: `(N, {len(card['classes'])})` softmax probabilities in "
-        "the class order above. The serving code refuses a card whose format, classes, box, "
-        "margin, normalization or checksum do not match.",
+        f"{card['input']['margin']}): {card['input']['description']}.",
+        "",
+        *_geometry_lines(card),
+        f"Output `{card['output']['name']}`: `(N, {len(card['classes'])})` softmax "
+        "probabilities in the class order above. The serving code refuses a card whose "
+        "format, classes, box, margin, normalization, geometry function or checksum do not "
+        "match.",
         "",
         "## Data and terms",
         "",
