@@ -911,7 +911,7 @@ def _arc_pair(a: Candidate, b: Candidate, height: float) -> bool:
     x0, y0 = min(ax, bx), min(ay, by)
     w = max(ax + aw, bx + bw) - x0
     h = max(ay + ah, by + bh) - y0
-    return 0.7 * h <= w <= 2 * h and h <= 1.3 * height and max(aw, bw) <= 0.75 * w
+    return 0.7 * h <= w <= 2.3 * h and h <= 1.3 * height and max(aw, bw) <= 0.75 * w
 
 
 def _join_arcs(

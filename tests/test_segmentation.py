@@ -351,3 +351,16 @@ def test_a_root_twice_as_wide_as_tall_with_a_narrow_hook_is_a_root_when_the_mode
     doubt5[CLASS_INDEX["5"]], doubt5[CLASS_INDEX["\\sqrt"]] = 0.61, 0.24
     cand5 = Candidate(box=(0, 0, fw, fh), mask=five, components=(1,), probabilities=doubt5)
     assert not _looks_root(cand5, PEN, 60.0)
+
+
+def test_a_wide_x_written_as_two_arcs_is_still_a_pair():
+    from mathocr.segmentation import _arc_pair
+
+    # Two halves 55 and 61 px wide, 58 and 53 tall, almost touching: together
+    # a flat x just over twice as wide as tall.
+    left = Candidate(box=(467, 153, 55, 58), mask=np.ones((58, 55), bool), components=(1,))
+    right = Candidate(box=(523, 155, 61, 53), mask=np.ones((53, 61), bool), components=(2,))
+    assert _arc_pair(left, right, 73.0)
+    # Side by side with a clear gap they are two symbols.
+    apart = Candidate(box=(560, 155, 61, 53), mask=np.ones((53, 61), bool), components=(2,))
+    assert not _arc_pair(left, apart, 73.0)
