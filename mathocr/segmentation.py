@@ -620,6 +620,7 @@ def confidence(probs: np.ndarray) -> float:
 
 
 _X, _TIMES = CLASS_INDEX["x"], CLASS_INDEX["\\times"]
+_DIGIT_INDICES = frozenset(CLASS_INDEX[str(d)] for d in range(10))
 
 
 def _split(
@@ -629,6 +630,8 @@ def _split(
     height: float,
     reference: float,
     depth: int = 0,
+    *,
+    digits_only: bool = False,
 ) -> list[Candidate]:
     """Cut a blob in two where the classifier likes the two pieces best, recursively.
 
@@ -664,6 +667,11 @@ def _split(
         labels = [int(np.argmax(probs[i])) for i in idx]
         if any(label in thin for label in labels) or labels == [close, open_]:
             continue
+        if digits_only and not all(
+            label in _DIGIT_INDICES and float(probs[i].max()) >= SURE
+            for label, i in zip(labels, idx, strict=True)
+        ):
+            continue  # only sure digits may come out of a sure x
         if any(
             label == whole_label and np.count_nonzero(pieces[i][1]) >= TRIM * ink
             for label, i in zip(labels, idx, strict=True)
@@ -672,7 +680,7 @@ def _split(
         total = sum(math.log(max(confidence(probs[i]), 1e-6)) for i in idx)
         if best is None or total > best[0]:
             best = (total, idx)
-    if best is None or best[0] <= whole:
+    if best is None or best[0] <= whole + (DIGITS_MARGIN if digits_only else 0.0):
         return [cand]
     x0, y0, _, _ = cand.box
     out: list[Candidate] = []
@@ -953,7 +961,11 @@ def _join_arcs(
         if i - 1 in joined:
             continue
         best = int(np.argmax(p))
-        if best in arcs and float(p[best]) >= ARC_SURE:
+        if (
+            best in arcs
+            and float(p[best]) >= ARC_SURE
+            and not _two_digits(cands[i], cands[i + 1], float(p[best]))
+        ):
             joined[i] = replace_probs(union, p)
     if not joined:
         return cands
@@ -969,6 +981,21 @@ def _join_arcs(
         else:
             out.append(c)
     return out
+
+
+def _two_digits(a: Candidate, b: Candidate, as_x: float) -> bool:
+    """Two neighbours read as digits about as surely as their union is read as an x.
+
+    Two digits side by side ("56") read as one x too, as surely as an x's own
+    halves joined; digits that together score within :data:`DIGITS_MARGIN`
+    of the x stay digits.
+    """
+    assert a.probabilities is not None and b.probabilities is not None
+    labels = (int(np.argmax(a.probabilities)), int(np.argmax(b.probabilities)))
+    if not all(label in _DIGIT_INDICES for label in labels):
+        return False
+    pair = float(a.probabilities.max()) * float(b.probabilities.max())
+    return math.log(max(pair, 1e-9)) > math.log(as_x) + DIGITS_MARGIN
 
 
 def _union(a: Candidate, b: Candidate) -> Candidate:
@@ -1042,13 +1069,22 @@ def _resolve(
             out.extend(_resolve(replace_probs(part, q), model, pen, height, reference, depth + 1))
         out.append(_as_root(replace_probs(parts[-1], scored[-1])))
         return out
-    if (
-        not is_root
-        and _needs_split(cand.box, cand.mask, height)
-        and (confidence(p) < SURE or w > 1.6 * height)
-    ):
-        return _split(cand, model, pen, height, reference)
+    if not is_root and _needs_split(cand.box, cand.mask, height):
+        if confidence(p) < SURE or w > 1.6 * height:
+            return _split(cand, model, pen, height, reference)
+        if int(np.argmax(p)) in (_X, _TIMES) and w >= WIDE_X * cand.box[3]:
+            # Two touching digits ("02", "24") make a wide crossing blob the
+            # model reads as a sure x; a cut into two digits it is sure of is
+            # taken (an x's own halves read as brackets or doubtful digits).
+            return _split(cand, model, pen, height, reference, digits_only=True)
     return [cand]
+
+
+#: A blob read as x at least this many times as wide as tall may be two touching digits.
+WIDE_X = 1.2
+#: Log-odds by which two digits may score below the sure x they were cut from: the
+#: model has never seen two touching digits, and reads them as an x about as surely.
+DIGITS_MARGIN = math.log(0.5)
 
 
 def _as_root(cand: Candidate) -> Candidate:

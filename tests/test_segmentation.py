@@ -364,3 +364,43 @@ def test_a_wide_x_written_as_two_arcs_is_still_a_pair():
     # Side by side with a clear gap they are two symbols.
     apart = Candidate(box=(560, 155, 61, 53), mask=np.ones((53, 61), bool), components=(2,))
     assert not _arc_pair(left, apart, 73.0)
+
+
+def _scored(box: tuple[int, int, int, int], label: str, p: float) -> Candidate:
+    probs = np.full(len(CLASSES), (1 - p) / (len(CLASSES) - 1), np.float32)
+    probs[CLASS_INDEX[label]] = p
+    x, y, w, h = box
+    return Candidate(box=box, mask=np.ones((h, w), bool), components=(x,), probabilities=probs)
+
+
+def test_two_digits_read_about_as_surely_as_their_union_x_stay_digits():
+    from mathocr.segmentation import _two_digits
+
+    five, six = _scored((324, 29, 35, 61), "5", 0.79), _scored((367, 32, 40, 58), "6", 0.99)
+    assert _two_digits(five, six, 0.98)  # "56" is not an x written as two arcs
+    doubtful = _scored((324, 29, 35, 61), "2", 0.3)
+    assert not _two_digits(doubtful, six, 0.98)
+    bracket = _scored((324, 29, 35, 61), ")", 0.9)
+    assert not _two_digits(bracket, six, 0.98)
+
+
+@pytest.mark.crohme
+@pytest.mark.parametrize(
+    "name, truth",
+    [
+        # "02" written touching: one crossing blob the model reads as a sure x
+        ("HAMEX/formulaire002-equation035", "4 \\div 182 = 0.02"),
+        # a wide x the same cut could read as two doubtful 2s stays an x
+        ("HAMEX/formulaire029-equation048", "x^{4} - 5x^{2} + 5"),
+    ],
+)
+def test_touching_digits_read_as_an_x_are_cut_and_an_x_is_not(crohme_dir, name, truth):
+    from mathocr.canonical import same_expression
+    from mathocr.inkml import read_inkml
+    from mathocr.pipeline import default_recognizer
+    from mathocr.scenes import canvas_image
+
+    split = "valid" if name.endswith("035") else "train"
+    ink = read_inkml(crohme_dir / split / f"{name}.inkml")
+    result = default_recognizer().recognize(canvas_image(ink, 0).data)
+    assert same_expression(result.latex, truth), result.latex
