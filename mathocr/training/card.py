@@ -287,9 +287,9 @@ def _limits(card: dict[str, Any]) -> list[str]:
     lines += [
         "- `x` and `\\times` are drawn alike (CROHME's `x` includes straight crosses and the "
         "capital `X`); `(`, `)`, `1` and `/` differ mostly by their size next to "
-        "their neighbours, which the normalization removes, and by a slant or curve that "
-        "writers vary. The pipeline keeps the top-3 alternatives and decides these "
-        "from layout and grammar.",
+        "their neighbours, which the geometry input gives back but which overlaps between "
+        "writers, and by a slant or curve that writers vary. The pipeline keeps the top-3 "
+        "alternatives and decides these from layout and grammar.",
         "- Very long, thin symbols (a `\\sqrt` or bar spanning a whole expression, drawn with "
         "a thin pen) can collapse to a dot in `normalize_symbol`'s downscale "
         f"({card['training'].get('degenerate_valid', '?')} valid samples).",
