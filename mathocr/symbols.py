@@ -130,7 +130,41 @@ def _scale_and_thin(crop: np.ndarray, scale: float) -> np.ndarray:
         small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_LINEAR) >= 0.5
     if not small.any():  # a faint sliver: keep whatever the resize touched
         small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA) > 0
-    return np.asarray(thin(small), dtype=bool)
+    return _thin(small)
+
+
+try:  # the lookup tables of scikit-image's thin(), to run it with OpenCV's filter
+    from skimage.morphology._skeletonize import G123_LUT, G123P_LUT
+
+    _LUTS: tuple[np.ndarray, np.ndarray] | None = (
+        np.asarray(G123_LUT, bool),
+        np.asarray(G123P_LUT, bool),
+    )
+except ImportError:  # pragma: no cover - a scikit-image that moved them
+    _LUTS = None
+_NEIGHBOURS = np.array([[8, 4, 2], [16, 0, 1], [32, 64, 128]], np.float32)
+
+
+def _thin(image: np.ndarray) -> np.ndarray:
+    """:func:`skimage.morphology.thin`, pixel for pixel, about four times faster.
+
+    The same two-subiteration table-lookup thinning; only the neighbourhood
+    code is computed with ``cv2.filter2D`` instead of ``scipy.ndimage``, whose
+    per-call overhead dominates on symbol-sized images (a test checks that the
+    two agree). Thinning is most of the recognizer's time per symbol.
+    """
+    if _LUTS is None:
+        return np.asarray(thin(image), dtype=bool)
+    skel = np.asarray(image, dtype=bool).astype(np.uint8)
+    count = int(skel.sum())
+    while True:
+        for lut in _LUTS:
+            code = cv2.filter2D(skel, -1, _NEIGHBOURS, borderType=cv2.BORDER_CONSTANT)
+            skel[lut[code]] = 0
+        now = int(skel.sum())
+        if now == count:
+            return skel.astype(bool)
+        count = now
 
 
 def _coverage_cut(crop: np.ndarray, scale: float) -> float:

@@ -95,3 +95,18 @@ def test_a_very_long_thin_symbol_keeps_its_length():
     # A fixed coverage cut-off left a single dot here.
     assert np.ptp(xs) + 1 >= 20
     assert out.sum() >= 20
+
+
+def test_fast_thinning_is_scikit_images_thin_pixel_for_pixel():
+    import cv2
+    from skimage.morphology import thin
+
+    from mathocr.symbols import _thin
+
+    rng = np.random.default_rng(7)
+    for k in range(400):
+        h, w = (int(v) for v in rng.integers(1, 48, 2))
+        image = rng.random((h, w)) < rng.uniform(0.2, 0.9)
+        if k % 2:
+            image = cv2.dilate(image.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        assert np.array_equal(_thin(image), thin(image)), (h, w)
