@@ -47,3 +47,10 @@ def test_an_unreadable_pending_image_is_marked_failed(sum_png):
     assert lost.status == PostedImage.Status.FAILED and "cannot be read" in lost.reason
     assert junk.status == PostedImage.Status.FAILED and junk.reason
     assert PostedImage.objects.filter(status=PostedImage.Status.PENDING).count() == 0
+
+
+def test_a_negative_age_is_refused():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="older-than"):
+        call_command("recognize_pending", "--older-than", "-1", stdout=io.StringIO())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from web.ocr.services import pending_recover
 
@@ -28,8 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         minutes = options["older_than"]
         if minutes < 0:
-            self.stderr.write("--older-than must be ≥ 0")
-            raise SystemExit(2)
+            raise CommandError("--older-than must be ≥ 0", returncode=2)
         rows = pending_recover(older_than=timedelta(minutes=minutes))
         for row in rows:
             self.stdout.write(f"image {row.pk}: {row.status} {row.latex or row.reason}")
