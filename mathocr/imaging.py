@@ -99,6 +99,25 @@ class Deskewed:
         pts = np.asarray(points, np.float64).reshape(-1, 2)
         return pts @ inverse[:, :2].T + inverse[:, 2]
 
+    def box_to_input(
+        self, box: tuple[int, int, int, int], scale: float
+    ) -> tuple[float, float, float, float]:
+        """An x, y, w, h box of the output as x0, y0, x1, y1 around it in the original image.
+
+        *scale* is the working image's size over the original's
+        (:attr:`LoadedImage.scale`); a rotated box becomes the upright box of
+        its four corners.
+        """
+        x, y, w, h = box
+        corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
+        pts = self.to_input(corners) / scale
+        return (
+            float(pts[:, 0].min()),
+            float(pts[:, 1].min()),
+            float(pts[:, 0].max()),
+            float(pts[:, 1].max()),
+        )
+
 
 # --------------------------------------------------------------------------- loading
 

@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 
 from .expression import interpret
-from .imaging import LoadedImage, binarize, deskew, load_image
+from .imaging import Deskewed, LoadedImage, binarize, deskew, load_image
 from .layout import PlacedSymbol
 from .result import DebugImages, Recognition, RecognizedSymbol
 from .segmentation import (
@@ -42,11 +42,12 @@ from .segmentation import (
     Segmentation,
     group_components,
     mask_geometry,
+    normalize_batch,
     resolve_touching,
     restrict,
     score_masks,
 )
-from .symbols import BOX, CLASSES, normalize_symbol
+from .symbols import CLASSES
 
 __all__ = ["Recognizer", "default_recognizer"]
 
@@ -100,7 +101,7 @@ class Recognizer:
         lap("segment")
         free = [i for i, c in enumerate(seg.candidates) if c.allowed is None]
         masks = [seg.candidates[i].mask for i in free]
-        batch = _normalized(masks)
+        batch = normalize_batch(masks)
         geometry = mask_geometry(masks, seg.pen_width, seg.reference)
         lap("normalize")
         first = np.asarray(self.classifier.probabilities(batch, geometry), np.float32)
@@ -112,7 +113,7 @@ class Recognizer:
         meaning = interpret(placed)
         lap("interpret")
         symbols = tuple(
-            _recognized(c, p, label, loaded, straight.to_input)
+            _recognized(c, p, label, loaded, straight)
             for c, p, label in zip(candidates, probs, meaning.labels or (), strict=False)
         )
         error = meaning.error
@@ -171,13 +172,6 @@ class Recognizer:
         return [restrict(scored[i], c.allowed) for i, c in enumerate(candidates)]
 
 
-def _normalized(masks: Sequence[np.ndarray]) -> np.ndarray:
-    """The classifier's input batch: every mask through THE normalization."""
-    if not masks:
-        return np.zeros((0, BOX, BOX), np.uint8)
-    return np.stack([normalize_symbol(m) for m in masks])
-
-
 def _ranked(probs: np.ndarray) -> list[tuple[str, float]]:
     order = np.argsort(-probs)[: ALTERNATIVES + 1]
     return [(CLASSES[int(k)], float(probs[k])) for k in order if probs[k] > 0]
@@ -196,17 +190,15 @@ def _recognized(
     probs: np.ndarray,
     label: str,
     loaded: LoadedImage,
-    to_input: Any,
+    straight: Deskewed,
 ) -> RecognizedSymbol:
     """The symbol as reported: final label, its probability, box in original pixels."""
-    x, y, w, h = cand.box
-    corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
-    pts = to_input(corners) / loaded.scale
+    left, top, right, bottom = straight.box_to_input(cand.box, loaded.scale)
     width, height = loaded.size
-    x0 = int(np.clip(np.floor(pts[:, 0].min()), 0, width))
-    y0 = int(np.clip(np.floor(pts[:, 1].min()), 0, height))
-    x1 = int(np.clip(np.ceil(pts[:, 0].max()), 0, width))
-    y1 = int(np.clip(np.ceil(pts[:, 1].max()), 0, height))
+    x0 = int(np.clip(np.floor(left), 0, width))
+    y0 = int(np.clip(np.floor(top), 0, height))
+    x1 = int(np.clip(np.ceil(right), 0, width))
+    y1 = int(np.clip(np.ceil(bottom), 0, height))
     index = CLASSES.index(label) if label in CLASSES else None
     confidence = float(probs[index]) if index is not None else 0.0
     alternatives = tuple((a, p) for a, p in _ranked(probs) if a != label)[:ALTERNATIVES]
@@ -222,7 +214,7 @@ def _recognized(
 def _debug_images(
     loaded: LoadedImage,
     normalized: np.ndarray,
-    straight: Any,
+    straight: Deskewed,
     candidates: Sequence[Candidate],
     symbols: Sequence[RecognizedSymbol],
 ) -> DebugImages:

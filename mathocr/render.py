@@ -13,7 +13,14 @@ import numpy as np
 
 from .inkml import InkExpression
 
-__all__ = ["reference_size", "draw_strokes", "render_expression"]
+__all__ = ["stroke_span", "reference_size", "draw_strokes", "render_expression"]
+
+
+def stroke_span(strokes: Sequence[np.ndarray]) -> tuple[float, float]:
+    """``(w, h)`` of the box around all points of *strokes*, in their own units."""
+    pts = np.concatenate(strokes)
+    w, h = np.ptp(pts, axis=0)
+    return float(w), float(h)
 
 
 def reference_size(ink: InkExpression) -> float:
@@ -23,11 +30,7 @@ def reference_size(ink: InkExpression) -> float:
     tiny symbols (``-``, ``.``) would drag a plain height down. Falls back on
     the expression's height when the file has no symbol groups.
     """
-    sizes = []
-    for symbol in ink.symbols:
-        pts = np.concatenate(ink.symbol_strokes(symbol))
-        span = pts.max(axis=0) - pts.min(axis=0)
-        sizes.append(float(max(span)))
+    sizes = [max(stroke_span(ink.symbol_strokes(symbol))) for symbol in ink.symbols]
     if sizes:
         size = float(np.median(sizes))
     else:

@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from .geometry import symbol_geometry, typical_size
-from .symbols import CLASS_INDEX, normalize_symbol
+from .symbols import BOX, CLASS_INDEX, crop_to_ink, normalize_symbol
 
 __all__ = [
     "Candidate",
@@ -72,8 +72,15 @@ def score_masks(
     """
     if not masks:
         return np.zeros((0, len(CLASS_INDEX)), np.float32)
-    batch = np.stack([normalize_symbol(m) for m in masks])
+    batch = normalize_batch(masks)
     return np.asarray(model.probabilities(batch, mask_geometry(masks, pen, reference)), np.float32)
+
+
+def normalize_batch(masks: Sequence[np.ndarray]) -> np.ndarray:
+    """The classifier's input batch: every mask through THE normalization."""
+    if not masks:
+        return np.zeros((0, BOX, BOX), np.uint8)
+    return np.stack([normalize_symbol(m) for m in masks])
 
 
 def pen_free_sizes(shapes: Iterable[tuple[int, int]], pen: float) -> np.ndarray:
@@ -81,6 +88,11 @@ def pen_free_sizes(shapes: Iterable[tuple[int, int]], pen: float) -> np.ndarray:
     return np.array(
         [[max(1.0, w - pen), max(1.0, h - pen)] for h, w in shapes], np.float64
     ).reshape(-1, 2)
+
+
+def typical_mask_size(masks: Iterable[np.ndarray], pen: float) -> float:
+    """The expression's typical pen-free symbol size, from its symbols' tight masks."""
+    return typical_size(pen_free_sizes((m.shape for m in masks), pen))
 
 
 def mask_geometry(masks: Sequence[np.ndarray], pen: float, reference: float) -> np.ndarray:
@@ -490,10 +502,10 @@ def _under_roof(cand: Candidate, pen: float, height: float) -> list[Candidate]:
                 components=cand.components,
             )
         )
-    rows = np.flatnonzero(root.any(axis=1))
-    cols = np.flatnonzero(root.any(axis=0))
-    tight = root[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    box = (x0 + int(cols[0]), y0 + int(rows[0]), tight.shape[1], tight.shape[0])
+    found = crop_to_ink(root)
+    assert found is not None  # the root keeps its bar
+    tight, dx, dy = found
+    box = (x0 + dx, y0 + dy, tight.shape[1], tight.shape[0])
     out.append(Candidate(box=box, mask=tight, components=cand.components, allowed=None))
     return out
 
@@ -564,14 +576,6 @@ def _cut_positions(mask: np.ndarray, pen: float, height: float) -> list[int]:
     return sorted(chosen)
 
 
-def _tight(piece: np.ndarray) -> tuple[np.ndarray, int, int] | None:
-    rows = np.flatnonzero(piece.any(axis=1))
-    cols = np.flatnonzero(piece.any(axis=0))
-    if rows.size == 0:
-        return None
-    return piece[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], int(cols[0]), int(rows[0])
-
-
 #: Slopes (dx/dy) of the cut lines tried (leaning cuts over-split more than they help).
 SLANTS = (0.0,)
 
@@ -602,7 +606,7 @@ def _halves(mask: np.ndarray, cut: int, slant: float) -> list[tuple[np.ndarray, 
                 if stats[i, cv2.CC_STAT_AREA] < 0.3 * total:
                     keep[i] = False
             piece = keep[labels]
-        found = _tight(piece)
+        found = crop_to_ink(piece)
         if found is None:
             return []
         out.append(found)
@@ -752,7 +756,7 @@ def group_components(binary: np.ndarray, *, pen_width: float) -> Segmentation:
         else:
             candidates.append(cand)
     candidates.sort(key=lambda c: (c.box[0], c.box[1]))
-    reference = typical_size(pen_free_sizes((c.mask.shape for c in candidates), pen))
+    reference = typical_mask_size((c.mask for c in candidates), pen)
     return Segmentation(candidates, pen, height, len(comps), reference)
 
 
@@ -790,12 +794,12 @@ def _off_the_bar(
     top, bottom = best
     if bottom - top > 3 * pen:
         return [cand]
-    bar = _tight(mask[top:bottom])
+    bar = crop_to_ink(mask[top:bottom])
     if bar is None:
         return [cand]
     sides = []
     for part, dy in ((mask[:top], 0), (mask[bottom:], bottom)):
-        found = _tight(part)
+        found = crop_to_ink(part)
         if found is None or np.count_nonzero(found[0]) < 2 * pen * pen:
             continue
         if found[0].shape[1] > 0.6 * bar[0].shape[1] or found[0].shape[0] < 0.25 * height:

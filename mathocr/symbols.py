@@ -20,6 +20,7 @@ __all__ = [
     "BOX",
     "MARGIN",
     "crohme_to_class",
+    "crop_to_ink",
     "normalize_symbol",
 ]
 
@@ -54,6 +55,18 @@ def crohme_to_class(label: str) -> str | None:
     return label if label in CLASS_INDEX else None
 
 
+def crop_to_ink(mask: np.ndarray) -> tuple[np.ndarray, int, int] | None:
+    """*mask* cut to the bounding box of its nonzero pixels, with that box's x and y.
+
+    ``None`` when there is no ink at all.
+    """
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    return mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], int(cols[0]), int(rows[0])
+
+
 def normalize_symbol(mask: np.ndarray, *, box: int = BOX, margin: int = MARGIN) -> np.ndarray:
     """Turn a symbol's ink mask into the classifier's input.
 
@@ -84,12 +97,10 @@ def normalize_symbol(mask: np.ndarray, *, box: int = BOX, margin: int = MARGIN) 
         raise ValueError(f"mask must be 2-D, got shape {mask.shape}")
     if box - 2 * margin < 4:
         raise ValueError(f"box={box} and margin={margin} leave no room for a symbol")
-    ink = mask != 0
-    rows = np.flatnonzero(ink.any(axis=1))
-    cols = np.flatnonzero(ink.any(axis=0))
-    if rows.size == 0:
+    found = crop_to_ink(mask != 0)
+    if found is None:
         raise ValueError("mask holds no ink")
-    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float32)
+    crop = found[0].astype(np.float32)
     inner = box - 2 * margin
     scale = inner / max(crop.shape)
     skeleton = _scale_and_thin(crop, scale)

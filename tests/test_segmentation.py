@@ -16,7 +16,7 @@ from mathocr.segmentation import (
     segment,
     typical_height,
 )
-from mathocr.symbols import CLASS_INDEX, CLASSES
+from mathocr.symbols import CLASS_INDEX, CLASSES, crop_to_ink
 
 PEN = 5
 
@@ -225,8 +225,9 @@ def test_a_plus_with_a_long_bar_stays_whole():
 
 
 def _tight_mask(ink: np.ndarray) -> np.ndarray:
-    ys, xs = np.nonzero(ink)
-    return ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(bool)
+    found = crop_to_ink(ink)
+    assert found is not None
+    return found[0].astype(bool)
 
 
 # A root over a long radicand: a small hook, a stem leaning back as it rises and

@@ -65,10 +65,8 @@ def cut_symbols(image: EvalImage) -> list[Sample]:
     geometry = mask_geometry([c.mask for c in free], seg.pen_width, seg.reference)
     out: list[Sample] = []
     for cand, geo in zip(free, geometry, strict=True):
-        x, y, w, h = cand.box
-        corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
-        pts = straight.to_input(corners) / loaded.scale
-        box = (pts[:, 0].min(), pts[:, 1].min(), np.ptp(pts[:, 0]), np.ptp(pts[:, 1]))
+        x0, y0, x1, y1 = straight.box_to_input(cand.box, loaded.scale)
+        box = (x0, y0, x1 - x0, y1 - y0)
         score, label = max(
             ((_iou(box, truth), name) for name, truth in image.boxes), default=(0.0, "")
         )

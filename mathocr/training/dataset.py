@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import InkMLError, MathOCRError
 from ..geometry import GEOMETRY_FEATURES, missing_geometry, symbol_geometry, typical_size
 from ..inkml import iter_inkml, read_inkml
-from ..render import draw_strokes, reference_size
+from ..render import draw_strokes, reference_size, stroke_span
 from ..symbols import BOX, CLASSES, MARGIN, crohme_to_class, normalize_symbol
 from .augment import Distortion, augment_strokes
 
@@ -240,20 +240,13 @@ def collect_symbols(
             if on_error is not None:
                 on_error(str(e))
             continue
-        typical = typical_size(np.array([_span(s) for s in every]).reshape(-1, 2))
+        typical = typical_size(np.array([stroke_span(s) for s in every]).reshape(-1, 2))
         for symbol, strokes in zip(ink.symbols, every, strict=True):
             label = crohme_to_class(symbol.label)
             if label is None or label not in wanted:
                 continue
             records.append(InkSymbolRecord(strokes, label, reference, str(path), typical))
     return records, errors
-
-
-def _span(strokes: Sequence[np.ndarray]) -> tuple[float, float]:
-    """``(w, h)`` of the strokes' bounding box, in ink units."""
-    pts = np.concatenate(strokes)
-    w, h = np.ptp(pts, axis=0)
-    return float(w), float(h)
 
 
 def render_symbol(
@@ -306,7 +299,7 @@ def _render_chunk(
             except ValueError:  # a degenerate symbol (no ink after drawing)
                 continue
             # Measured on the strokes drawn, so a stretched variant keeps its own proportions.
-            geometry = symbol_geometry(np.array([_span(strokes)]), record.typical)[0]
+            geometry = symbol_geometry(np.array([stroke_span(strokes)]), record.typical)[0]
             out.append((index, v, image, geometry))
     return out
 

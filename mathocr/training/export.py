@@ -19,7 +19,15 @@ from ..geometry import GEOMETRY_FEATURES, missing_geometry
 from .model import SymbolNet, WithSoftmax
 from .trainer import predict_torch
 
-__all__ = ["INPUT_NAME", "GEOMETRY_NAME", "OUTPUT_NAME", "export_onnx", "check_onnx", "feeds"]
+__all__ = [
+    "INPUT_NAME",
+    "GEOMETRY_NAME",
+    "OUTPUT_NAME",
+    "export_onnx",
+    "check_onnx",
+    "feeds",
+    "session",
+]
 
 INPUT_NAME = "image"
 GEOMETRY_NAME = "geometry"
@@ -34,6 +42,13 @@ def feeds(images: np.ndarray, geometry: np.ndarray | None = None) -> dict[str, n
         INPUT_NAME: images.astype(np.float32)[:, None],
         GEOMETRY_NAME: np.asarray(geometry, np.float32),
     }
+
+
+def session(path: str | Path) -> ort.InferenceSession:
+    """An ONNX Runtime session on one CPU thread, as a serving worker runs it."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def export_onnx(net: SymbolNet, path: str | Path, *, box: int = 32) -> Path:
@@ -73,10 +88,7 @@ def check_onnx(
     tol: float = 1e-4,
 ) -> float:
     """Largest |ORT − torch| probability difference on *images*; raises above *tol*."""
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    got = session.run([OUTPUT_NAME], feeds(images, geometry))[0]
+    got = session(path).run([OUTPUT_NAME], feeds(images, geometry))[0]
     want = predict_torch(net, images, geometry)
     diff = float(np.abs(got - want).max()) if len(images) else 0.0
     if diff > tol:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnxruntime as ort
 
 from ..classifier import SymbolClassifier
 from ..errors import ModelError
@@ -21,7 +20,7 @@ from .augment import Distortion
 from .baselines import run_baselines
 from .card import make_card, write_card
 from .dataset import SymbolDataset, build_dataset, mnist_dataset
-from .export import OUTPUT_NAME, check_onnx, export_onnx, feeds
+from .export import OUTPUT_NAME, check_onnx, export_onnx, feeds, session
 from .metrics import confusion_matrix, latency, merged_accuracy, score
 from .trainer import TrainConfig, train
 
@@ -92,12 +91,10 @@ def with_mnist(ds: SymbolDataset, path: str | Path, *, per_digit: int, seed: int
 
 def evaluate_onnx(model_path: Path, valid: SymbolDataset) -> tuple[dict[str, Any], np.ndarray]:
     """Score an exported model (no card needed) on *valid*."""
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    runner = session(model_path)
     probs = np.concatenate(
         [
-            session.run([OUTPUT_NAME], feeds(valid.images[i : i + 512], valid.geo[i : i + 512]))[0]
+            runner.run([OUTPUT_NAME], feeds(valid.images[i : i + 512], valid.geo[i : i + 512]))[0]
             for i in range(0, len(valid), 512)
         ]
     )
@@ -142,11 +139,9 @@ def train_and_ship(
     )
     speed: dict[str, Any] = {}
     if len(valid_set) >= 16:
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1
-        session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+        runner = session(model_path)
         speed = latency(
-            lambda i: session.run([OUTPUT_NAME], feeds(valid_set.images[i], valid_set.geo[i])),
+            lambda i: runner.run([OUTPUT_NAME], feeds(valid_set.images[i], valid_set.geo[i])),
             np.arange(256 if len(valid_set) >= 256 else len(valid_set)),
         )
     training = result.record()

@@ -27,10 +27,9 @@ import numpy as np
 
 from mathocr.canonical import tokens
 from mathocr.errors import MathOCRError
-from mathocr.geometry import symbol_geometry, typical_size
 from mathocr.imaging import binarize, load_image
-from mathocr.segmentation import pen_free_sizes
-from mathocr.symbols import CLASS_INDEX, CLASSES, normalize_symbol
+from mathocr.segmentation import mask_geometry, typical_mask_size
+from mathocr.symbols import CLASS_INDEX, CLASSES, crop_to_ink, normalize_symbol
 
 from .models import PostedImage
 from .selectors import corrected_images
@@ -70,21 +69,21 @@ def _symbols_of(row: PostedImage, labels: list[str]) -> tuple[list[np.ndarray], 
         loaded = load_image(handle.read())
     ink = binarize(loaded.gray)
     binary = ink.binary
-    crops = []
-    shapes = []
+    masks = []
     height, width = binary.shape
     for symbol in row.result["symbols"]:
         x, y, w, h = (v * loaded.scale for v in symbol["box"])
         x0, y0 = max(0, int(np.floor(x))), max(0, int(np.floor(y)))
         x1, y1 = min(width, int(np.ceil(x + w)) + 1), min(height, int(np.ceil(y + h)) + 1)
-        crop = binary[y0:y1, x0:x1]
-        if not crop.any():
+        found = crop_to_ink(binary[y0:y1, x0:x1])
+        if found is None:
             raise MathOCRError("a symbol's box holds no ink")
-        crops.append(normalize_symbol(crop))
-        rows, cols = np.flatnonzero(crop.any(axis=1)), np.flatnonzero(crop.any(axis=0))
-        shapes.append((rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1))
-    sizes = pen_free_sizes(shapes, ink.pen_width)
-    return crops, symbol_geometry(sizes, typical_size(sizes))
+        masks.append(found[0])
+    reference = typical_mask_size(masks, ink.pen_width)
+    return (
+        [normalize_symbol(m) for m in masks],
+        mask_geometry(masks, ink.pen_width, reference),
+    )
 
 
 def export_corrections(out: Path) -> ExportSummary:
