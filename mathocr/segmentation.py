@@ -416,11 +416,14 @@ def _mask(labels: np.ndarray, ids: Sequence[int], box: tuple[int, int, int, int]
 # --------------------------------------------------------------------------- splitting
 
 
-def _roof(mask: np.ndarray, pen: float) -> tuple[int, int] | None:
+def _roof(mask: np.ndarray, pen: float, *, read_as_root: bool = False) -> tuple[int, int] | None:
     """The columns of a root's bar, if *mask* is a root: (first, last) or ``None``.
 
     A root is a hook on the left rising into a bar that runs along the top
-    over most of the width.
+    over most of the width. When the model already reads the blob as a root
+    (*read_as_root*), the shape only has to agree, not to prove it alone: a
+    radicand hanging from the bar may reach below the root's foot and cover
+    much of the room under the bar (``\\sqrt{4}`` nested in another root).
     """
     h, w = mask.shape
     if w < 4 * pen:
@@ -445,6 +448,8 @@ def _roof(mask: np.ndarray, pen: float) -> tuple[int, int] | None:
     # The hook reaches the bottom left of the bar's start (not quite, when a
     # long radicand still attached hangs lower than the root's foot) ...
     low = 0.7 if w >= 1.8 * h else 0.85
+    if read_as_root:
+        low = min(low, LENIENT_FOOT)
     if not mask[int(low * h) :, : first + max(1, round(pen))].any():
         return None
     # ... and a thin bar leaves room below itself over most of its length
@@ -455,15 +460,23 @@ def _roof(mask: np.ndarray, pen: float) -> tuple[int, int] | None:
         ].any()
         for x in range(first, last + 1)
     ]
-    if np.mean(below) < 0.5:
+    if np.mean(below) < (LENIENT_ROOM if read_as_root else 0.5):
         return None
     return first, last
 
 
-def _under_roof(cand: Candidate, pen: float, height: float) -> list[Candidate]:
+#: For a blob the model reads as a root: its hook need only reach this low ...
+LENIENT_FOOT = 0.6
+#: ... and this share of its bar need room below.
+LENIENT_ROOM = 0.3
+
+
+def _under_roof(
+    cand: Candidate, pen: float, height: float, *, read_as_root: bool = False
+) -> list[Candidate]:
     """Separate what touches a root from below (its radicand) from the root itself."""
     mask = cand.mask
-    roof = _roof(mask, pen)
+    roof = _roof(mask, pen, read_as_root=read_as_root)
     if roof is None:
         return [cand]
     first, last = roof
@@ -1031,9 +1044,10 @@ def _looks_root(cand: Candidate, pen: float, height: float) -> bool:
     """
     assert cand.probabilities is not None
     p = cand.probabilities
-    if _roof(cand.mask, pen) is None:
+    read_as_root = int(np.argmax(p)) == CLASS_INDEX["\\sqrt"]
+    if _roof(cand.mask, pen, read_as_root=read_as_root) is None:
         return False
-    if int(np.argmax(p)) == CLASS_INDEX["\\sqrt"]:
+    if read_as_root:
         return True
     _, _, w, h = cand.box
     if w >= 2.4 * h and w >= 2 * height:
@@ -1063,7 +1077,7 @@ def _resolve(
     is_root = int(np.argmax(p)) == root
     _, _, w, _ = cand.box
     if depth < MAX_ROOT_DEPTH and _looks_root(cand, pen, height):
-        parts = _under_roof(cand, pen, height)
+        parts = _under_roof(cand, pen, height, read_as_root=is_root)
         if len(parts) == 1:
             return [_as_root(cand)]
         scored = score_masks(model, [c.mask for c in parts], pen, reference)

@@ -197,6 +197,17 @@ def test_marks_beside_brackets_are_times_signs_when_none_can_be_a_variable():
     assert result.value == "105"
 
 
+def test_a_digit_with_a_faint_x_alternative_is_no_x_like_mark():
+    # Only marks read first as x or times count when deciding whether any
+    # mark could be a variable; a 1 with x among its faint alternatives is a 1.
+    symbols = typeset("(1 + 2) x (3 + 4) x 5")
+    symbols = _with(symbols, 1, "1", 0.9, (("x", 0.01),))
+    symbols = _with(symbols, 5, "x", 0.7, (("\\times", 0.28),))
+    symbols = _with(symbols, 11, "x", 0.63, (("\\times", 0.32),))
+    result = interpret(symbols)
+    assert result.latex == "(1 + 2) \\times (3 + 4) \\times 5"
+
+
 def test_a_mark_beside_brackets_stays_x_where_another_x_is_a_variable():
     symbols = typeset("(x + 1) x (x - 1)")
     symbols = _with(symbols, 5, "x", 0.6, (("\\times", 0.35),))
@@ -266,6 +277,27 @@ def test_times_with_an_exponent_is_read_as_x_with_its_power():
     result = interpret(symbols)
     assert result.latex == "3x^{2} = 12"
     assert result.solutions == ("x = -2", "x = 2")
+
+
+def _raise(symbol: PlacedSymbol, dy: int) -> PlacedSymbol:
+    x, y, w, h = symbol.box
+    return PlacedSymbol(symbol.label, (x, y - dy, w, h), symbol.confidence, symbol.alternatives)
+
+
+def test_a_full_size_digit_after_a_high_times_sign_is_a_factor_not_an_exponent():
+    # Between fractions a writer may put "\\times 7" at the bars' height; the 7
+    # then looks raised after the times sign. Read as x it would be x^{7}, but
+    # an exponent as tall as the other digits is rare.
+    symbols = typeset("\\frac{2}{15} x 7 + 1")
+    k = next(i for i, s in enumerate(symbols) if s.label == "x")
+    symbols = _with(symbols, k, "x", 0.83, (("\\times", 0.16),))
+    symbols[k + 1] = _raise(symbols[k + 1], 20)
+    result = interpret(symbols)
+    assert result.latex == "\\frac{2}{15} \\times 7 + 1"
+    # The same raised digit, small as exponents are, stays an exponent.
+    x, y, w, h = symbols[k + 1].box
+    symbols[k + 1] = PlacedSymbol("7", (x, y, w // 2, h // 2), 0.99, ())
+    assert interpret(symbols).latex == "\\frac{2}{15}x^{7} + 1"
 
 
 def test_confident_malformed_brackets_are_not_rewritten():

@@ -405,3 +405,21 @@ def test_touching_digits_read_as_an_x_are_cut_and_an_x_is_not(crohme_dir, name, 
     ink = read_inkml(crohme_dir / split / f"{name}.inkml")
     result = default_recognizer().recognize(canvas_image(ink, 0).data)
     assert same_expression(result.latex, truth), result.latex
+
+
+def test_a_short_root_read_as_root_frees_a_four_hanging_from_its_bar():
+    # The innermost root of sqrt{3 + sqrt 4}: the 4's top touches the bar and
+    # its stem hangs below the root's foot, so the shape alone does not prove
+    # a root; the model's reading does, and the 4 is cut free.
+    hook = [(8, 80), (18, 74), (30, 112), (45, 25), (55, 18), (140, 18)]
+    four = [(95, 22), (70, 95), (135, 95)], [(118, 22), (118, 135)]
+    mask = _tight_mask(_ink(hook, *four, size=(160, 160)))
+    h, w = mask.shape
+    assert _roof(mask, PEN) is None
+    assert _roof(mask, PEN, read_as_root=True) is not None
+    cand = Candidate(box=(0, 0, w, h), mask=mask, components=(1,))
+    parts = _under_roof(cand, PEN, 60.0, read_as_root=True)
+    assert len(parts) == 2
+    x, y, pw, ph = parts[0].box
+    assert x >= 60 and ph >= 80  # the 4, whole
+    assert parts[1].box[0] == 0 and parts[1].box[3] < h  # the root, without what hung below it
