@@ -9,7 +9,7 @@ dot-sized "0", or a mark low between two digits, is a decimal point.
 Each row of the layout tree is decoded by a small exact dynamic programme over
 (previous token class, bracket depth). A reading scores the classifier's
 probabilities times a few geometric likelihoods (size of dots and slashes, an
-x between two numbers); every grammar break costs a large fixed penalty, so
+x between two operands); every grammar break costs a large fixed penalty, so
 the fewest breaks win first, then the likeliest labels. The top labels
 therefore stay whenever they are grammatical and their sizes fit.
 
@@ -233,16 +233,14 @@ def _choices(
     if tiny and "." not in labels:
         opts.append((".", DOT_PROPOSAL))  # the classifier cannot see that it is dot-sized
     slash_or_one = {"1", "/"} <= labels
-    between = {"x", "\\times"} <= labels and _between_numbers(
-        row, k, brackets=_times_elsewhere(row, k, options)
-    )
+    between = {"x", "\\times"} <= labels and _between_operands(row, k)
     out: list[tuple[str, float, int, int | None]] = []
     for label, p in opts:
         p *= _size_prior(label, item, digit_height, slash_or_one)
         if tiny and label in _NEVER_TINY:
             p *= DOT_MISMATCH
         if between and label == "x":
-            p *= X_BETWEEN_NUMBERS
+            p *= X_BETWEEN_OPERANDS
         out.append((label, math.log(max(p, 1e-12)), idx, None))
     return out
 
@@ -270,54 +268,23 @@ def _below_middle(row: Row, k: int) -> bool:
 POINT_SIZE = 0.55
 
 
-def _between_numbers(row: Row, k: int, *, brackets: bool = False) -> bool:
-    """A number or fraction on the left and on the right (``7 × \\frac{1}{11}``).
+def _between_operands(row: Row, k: int) -> bool:
+    """A number, fraction or closing bracket on the left; a number, fraction or opening one on the right.
 
-    With *brackets*, a closing bracket on the left or an opening one on the
-    right counts as well (``(1+2) × (3+4)``, ``5 × (1+2)``): used when the
-    writer's own times sign elsewhere shows that they write products out.
+    That is where a times sign stands (``7 × \\frac{1}{11}``, ``(1+2) × (3+4)``,
+    ``5 × (1+2)``). In the CROHME train truths a digit or ``)`` followed by an
+    x-like mark and ``(`` is a product 55 times out of 56; a variable there
+    (``2x(x+1)``) is rare, and is read anyway when the classifier is sure of it.
     """
 
-    def number(item: Item | None, bracket: str) -> bool:
+    def operand(item: Item | None, bracket: str) -> bool:
         if isinstance(item, Frac):
             return True
         if not isinstance(item, Sym):
             return False
-        return item.label in DIGITS or (brackets and item.label == bracket)
+        return item.label in DIGITS or item.label == bracket
 
-    return 0 < k < len(row) - 1 and number(row[k - 1], ")") and number(row[k + 1], "(")
-
-
-def _times_elsewhere(row: Row, k: int, options: Mapping[int, Sequence[tuple[str, float]]]) -> bool:
-    """Another symbol of the row is surely a times sign.
-
-    Sure means the classifier's first choice, or an x-like mark between two
-    numbers (``3 × 5``), or, in a row where every x-like mark stands between
-    operands (so none can be a variable), one beside brackets.
-    """
-    marks = []
-    for j, item in enumerate(row):
-        if not isinstance(item, Sym) or len(item.indices) != 1:
-            continue
-        opts = options.get(item.indices[0]) or []
-        labels = {label for label, _ in opts}
-        # An x-like mark is one the classifier reads first as x or a times
-        # sign; a digit with x among its faint alternatives is not one.
-        if opts and opts[0][0] in _X_TIMES:
-            marks.append((j, opts, labels))
-    no_variable = all(_between_numbers(row, j, brackets=True) for j, _, _ in marks)
-    for j, opts, labels in marks:
-        if j == k:
-            continue
-        if opts[0][0] == "\\times" and opts[0][1] >= TIMES_SURE:
-            return True
-        if labels >= _X_TIMES and _between_numbers(row, j, brackets=no_variable):
-            return True
-    return False
-
-
-#: How sure the classifier must be of another times sign to count it as the writer's habit.
-TIMES_SURE = 0.5
+    return 0 < k < len(row) - 1 and operand(row[k - 1], ")") and operand(row[k + 1], "(")
 
 
 #: A symbol under this many digit heights (or low between digits) is dot-like ...
@@ -326,8 +293,8 @@ DOT_SIZE = 0.35
 DOT_PROPOSAL = 0.3
 #: Labels a dot-sized mark cannot have (besides digits, see _size_prior).
 _NEVER_TINY = frozenset({"/", "(", ")", "\\sqrt"})
-#: Likelihood factor for a variable x written between two numbers.
-X_BETWEEN_NUMBERS = 0.1
+#: Likelihood factor for a variable x written where a times sign stands (see _between_operands).
+X_BETWEEN_OPERANDS = 0.1
 
 
 def _step_class(state: State, cls: int) -> State | None:

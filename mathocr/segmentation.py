@@ -249,6 +249,34 @@ def _between_is_empty(a: Component, b: Component, comps: Sequence[Component]) ->
     return True
 
 
+def _short_twin(
+    bar: Component, comps: Sequence[Component], pen: float, height: float
+) -> Component | None:
+    """The other stroke of an ``=`` written with one short, thick bar, if *bar* has one.
+
+    A quick second stroke can come out as a dash or a blot too stubby to pass
+    for a bar. It counts when it is flat, lies over or under *bar* within its
+    span, near it with nothing between, and is the only thing there (a bar
+    with ink on a side is a fraction bar or an exponent's minus).
+    """
+    near = [
+        c
+        for c in comps
+        if c.id != bar.id
+        and _x_overlap(c, bar) > 0.2 * min(c.w, bar.w)
+        and -0.5 * pen <= _v_gap(c, bar) <= min(0.8 * height, 1.2 * bar.w)
+    ]
+    if len(near) != 1:
+        return None
+    mark = near[0]
+    flat = mark.h <= max(0.35 * height, 2.6 * pen) and mark.w >= 0.9 * mark.h
+    if not flat or not 0.3 * bar.w <= mark.w <= bar.w or _is_bar(mark, pen, height):
+        return None
+    if not bar.x <= mark.cx <= bar.right or _v_gap(mark, bar) < 0:
+        return None
+    return mark if _between_is_empty(bar, mark, comps) else None
+
+
 # --------------------------------------------------------------------------- grouping
 
 
@@ -319,6 +347,13 @@ def _group(
             continue
         groups.append(([a, b], frozenset({"="})))
         used.update({a.id, b.id})
+    for bar in bars:
+        if bar.id in used:
+            continue
+        mark = _short_twin(bar, [c for c in comps if c.id not in used], pen, height)
+        if mark is not None:
+            groups.append(([bar, mark], frozenset({"="})))
+            used.update({bar.id, mark.id})
 
     # Parts of one symbol: a lifted hat (5, 7), a detached stroke (4, x drawn
     # as two arcs) overlaps its other part horizontally and almost touches it.

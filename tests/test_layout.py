@@ -172,9 +172,9 @@ def test_a_grammatical_top_reading_is_kept():
     assert interpret(symbols).labels[1] == "x"
 
 
-def test_x_next_to_brackets_is_times_when_the_writer_writes_times_elsewhere():
-    # "5 x (1 + 2) = 3 x 5": the second mark is between two numbers, so the
-    # writer writes products out, and the first one is a times sign too.
+def test_x_next_to_brackets_is_times():
+    # "5 x (1 + 2) = 3 x 5": a doubtful mark between a number and a bracket is
+    # a product, as it is 55 times out of 56 in the CROHME train truths.
     symbols = typeset("5 x (1 + 2) = 3 x 5")
     symbols = _with(symbols, 1, "x", 0.56, (("\\times", 0.4),))
     symbols = _with(symbols, 9, "x", 0.79, (("\\times", 0.15),))
@@ -183,12 +183,14 @@ def test_x_next_to_brackets_is_times_when_the_writer_writes_times_elsewhere():
     assert result.holds is True
 
 
-def test_x_next_to_a_bracket_stays_a_variable_without_a_times_sign_elsewhere():
-    symbols = _with(typeset("5 x (1 + 2) = 30"), 1, "x", 0.56, (("\\times", 0.4),))
-    assert interpret(symbols).labels[1] == "x"
+def test_a_sure_x_next_to_a_bracket_stays_a_variable():
+    symbols = _with(typeset("5 x (1 + 2) = 30"), 1, "x", 0.97, (("\\times", 0.01),))
+    result = interpret(symbols)
+    assert result.labels[1] == "x"
+    assert result.solutions == ("x = 2",)
 
 
-def test_marks_beside_brackets_are_times_signs_when_none_can_be_a_variable():
+def test_marks_beside_brackets_are_times_signs():
     symbols = typeset("(1 + 2) x (3 + 4) x 5")
     symbols = _with(symbols, 5, "x", 0.6, (("\\times", 0.35),))
     symbols = _with(symbols, 11, "x", 0.7, (("\\times", 0.25),))
@@ -197,20 +199,9 @@ def test_marks_beside_brackets_are_times_signs_when_none_can_be_a_variable():
     assert result.value == "105"
 
 
-def test_a_digit_with_a_faint_x_alternative_is_no_x_like_mark():
-    # Only marks read first as x or times count when deciding whether any
-    # mark could be a variable; a 1 with x among its faint alternatives is a 1.
-    symbols = typeset("(1 + 2) x (3 + 4) x 5")
-    symbols = _with(symbols, 1, "1", 0.9, (("x", 0.01),))
-    symbols = _with(symbols, 5, "x", 0.7, (("\\times", 0.28),))
-    symbols = _with(symbols, 11, "x", 0.63, (("\\times", 0.32),))
-    result = interpret(symbols)
-    assert result.latex == "(1 + 2) \\times (3 + 4) \\times 5"
-
-
-def test_a_mark_beside_brackets_stays_x_where_another_x_is_a_variable():
+def test_a_sure_x_between_brackets_stays_x():
     symbols = typeset("(x + 1) x (x - 1)")
-    symbols = _with(symbols, 5, "x", 0.6, (("\\times", 0.35),))
+    symbols = _with(symbols, 5, "x", 0.95, (("\\times", 0.03),))
     assert interpret(symbols).labels[5] == "x"
 
 

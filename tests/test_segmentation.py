@@ -423,3 +423,20 @@ def test_a_short_root_read_as_root_frees_a_four_hanging_from_its_bar():
     x, y, pw, ph = parts[0].box
     assert x >= 60 and ph >= 80  # the 4, whole
     assert parts[1].box[0] == 0 and parts[1].box[3] < h  # the root, without what hung below it
+
+
+def test_an_equals_sign_with_one_stubby_stroke_is_one_symbol():
+    # A long lower bar and a quick dash over it, too short to pass for a bar.
+    stubby = segment(
+        _ink(ONE, [(50, 78), (100, 78)], [(66, 60), (80, 66)], [(130, 40), (134, 100)]),
+        pen_width=PEN,
+    )
+    equals = [c for c in stubby if c.allowed == frozenset({"="})]
+    assert len(equals) == 1
+    assert equals[0].box[3] >= 16 - PEN  # both strokes
+    # The same dash with a digit under the bar is a fraction's numerator.
+    fraction = segment(
+        _ink([(50, 78), (100, 78)], [(66, 60), (80, 66)], [(75, 88), (75, 120)], size=(200, 200)),
+        pen_width=PEN,
+    )
+    assert not any(c.allowed == frozenset({"="}) for c in fraction)
