@@ -200,8 +200,9 @@ def _is_hat(hat: Component, body: Component, pen: float, height: float) -> bool:
 def _is_low_mark(c: Component, comps: Sequence[Component], height: float) -> bool:
     """A small mark sitting on the baseline between two symbols: a decimal point.
 
-    Writers make the point as a tick or a comma as often as a dot; what gives
-    it away is its size and that it sits low between full-height neighbours.
+    Writers make the point as a tick, a comma or a short dash as often as a
+    dot; what gives it away is its size and that it sits low between
+    full-height neighbours (a minus sits on their middle).
     """
     if max(c.w, c.h) > 0.45 * height:
         return False
@@ -422,7 +423,7 @@ def _group(
         allowed: frozenset[str] | None = None
         if len(members) == 1:
             c = members[0]
-            if _is_bar(c, pen, height):
+            if _is_bar(c, pen, height) and not _is_low_mark(c, rest, height):
                 allowed = frozenset({"-"})
             elif _is_dot(c, pen, height) or _is_low_mark(c, rest, height):
                 allowed = frozenset({"."})

@@ -440,3 +440,13 @@ def test_an_equals_sign_with_one_stubby_stroke_is_one_symbol():
         pen_width=PEN,
     )
     assert not any(c.allowed == frozenset({"="}) for c in fraction)
+
+
+def test_a_short_dash_on_the_baseline_between_digits_is_a_point_and_on_the_middle_a_minus():
+    # A thick pen on a big photo makes a point into a dash as flat as a minus;
+    # where it sits tells them apart.
+    left, right = ONE, [(60, 40), (64, 100)]
+    low = segment(_ink(left, [(37, 97), (47, 97)], right), pen_width=PEN)
+    mid = segment(_ink(left, [(37, 70), (47, 70)], right), pen_width=PEN)
+    assert [c.allowed for c in low if c.allowed] == [frozenset({"."})]
+    assert [c.allowed for c in mid if c.allowed] == [frozenset({"-"})]
