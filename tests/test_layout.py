@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import math
+
 import pytest
 
 from mathocr.canonical import canonical_latex, category, in_scope
@@ -200,8 +203,10 @@ def test_marks_beside_brackets_are_times_signs():
 
 
 def test_a_sure_x_between_brackets_stays_x():
+    # Between brackets a product is 28 times likelier than a variable on
+    # CROHME, so the model must be very sure of the x to keep it.
     symbols = typeset("(x + 1) x (x - 1)")
-    symbols = _with(symbols, 5, "x", 0.95, (("\\times", 0.03),))
+    symbols = _with(symbols, 5, "x", 0.995, (("\\times", 0.001),))
     assert interpret(symbols).labels[5] == "x"
 
 
@@ -273,6 +278,33 @@ def test_times_with_an_exponent_is_read_as_x_with_its_power():
 def _raise(symbol: PlacedSymbol, dy: int) -> PlacedSymbol:
     x, y, w, h = symbol.box
     return PlacedSymbol(symbol.label, (x, y - dy, w, h), symbol.confidence, symbol.alternatives)
+
+
+def test_an_ambiguous_plus_before_a_root_is_read_as_plus():
+    # A plus written like a "t" is read as 1 (0.44) or + (0.40); "21\\sqrt{3}" is
+    # well-formed, but a digit is followed by an operator far more often than
+    # by a root (mathocr.grammar_prior).
+    symbols = typeset("2 + \\sqrt{3}")
+    k = next(i for i, s in enumerate(symbols) if s.label == "+")
+    symbols = _with(symbols, k, "1", 0.44, (("+", 0.40), ("x", 0.03)))
+    assert interpret(symbols).latex == "2 + \\sqrt{3}"
+
+
+def test_the_grammar_prior_is_what_the_train_writers_give(crohme_dir):
+    from mathocr.grammar_prior import PRIOR_FILE, count_transitions
+
+    shipped = json.loads(PRIOR_FILE.read_text())["counts"]
+    assert count_transitions(crohme_dir / "train") == shipped
+
+
+def test_the_grammar_prior_is_a_distribution_per_class():
+    from mathocr.grammar_prior import TOKEN_CLASSES, log_prior
+
+    for i in range(len(TOKEN_CLASSES)):
+        total = sum(math.exp(log_prior(i, j)) for j in [*range(len(TOKEN_CLASSES)), -1])
+        assert total == pytest.approx(1.0)
+    digit, binary, operand = (TOKEN_CLASSES.index(n) for n in ("digit", "binary", "operand"))
+    assert log_prior(digit, binary) > log_prior(digit, operand) + 2
 
 
 def test_a_full_size_digit_after_a_high_times_sign_is_a_factor_not_an_exponent():
