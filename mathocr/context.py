@@ -454,6 +454,16 @@ def _settle(
 ) -> tuple[float, list[str], Row]:
     """Relabel and re-lay-out until the reading is stable; return its score too."""
     row = build_layout(symbols, labels)
+    empty = _empty_roots(row)
+    if empty:
+        # A root over nothing is a misread symbol (two touching digits, a 5
+        # with a long hat): it takes its likeliest other reading.
+        labels = list(labels)
+        for i in empty:
+            others = [(p, c) for c, p in options.get(i, []) if c != "\\sqrt"]
+            if others:
+                labels[i] = max(others)[1]
+        row = build_layout(symbols, labels)
     score = 0.0
     for _ in range(3):
         changes: dict[int, str] = {}
@@ -466,6 +476,21 @@ def _settle(
         labels = new
         row = build_layout(symbols, labels)
     return _fix_rows(row, options, top=True, out={}), labels, row
+
+
+def _empty_roots(row: Row) -> list[int]:
+    """Symbol indices of the roots in the tree with nothing under their bar."""
+    out: list[int] = []
+    for item in row:
+        if isinstance(item, Root):
+            if not item.body:
+                out.append(item.index)
+            out.extend(_empty_roots(item.body))
+        elif isinstance(item, Frac):
+            out.extend(_empty_roots(item.num) + _empty_roots(item.den))
+        elif isinstance(item, Sup):
+            out.extend(_empty_roots(item.row))
+    return out
 
 
 def _fix_rows(row: Row, options: dict, *, top: bool, out: dict[int, str]) -> float:

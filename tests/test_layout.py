@@ -290,6 +290,15 @@ def test_an_ambiguous_plus_before_a_root_is_read_as_plus():
     assert interpret(symbols).latex == "2 + \\sqrt{3}"
 
 
+def test_a_root_over_nothing_takes_its_next_reading():
+    # A 5 with a long hat, or two touching digits, can look like a root; with
+    # nothing under its bar it cannot be one.
+    symbols = _with(typeset("2 + 5"), 2, "\\sqrt", 0.6, (("5", 0.3), ("0", 0.05)))
+    result = interpret(symbols)
+    assert result.latex == "2 + 5"
+    assert result.value == "7"
+
+
 def test_the_grammar_prior_is_what_the_train_writers_give(crohme_dir):
     from mathocr.grammar_prior import PRIOR_FILE, count_transitions
 
