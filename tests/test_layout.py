@@ -290,6 +290,15 @@ def test_an_ambiguous_plus_before_a_root_is_read_as_plus():
     assert interpret(symbols).latex == "2 + \\sqrt{3}"
 
 
+def test_a_doubtful_x_before_a_small_raised_digit_keeps_its_exponent():
+    # Read as a times sign, the small raised 2 would be a factor on the line,
+    # and digits on the line are rarely under 0.7 of the others' height.
+    symbols = _with(typeset("3x^{2} - 1 = 11"), 1, "x", 0.6, (("\\times", 0.35),))
+    result = interpret(symbols)
+    assert result.latex == "3x^{2} - 1 = 11"
+    assert result.solutions == ("x = -2", "x = 2")
+
+
 def test_a_root_over_nothing_takes_its_next_reading():
     # A 5 with a long hat, or two touching digits, can look like a root; with
     # nothing under its bar it cannot be one.
