@@ -299,6 +299,14 @@ def test_a_doubtful_x_before_a_small_raised_digit_keeps_its_exponent():
     assert result.solutions == ("x = -2", "x = 2")
 
 
+def test_a_plus_with_nothing_before_it_is_rarely_a_plus():
+    # "+245" is well-formed, but writers put a sign there only to mean minus.
+    symbols = _with(typeset("1245 - 5"), 0, "+", 0.75, (("1", 0.12), ("x", 0.04)))
+    assert interpret(symbols).value == "1240"
+    # A minus there stays a minus.
+    assert interpret(typeset("-3 + 5")).value == "2"
+
+
 def test_a_root_over_nothing_takes_its_next_reading():
     # A 5 with a long hat, or two touching digits, can look like a root; with
     # nothing under its bar it cannot be one.
