@@ -130,13 +130,9 @@ def best_labels(
         choices = _choices(row, k, options, digit_height)
         for state, (score, chosen) in beams.items():
             for label, cost, idx, fixed_class in choices:
-                if fixed_class is not None:
-                    new = _step_class(state, fixed_class)
-                else:
-                    new = _step(state, label, top)
+                new, grammatical = _advance(state, label, fixed_class, top)
                 total = score + cost
-                if new is None:
-                    new = _forced(state, label, fixed_class)
+                if not grammatical:
                     total += VIOLATION
                 else:
                     total += PRIOR_WEIGHT * log_prior(state[0], new[0])
@@ -171,6 +167,14 @@ UNARY_PLUS = 0.01
 _LOG_UNARY_PLUS = math.log(UNARY_PLUS)
 
 
+def _advance(state: State, label: str, fixed_class: int | None, top: bool) -> tuple[State, bool]:
+    """The state after one token, and whether the grammar allows it there."""
+    new = _step_class(state, fixed_class) if fixed_class is not None else _step(state, label, top)
+    if new is None:
+        return _forced(state, label, fixed_class), False
+    return new, True
+
+
 def row_token_classes(tree: Row) -> list[list[int]]:
     """The decoder's class sequence of every row of *tree*, each starting at ``_START``.
 
@@ -182,18 +186,12 @@ def row_token_classes(tree: Row) -> list[list[int]]:
     def walk(row: Row, top: bool) -> None:
         state: State = (_START, 0)
         sequence = [_START]
-        for k, item in enumerate(row):
-            label, _, _, fixed = _choices(row, k, {}, None)[0]
-            new = _step_class(state, fixed) if fixed is not None else _step(state, label, top)
-            state = new if new is not None else _forced(state, label, fixed)
+        for item in row:
+            label = item.label if isinstance(item, Sym) else ""
+            state, _ = _advance(state, label, _fixed_class(item), top)
             sequence.append(state[0])
-            if isinstance(item, Frac):
-                walk(item.num, False)
-                walk(item.den, False)
-            elif isinstance(item, Root):
-                walk(item.body, False)
-            elif isinstance(item, Sup):
-                walk(item.row, False)
+            for inner in _inner_rows(item):
+                walk(inner, False)
         out.append(sequence)
 
     walk(tree, True)
@@ -265,10 +263,9 @@ def _choices(
 ) -> list[tuple[str, float, int, int | None]]:
     """(label, log-likelihood, symbol index or -1, fixed class or None) per reading of row[k]."""
     item = row[k]
-    if isinstance(item, Sup):
-        return [("", 0.0, -1, _SUP)]
-    if isinstance(item, Frac | Root):
-        return [("", 0.0, -1, _OPND)]
+    fixed = _fixed_class(item)
+    if fixed is not None:
+        return [("", 0.0, -1, fixed)]
     assert isinstance(item, Sym)
     if len(item.indices) != 1:
         return [(item.label, 0.0, -1, None)]
@@ -290,6 +287,26 @@ def _choices(
             p *= X_BETWEEN_OPERANDS
         out.append((label, math.log(max(p, 1e-12)), idx, None))
     return out
+
+
+def _fixed_class(item: Item) -> int | None:
+    """The token class of a structure (an exponent, a fraction, a root); None for a symbol."""
+    if isinstance(item, Sup):
+        return _SUP
+    if isinstance(item, Frac | Root):
+        return _OPND
+    return None
+
+
+def _inner_rows(item: Item) -> tuple[Row, ...]:
+    """The rows inside an item of the tree, in reading order (none for a symbol)."""
+    if isinstance(item, Frac):
+        return (item.num, item.den)
+    if isinstance(item, Root):
+        return (item.body,)
+    if isinstance(item, Sup):
+        return (item.row,)
+    return ()
 
 
 def _below_middle(row: Row, k: int) -> bool:
@@ -431,15 +448,10 @@ def _digit_sizes(row: Row) -> float:
 def _digit_heights(row: Row, raised: bool, out: list[tuple[bool, float]]) -> None:
     """(in a superscript, height) of every digit in the tree."""
     for item in row:
-        if isinstance(item, Sup):
-            _digit_heights(item.row, True, out)
-        elif isinstance(item, Frac):
-            _digit_heights(item.num, raised, out)
-            _digit_heights(item.den, raised, out)
-        elif isinstance(item, Root):
-            _digit_heights(item.body, raised, out)
-        elif isinstance(item, Sym) and item.label in DIGITS:
+        if isinstance(item, Sym) and item.label in DIGITS:
             out.append((raised, item.box.h))
+        for inner in _inner_rows(item):
+            _digit_heights(inner, raised or isinstance(item, Sup), out)
 
 
 def _exponents_on(row: Row, indices: set[int]) -> int:
@@ -450,11 +462,8 @@ def _exponents_on(row: Row, indices: set[int]) -> int:
             prev = row[k - 1] if k else None
             if isinstance(prev, Sym) and set(prev.indices) & indices:
                 count += 1
-            count += _exponents_on(item.row, indices)
-        elif isinstance(item, Frac):
-            count += _exponents_on(item.num, indices) + _exponents_on(item.den, indices)
-        elif isinstance(item, Root):
-            count += _exponents_on(item.body, indices)
+        for inner in _inner_rows(item):
+            count += _exponents_on(inner, indices)
     return count
 
 
@@ -491,14 +500,10 @@ def _empty_roots(row: Row) -> list[int]:
     """Symbol indices of the roots in the tree with nothing under their bar."""
     out: list[int] = []
     for item in row:
-        if isinstance(item, Root):
-            if not item.body:
-                out.append(item.index)
-            out.extend(_empty_roots(item.body))
-        elif isinstance(item, Frac):
-            out.extend(_empty_roots(item.num) + _empty_roots(item.den))
-        elif isinstance(item, Sup):
-            out.extend(_empty_roots(item.row))
+        if isinstance(item, Root) and not item.body:
+            out.append(item.index)
+        for inner in _inner_rows(item):
+            out.extend(_empty_roots(inner))
     return out
 
 
@@ -507,13 +512,8 @@ def _fix_rows(row: Row, options: dict, *, top: bool, out: dict[int, str]) -> flo
     score, best = best_labels(row, options, top=top)
     out.update(best)
     for item in row:
-        if isinstance(item, Frac):
-            score += _fix_rows(item.num, options, top=False, out=out)
-            score += _fix_rows(item.den, options, top=False, out=out)
-        elif isinstance(item, Root):
-            score += _fix_rows(item.body, options, top=False, out=out)
-        elif isinstance(item, Sup):
-            score += _fix_rows(item.row, options, top=False, out=out)
+        for inner in _inner_rows(item):
+            score += _fix_rows(inner, options, top=False, out=out)
     return score
 
 
@@ -526,13 +526,8 @@ def _final_labels(row: Row, labels: list[str]) -> list[str]:
             if isinstance(item, Sym):
                 for i in item.indices:
                     out[i] = item.label
-            elif isinstance(item, Frac):
-                walk(item.num)
-                walk(item.den)
-            elif isinstance(item, Root):
-                walk(item.body)
-            else:
-                walk(item.row)
+            for inner in _inner_rows(item):
+                walk(inner)
 
     walk(row)
     return out

@@ -59,14 +59,14 @@ def count_transitions(root: str | Path) -> dict[str, dict[str, int]]:
     """
     from .context import row_token_classes
     from .ink_layout import placed_symbols
-    from .inkml import iter_inkml, read_inkml
+    from .inkml import InkMLError, iter_inkml, read_inkml
     from .layout import build_layout
 
     counts: Counter[tuple[str, str]] = Counter()
     for path in iter_inkml(root):
         try:
             ink = read_inkml(path)
-        except Exception:  # noqa: BLE001 - a malformed file is skipped, as the dataset builder does
+        except InkMLError:  # a malformed file is skipped, as the dataset builder does
             continue
         placed = placed_symbols(ink)
         if not placed:

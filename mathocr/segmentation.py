@@ -423,9 +423,10 @@ def _group(
         allowed: frozenset[str] | None = None
         if len(members) == 1:
             c = members[0]
-            if _is_bar(c, pen, height) and not _is_low_mark(c, rest, height):
+            low = _is_low_mark(c, rest, height)
+            if _is_bar(c, pen, height) and not low:
                 allowed = frozenset({"-"})
-            elif _is_dot(c, pen, height) or _is_low_mark(c, rest, height):
+            elif _is_dot(c, pen, height) or low:
                 allowed = frozenset({"."})
         elif all(_is_dot(c, pen, height) for c in members):
             allowed = frozenset({"."})
