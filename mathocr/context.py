@@ -273,15 +273,18 @@ def _choices(
     opts = list(options.get(idx) or [(item.label, 1.0)])
     labels = {label for label, _ in opts}
     tiny = digit_height is not None and max(item.box.w, item.box.h) < DOT_SIZE * digit_height
-    tiny = tiny or _below_middle(row, k)
-    if tiny and "." not in labels:
-        opts.append((".", DOT_PROPOSAL))  # the classifier cannot see that it is dot-sized
+    low = _below_middle(row, k)
+    tiny = tiny or low
+    if tiny:  # the classifier cannot see that it is dot-sized
+        opts = [(lab, p) for lab, p in opts if lab != "."]
+        opts.append((".", max(DOT_PROPOSAL, dict(options.get(idx) or []).get(".", 0.0))))
     slash_or_one = {"1", "/"} <= labels
     between = {"x", "\\times"} <= labels and _between_operands(row, k)
     out: list[tuple[str, float, int, int | None]] = []
     for label, p in opts:
-        p *= _size_prior(label, item, digit_height, slash_or_one)
-        if tiny and label in _NEVER_TINY:
+        if not (low and label == "."):  # a decimal comma is taller than a point
+            p *= _size_prior(label, item, digit_height, slash_or_one)
+        if tiny and label in _NEVER_TINY or low and label in DIGITS:
             p *= DOT_MISMATCH
         if between and label == "x":
             p *= X_BETWEEN_OPERANDS
@@ -321,15 +324,18 @@ def _below_middle(row: Row, k: int) -> bool:
     prev, item, nxt = row[k - 1], row[k], row[k + 1]
     if not all(isinstance(u, Sym) and u.label in DIGITS for u in (prev, nxt)):
         return False
-    if isinstance(item, Sym) and item.label in ("-", "+", "=", "\\times", "\\div"):
+    if isinstance(item, Sym) and item.label in ("-", "+", "=", "\\times", "\\div", "x"):
         return False
-    if max(item.box.w, item.box.h) >= POINT_SIZE * min(prev.box.h, nxt.box.h):
+    line = max(prev.box.h, nxt.box.h)
+    if item.box.w >= POINT_SIZE * line or item.box.h >= COMMA_SIZE * line:
         return False
     return item.box.y0 > (prev.box.cy + nxt.box.cy) / 2
 
 
 #: A point's box is under this share of its neighbouring digits' height (half, plus a thick pen).
 POINT_SIZE = 0.55
+#: A decimal comma hangs below the line: taller than a point, still under most of a digit.
+COMMA_SIZE = 0.8
 
 
 def _between_operands(row: Row, k: int) -> bool:

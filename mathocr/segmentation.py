@@ -186,6 +186,21 @@ def _is_dot(c: Component, pen: float, height: float) -> bool:
     return c.w <= limit and c.h <= limit and c.w <= 2.2 * c.h and c.h <= 2.2 * c.w
 
 
+def _is_speck_inside(dot: Component, body: Component, pen: float, height: float) -> bool:
+    """A speck well inside a symbol's box (a pen tap in a ``0``'s loop): part of it, not a point.
+
+    A decimal point sits beside or below its digits, never inside one; the
+    body must be symbol-sized, since a root's or a bracket's box does hold
+    whole symbols.
+    """
+    if _is_bar(body, pen, height) or not 0.5 * height <= body.h <= 1.6 * height:
+        return False
+    if body.w > 1.3 * height:
+        return False
+    mx, my = 0.2 * body.w, 0.2 * body.h
+    return body.x + mx <= dot.cx <= body.right - mx and body.y + my <= dot.cy <= body.bottom - my
+
+
 def _is_hat(hat: Component, body: Component, pen: float, height: float) -> bool:
     """A short bar lifted off the top of a symbol, as in a ``5`` (or a ``7``'s stroke)."""
     if not _is_bar(hat, pen, height) or _is_bar(body, pen, height):
@@ -388,6 +403,9 @@ def _group(
                     parent[find(a.id)] = find(b.id)
                 continue
             if _is_dot(a, pen, height) or _is_dot(b, pen, height):
+                dot, body = (a, b) if _is_dot(a, pen, height) else (b, a)
+                if _is_speck_inside(dot, body, pen, height):
+                    parent[find(a.id)] = find(b.id)
                 continue
             small, big = (a, b) if a.w * a.h <= b.w * b.h else (b, a)
             if _is_hat(small, big, pen, height) and not fraction_bar(small):

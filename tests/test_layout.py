@@ -243,6 +243,24 @@ def test_a_low_mark_between_digits_read_as_slash_is_a_decimal_point():
     assert interpret(typeset("3 / 59")).value == "3/59"
 
 
+def test_a_decimal_comma_hanging_below_the_line_is_a_point():
+    # French writers (HAMEX) write 2,29: a stroke starting below the digits'
+    # middle and hanging under their baseline, read as a "1" by the classifier.
+    symbols = typeset("2.29")
+    digit = symbols[0].box
+    x = symbols[1].box[0]
+    top = digit[1] + digit[3] * 0.6  # below the middle of the line
+    comma = PlacedSymbol(
+        "1", (x, int(top), 8, int(digit[3] * 0.65)), 0.89, (("/", 0.03), (".", 0.02))
+    )
+    result = interpret([symbols[0], comma, *symbols[2:]])
+    assert result.labels[1] == "."
+    assert result.latex == "2.29"
+    # The same stroke at full height is a one.
+    full = PlacedSymbol("1", (x, digit[1], 8, digit[3]), 0.89, (("/", 0.03), (".", 0.02)))
+    assert interpret([symbols[0], full, *symbols[2:]]).latex == "2129"
+
+
 def test_a_small_times_sign_written_low_between_digits_stays_a_product():
     # Seen on CROHME: a times sign 0.6 digit heights tall, sitting below the
     # digits' middle, read as x (0.72) or times (0.25) and never as a point.

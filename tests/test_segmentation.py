@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -79,6 +81,16 @@ def test_a_point_dabbed_twice_is_one_point():
     cands = segment(_ink(SEVEN, dab, again, seven_right), pen_width=PEN)
     assert len(cands) == 3
     assert cands[1].allowed == frozenset({"."}) and len(cands[1].components) == 2
+
+
+def test_a_speck_inside_a_zeros_loop_is_part_of_the_zero():
+    # A pen tap inside the loop is not a decimal point; the one after the zero is.
+    zero = [(20 + 18 * math.cos(t / 10), 70 + 30 * math.sin(t / 10)) for t in range(64)]
+    inside, point = [(20, 70), (20, 70)], [(48, 98), (48, 98)]
+    cands = segment(_ink(zero, inside, point, [(p[0] + 40, p[1]) for p in SEVEN]), pen_width=PEN)
+    assert len(cands) == 3
+    assert len(cands[0].components) == 2
+    assert cands[1].allowed == frozenset({"."})
 
 
 def test_two_points_far_apart_stay_two_symbols():
