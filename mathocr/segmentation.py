@@ -956,10 +956,40 @@ def resolve_touching(
     candidates, pen, height, ref = seg.candidates, seg.pen_width, seg.height, seg.reference
     replaced: dict[int, list[Candidate]] = {}
     for i, p in probs.items():
-        replaced[i] = _resolve(replace_probs(candidates[i], p), model, pen, height, ref, 0)
+        cand = replace_probs(candidates[i], p)
+        parts = _resolve(cand, model, pen, height, ref, 0)
+        if (
+            len(parts) == 1
+            and (parts[0].allowed == _ROOT_ONLY or int(np.argmax(p)) == CLASS_INDEX["\\sqrt"])
+            and confidence(p) < SURE
+            and _needs_split(cand.box, cand.mask, height)
+            and not _has_radicand(cand, candidates)
+        ):
+            # A root with nothing under its bar is no root: touching symbols
+            # whose first one has a bar-like top (a 5's hat running into a 3).
+            split = _split(cand, model, pen, height, ref)
+            if len(split) > 1:
+                parts = split
+        replaced[i] = parts
     out = [q for i, c in enumerate(candidates) for q in replaced.get(i, [c])]
     out.sort(key=lambda c: (c.box[0], c.box[1]))
     return _join_arcs(out, model, pen, height, ref)
+
+
+_ROOT_ONLY = frozenset({"\\sqrt"})
+
+
+def _has_radicand(root: Candidate, candidates: Sequence[Candidate]) -> bool:
+    """Whether another candidate sits under *root*'s bar, right of its hook."""
+    x, y, w, h = root.box
+    for other in candidates:
+        if other is root or other.box == root.box:
+            continue
+        ox, oy, ow, oh = other.box
+        cx, cy = ox + ow / 2, oy + oh / 2
+        if x + 0.25 * w <= cx <= x + w and y <= cy <= y + 1.25 * h:
+            return True
+    return False
 
 
 #: The classes a symbol written as two separate side-by-side strokes may take.

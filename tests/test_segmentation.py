@@ -419,6 +419,29 @@ def test_touching_digits_read_as_an_x_are_cut_and_an_x_is_not(crohme_dir, name, 
     assert same_expression(result.latex, truth), result.latex
 
 
+@pytest.mark.crohme
+def test_touching_digits_read_as_a_root_with_nothing_under_it_are_cut(crohme_dir):
+    # On the photo of "= 15322" the 5's hat runs into the 3: the blob reads as
+    # a root, but nothing stands under its bar, so it is cut into 5 and 3.
+    from mathocr.inkml import read_inkml
+    from mathocr.pipeline import default_recognizer
+    from mathocr.scenes import photo_image
+
+    ink = read_inkml(crohme_dir / "valid" / "HAMEX" / "formulaire025-equation020.inkml")
+    result = default_recognizer().recognize(photo_image(ink).data)
+    assert result.latex.endswith("= 15322"), result.latex
+
+
+def test_a_root_has_a_radicand_only_when_something_stands_under_its_bar():
+    from mathocr.segmentation import _has_radicand
+
+    root = _scored((100, 50, 80, 60), "\\sqrt", 0.6)
+    under = _scored((130, 70, 30, 40), "2", 0.9)
+    beside = _scored((190, 55, 30, 50), "2", 0.9)
+    assert _has_radicand(root, [root, under, beside])
+    assert not _has_radicand(root, [root, beside])
+
+
 def test_a_short_root_read_as_root_frees_a_four_hanging_from_its_bar():
     # The innermost root of sqrt{3 + sqrt 4}: the 4's top touches the bar and
     # its stem hangs below the root's foot, so the shape alone does not prove
