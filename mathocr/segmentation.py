@@ -695,6 +695,15 @@ _X, _TIMES = CLASS_INDEX["x"], CLASS_INDEX["\\times"]
 _DIGIT_INDICES = frozenset(CLASS_INDEX[str(d)] for d in range(10))
 
 
+def _digits_or_coefficient(labels: Sequence[int], probs: Sequence[np.ndarray]) -> bool:
+    """Two sure digits, or a sure digit and then a sure x: what a touching "02" or "2x" is cut into."""
+    if not all(confidence(p) >= SURE for p in probs):
+        return False
+    if all(label in _DIGIT_INDICES for label in labels):
+        return True
+    return len(labels) == 2 and labels[0] in _DIGIT_INDICES and labels[1] in (_X, _TIMES)
+
+
 def _split(
     cand: Candidate,
     model: ProbabilityModel,
@@ -739,11 +748,8 @@ def _split(
         labels = [int(np.argmax(probs[i])) for i in idx]
         if any(label in thin for label in labels) or labels == [close, open_]:
             continue
-        if digits_only and not all(
-            label in _DIGIT_INDICES and float(probs[i].max()) >= SURE
-            for label, i in zip(labels, idx, strict=True)
-        ):
-            continue  # only sure digits may come out of a sure x
+        if digits_only and not _digits_or_coefficient(labels, [probs[i] for i in idx]):
+            continue  # only sure digits (or a digit and its x) may come out of a sure x
         if any(
             label == whole_label and np.count_nonzero(pieces[i][1]) >= TRIM * ink
             for label, i in zip(labels, idx, strict=True)

@@ -432,6 +432,19 @@ def test_touching_digits_read_as_a_root_with_nothing_under_it_are_cut(crohme_dir
     assert result.latex.endswith("= 15322"), result.latex
 
 
+@pytest.mark.crohme
+def test_a_coefficient_touching_its_x_is_cut_from_it(crohme_dir):
+    # "(2x - 7)" with the 2 run into the x: one blob the model reads as a sure
+    # x, cut into a sure 2 and a sure x.
+    from mathocr.inkml import read_inkml
+    from mathocr.pipeline import default_recognizer
+    from mathocr.scenes import canvas_image
+
+    ink = read_inkml(crohme_dir / "valid" / "KAIST" / "TrainData2_21_sub_15.inkml")
+    result = default_recognizer().recognize(canvas_image(ink, 0).data)
+    assert "(2x - " in result.latex, result.latex
+
+
 def test_a_root_has_a_radicand_only_when_something_stands_under_its_bar():
     from mathocr.segmentation import _has_radicand
 
