@@ -293,6 +293,53 @@ def _short_twin(
     return mark if _between_is_empty(bar, mark, comps) else None
 
 
+def _stubby_pairs(
+    free: Sequence[Component], comps: Sequence[Component], pen: float, height: float
+) -> list[tuple[Component, Component]]:
+    """``=`` written as two short dashes, each too stubby for a bar with a thick pen.
+
+    Both are flat dashes of about the same length, one over the other, close
+    together with nothing between and nothing else over or under them.
+    """
+
+    def dash(c: Component) -> bool:
+        return (
+            c.h <= max(0.35 * height, 2.6 * pen)
+            and c.w >= 1.5 * c.h
+            and c.w >= 2.5 * pen
+            and c.w <= 1.2 * height
+        )
+
+    dashes = [c for c in free if dash(c)]
+    out: list[tuple[Component, Component]] = []
+    taken: set[int] = set()
+    for i, a in enumerate(dashes):
+        for b in dashes[i + 1 :]:
+            if a.id in taken or b.id in taken:
+                continue
+            top, low = (a, b) if a.cy <= b.cy else (b, a)
+            gap = _v_gap(top, low)
+            if not (
+                _x_overlap(a, b) >= 0.5 * min(a.w, b.w)
+                and min(a.w, b.w) >= 0.6 * max(a.w, b.w)
+                and 0 < gap <= min(0.6 * height, 1.2 * max(a.w, b.w))
+                and _between_is_empty(top, low, comps)
+            ):
+                continue
+            span_x0, span_x1 = min(a.x, b.x), max(a.right, b.right)
+            others = [
+                c
+                for c in comps
+                if c.id not in (a.id, b.id)
+                and min(c.right, span_x1) - max(c.x, span_x0) > 0.2 * min(c.w, span_x1 - span_x0)
+            ]
+            if others:
+                continue  # ink over or under them: a fraction or an exponent's signs
+            out.append((top, low))
+            taken.update({a.id, b.id})
+    return out
+
+
 # --------------------------------------------------------------------------- grouping
 
 
@@ -370,6 +417,9 @@ def _group(
         if mark is not None:
             groups.append(([bar, mark], frozenset({"="})))
             used.update({bar.id, mark.id})
+    for a, b in _stubby_pairs([c for c in comps if c.id not in used], comps, pen, height):
+        groups.append(([a, b], frozenset({"="})))
+        used.update({a.id, b.id})
 
     # Parts of one symbol: a lifted hat (5, 7), a detached stroke (4, x drawn
     # as two arcs) overlaps its other part horizontally and almost touches it.

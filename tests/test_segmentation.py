@@ -66,6 +66,20 @@ def test_a_bar_with_dots_above_and_below_is_one_division_sign():
     assert len(cands[1].components) == 3
 
 
+def test_two_stubby_dashes_stacked_between_digits_are_an_equals_sign():
+    # A thick pen makes each stroke of a quick "=" too stubby to pass for a bar.
+    seven_right = [(p[0] + 80, p[1]) for p in SEVEN]
+    top, low = [(102, 62), (111, 64)], [(102, 76), (111, 78)]
+    cands = segment(_ink(SEVEN, top, low, seven_right), pen_width=PEN)
+    assert [c.allowed for c in cands] == [None, frozenset({"="}), None]
+    # One such dash alone is no equals sign, nor are two far apart.
+    far = [(102, 98), (111, 100)]
+    assert not any(
+        c.allowed == frozenset({"="})
+        for c in segment(_ink(SEVEN, top, far, seven_right), pen_width=PEN)
+    )
+
+
 def test_a_decimal_point_is_kept_as_a_symbol():
     seven_right = [(p[0] + 60, p[1]) for p in SEVEN]
     dot = [(90, 98), (90, 98)]
