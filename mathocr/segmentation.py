@@ -884,6 +884,53 @@ def group_components(binary: np.ndarray, *, pen_width: float) -> Segmentation:
     return Segmentation(candidates, pen, height, len(comps), reference)
 
 
+def _without_crumbs(part: np.ndarray, least: float) -> np.ndarray:
+    """*part* without the pieces smaller than *least* pixels (bits of a bar's edge)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        part.astype(np.uint8), connectivity=8
+    )
+    if count <= 2:
+        return part
+    keep = stats[:, cv2.CC_STAT_AREA] >= least
+    keep[0] = False
+    return np.asarray(keep[labels])
+
+
+def _bar_band(mask: np.ndarray, top: int, bottom: int, pen: float) -> np.ndarray:
+    """The bar's own ink, following its slant: a slanting bar is level only over a short stretch.
+
+    *top*:*bottom* are the rows full across the blob. In strips a few pen
+    widths wide, the run of full rows nearest them shows where the bar is;
+    a straight line through the strips where the run is no thicker than the
+    bar (not where a symbol's stroke lies along it) gives the bar's middle,
+    and the bar is the ink within its thickness of that line.
+    """
+    h, w = mask.shape
+    step = max(3, round(3 * pen))
+    thick = bottom - top
+    lo, hi = max(0, top - round(2 * pen)), min(h, bottom + round(2 * pen))
+    mid = (top + bottom) / 2 - lo
+    xs, ys_mid = [], []
+    for x in range(0, w, step):
+        strip = mask[lo:hi, x : x + step]
+        ys = np.flatnonzero(strip.sum(axis=1) >= 0.6 * strip.shape[1])
+        if ys.size == 0:
+            continue
+        runs = np.split(ys, np.flatnonzero(np.diff(ys) > 1) + 1)
+        run = min(runs, key=lambda r: abs((r[0] + r[-1]) / 2 - mid))
+        if run[-1] - run[0] + 1 <= thick + pen:
+            xs.append(x + strip.shape[1] / 2)
+            ys_mid.append(lo + (run[0] + run[-1]) / 2)
+    if len(xs) >= 2:
+        slope, icpt = np.polyfit(xs, ys_mid, 1)
+    else:
+        slope, icpt = 0.0, (top + bottom - 1) / 2
+    centre = slope * np.arange(w) + icpt
+    half = thick / 2 + 0.5 * pen
+    rows = np.arange(h)[:, None]
+    return mask & (np.abs(rows - centre[None, :]) <= half)
+
+
 def _off_the_bar(
     cand: Candidate, comps: Sequence[Component], pen: float, height: float
 ) -> list[Candidate]:
@@ -918,17 +965,28 @@ def _off_the_bar(
     top, bottom = best
     if bottom - top > 3 * pen:
         return [cand]
-    bar = crop_to_ink(mask[top:bottom])
+    band = _bar_band(mask, top, bottom, pen)
+    bar = crop_to_ink(band)
     if bar is None:
         return [cand]
+    # Each column's ink off the bar goes to the side of the bar it lies on.
+    rows_idx = np.arange(h)[:, None]
+    has_bar = band.any(axis=0)
+    first_bar = np.where(has_bar, band.argmax(axis=0), (top + bottom) // 2)
+    rest = mask & ~band
     sides = []
-    for part, dy in ((mask[:top], 0), (mask[bottom:], bottom)):
-        found = crop_to_ink(part)
+    for part, is_above in (
+        (rest & (rows_idx < first_bar), True),
+        (rest & (rows_idx >= first_bar), False),
+    ):
+        found = crop_to_ink(_without_crumbs(part, 2 * pen * pen))
         if found is None or np.count_nonzero(found[0]) < 2 * pen * pen:
             continue
+        if found[0].shape[0] <= 1.2 * pen:
+            continue  # a sliver of the bar's own edge
         if found[0].shape[1] > 0.6 * bar[0].shape[1] or found[0].shape[0] < 0.25 * height:
             return [cand]  # a symbol's own stroke (the base of a 2), not a bar
-        sides.append((found, dy, dy == 0))
+        sides.append((found, 0, is_above))
     if not sides:
         return [cand]
     if len(sides) == 2 and h < 1.6 * height:
@@ -950,7 +1008,7 @@ def _off_the_bar(
     bar_mask, bx, by = bar
     out = [
         Candidate(
-            box=(x0 + bx, y0 + top + by, bar_mask.shape[1], bar_mask.shape[0]),
+            box=(x0 + bx, y0 + by, bar_mask.shape[1], bar_mask.shape[0]),
             mask=bar_mask,
             components=cand.components,
             allowed=frozenset({"-"}),

@@ -225,6 +225,19 @@ def test_a_numerator_written_onto_its_fraction_bar_is_lifted_off():
     assert sorted(c.box[1] for c in cands)[0] < 20  # the numerator, on its own
 
 
+def test_a_numerator_on_a_slanting_fraction_bar_is_lifted_off_whole():
+    # The bar rises 8 px over its length: only a stretch of it is level, and
+    # the bits of its edge left over must not be taken for part of the numerator.
+    four = [(95, 10), (80, 45), (125, 45)], [(112, 15), (112, 64)]
+    bar = [(60, 70), (200, 62)]
+    denominator = [(125, 85), (128, 150)]
+    cands = segment(_ink(*four, bar, denominator), pen_width=PEN)
+    bars = [c for c in cands if c.allowed == frozenset({"-"})]
+    assert len(bars) == 1 and bars[0].box[2] > 130
+    numerator = [c for c in cands if c.box[1] < 20]
+    assert len(numerator) == 1 and numerator[0].box[2] < 60  # the four, without the bar
+
+
 def test_a_two_with_a_long_base_keeps_its_base():
     two = [(60, 60), (90, 40), (110, 60), (60, 110), (140, 110)]
     below = [(100, 130), (103, 190)]
