@@ -1108,6 +1108,8 @@ def _has_radicand(root: Candidate, candidates: Sequence[Candidate]) -> bool:
 
 #: The classes a symbol written as two separate side-by-side strokes may take.
 TWO_ARCS = ("x", "\\times")
+#: A half read as x at least this surely is an x of its own beside the other half.
+HALF_X = 0.5
 #: How sure the model must be of two doubtful neighbours joined to read them as one ``x``.
 ARC_SURE = 0.95
 
@@ -1163,8 +1165,11 @@ def _join_arcs(
         if min(float(pa.max()), float(pb.max())) >= SURE:
             return False
         crossing = a.box[0] + a.box[2] - b.box[0] >= max(2.0, 1.5 * pen)
-        if not crossing and {int(np.argmax(pa)), int(np.argmax(pb))} & set(arcs):
+        sure_x = [p for p in (pa, pb) if int(np.argmax(p)) in arcs and confidence(p) >= HALF_X]
+        if not crossing and sure_x:
             return False
+        if _has_loop(a.mask, pen) or _has_loop(b.mask, pen):
+            return False  # an x's arcs are open; a 0, 6, 8 or 9 is not
         return _arc_pair(a, b, height)
 
     pairs = [i for i in range(len(cands) - 1) if worth_trying(cands[i], cands[i + 1])]
@@ -1179,8 +1184,8 @@ def _join_arcs(
         best = int(np.argmax(p))
         if (
             best in arcs
-            and float(p[best]) >= ARC_SURE
-            and not _two_digits(cands[i], cands[i + 1], float(p[best]))
+            and confidence(p) >= ARC_SURE
+            and not _two_digits(cands[i], cands[i + 1], confidence(p))
         ):
             joined[i] = replace_probs(union, p)
     if not joined:
@@ -1197,6 +1202,14 @@ def _join_arcs(
         else:
             out.append(c)
     return out
+
+
+def _has_loop(mask: np.ndarray, pen: float) -> bool:
+    """Whether the ink encloses background bigger than a pen dot (the loop of a 0, 6, 8 or 9)."""
+    padded = np.pad(mask.astype(np.uint8), 1)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(1 - padded, connectivity=4)
+    outside = labels[0, 0]
+    return any(i != outside and stats[i, cv2.CC_STAT_AREA] >= pen * pen for i in range(1, count))
 
 
 def _two_digits(a: Candidate, b: Candidate, as_x: float) -> bool:

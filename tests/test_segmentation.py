@@ -472,6 +472,28 @@ def test_a_coefficient_touching_its_x_is_cut_from_it(crohme_dir):
     assert "(2x - " in result.latex, result.latex
 
 
+@pytest.mark.crohme
+def test_an_x_written_as_two_open_arcs_is_joined_though_one_arc_reads_as_a_doubtful_x(crohme_dir):
+    # The photo of "x^3 - 3x + 1": the second x is drawn as two arcs, read
+    # 0 (0.36) and x (0.36); joined they read x (0.94) and times (0.01).
+    from mathocr.inkml import read_inkml
+    from mathocr.pipeline import default_recognizer
+    from mathocr.scenes import photo_image
+
+    ink = read_inkml(crohme_dir / "valid" / "HAMEX" / "formulaire031-equation036.inkml")
+    result = default_recognizer().recognize(photo_image(ink).data)
+    assert result.latex == "x^{3} - 3x + 1", result.latex
+
+
+def test_a_loop_is_told_from_an_open_arc():
+    from mathocr.segmentation import _has_loop
+
+    zero = _ink([(20 + 15 * math.cos(t / 10), 50 + 25 * math.sin(t / 10)) for t in range(64)])
+    arc = _ink([(20 + 15 * math.cos(t / 10), 50 + 25 * math.sin(t / 10)) for t in range(-15, 16)])
+    assert _has_loop(zero.astype(bool), PEN)
+    assert not _has_loop(arc.astype(bool), PEN)
+
+
 def test_a_root_has_a_radicand_only_when_something_stands_under_its_bar():
     from mathocr.segmentation import _has_radicand
 
