@@ -447,9 +447,9 @@ def _group(
     for i, a in enumerate(rest):
         for b in rest[i + 1 :]:
             if _is_dot(a, pen, height) and _is_dot(b, pen, height):
-                # A point dabbed twice: two specks almost touching are one point
+                # A point dabbed twice: two specks close together are one point
                 # (two decimal points in a row mean nothing).
-                if _gap(a, b) <= max(1.5 * pen, 0.5 * max(a.w, a.h, b.w, b.h)):
+                if _gap(a, b) <= max(1.5 * pen, 0.5 * max(a.w, a.h, b.w, b.h), 0.15 * height):
                     parent[find(a.id)] = find(b.id)
                 continue
             if _is_dot(a, pen, height) or _is_dot(b, pen, height):

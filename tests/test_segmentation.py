@@ -107,6 +107,16 @@ def test_a_speck_inside_a_zeros_loop_is_part_of_the_zero():
     assert cands[1].allowed == frozenset({"."})
 
 
+def test_two_specks_a_little_apart_between_digits_are_one_point():
+    # A point and a tap of the pen beside it, as on a large photo: 8 px apart
+    # next to 60-px digits; two points in a row would mean nothing.
+    seven_right = [(p[0] + 60, p[1]) for p in SEVEN]
+    cands = segment(
+        _ink(SEVEN, [(100, 98), (100, 98)], [(113, 98), (113, 98)], seven_right), pen_width=PEN
+    )
+    assert [c.allowed for c in cands].count(frozenset({"."})) == 1
+
+
 def test_two_points_far_apart_stay_two_symbols():
     seven_right = [(p[0] + 60, p[1]) for p in SEVEN]
     seven_far = [(p[0] + 120, p[1]) for p in SEVEN]
