@@ -169,7 +169,10 @@ def typical_height(comps: Sequence[Component], pen_width: float) -> float:
     tall = [c.h for c in comps if c.h > 2.5 * pen_width and c.h >= 0.25 * c.w]
     if not tall:
         tall = [max(c.h, c.w) for c in comps] or [1]
-    return float(np.median(tall))
+    # A point drawn with a thick pen passes for a symbol; among few symbols it
+    # would pull the median down to half a digit.
+    big = 0.3 * float(np.percentile(tall, 75))
+    return float(np.median([h for h in tall if h >= big]))
 
 
 # --------------------------------------------------------------------------- shapes

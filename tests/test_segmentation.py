@@ -197,6 +197,18 @@ def test_typical_height_ignores_bars_and_dots():
     assert typical_height(comps, 5) == 60
 
 
+def test_typical_height_of_a_short_expression_ignores_a_thick_point():
+    # "5.4" on a large photo: the point (26 px, pen 7) is taller than 2.5 pens,
+    # and with the 5's lifted hat there are only four pieces of ink.
+    comps = [
+        Component(1, 293, 16, 125, 246, 3000),  # 4
+        Component(2, 51, 20, 156, 61, 900),  # the 5's hat
+        Component(3, 16, 76, 126, 162, 2500),  # the 5's body
+        Component(4, 239, 106, 18, 26, 300),  # the point
+    ]
+    assert typical_height(comps, 7.1) == 162
+
+
 def test_restrict_renormalizes_over_the_allowed_classes():
     probs = np.full(len(CLASSES), 1.0 / len(CLASSES), np.float32)
     probs[CLASS_INDEX["1"]] += 0.5
