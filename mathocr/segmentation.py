@@ -697,6 +697,8 @@ def _cut_positions(mask: np.ndarray, pen: float, height: float) -> list[int]:
     return sorted(chosen)
 
 
+#: A piece cut off a blob read as a bracket must be at least this share of a symbol's height.
+SHORT_BRACKET = 0.75
 #: Slopes (dx/dy) of the cut lines tried (leaning cuts over-split more than they help).
 SLANTS = (0.0,)
 
@@ -801,6 +803,11 @@ def _split(
         labels = [int(np.argmax(probs[i])) for i in idx]
         if any(label in thin for label in labels) or labels == [close, open_]:
             continue
+        if any(
+            label in (close, open_) and pieces[i][1].shape[0] < SHORT_BRACKET * height
+            for label, i in zip(labels, idx, strict=True)
+        ):
+            continue  # a bracket is as tall as the digits: a short one is a sliver of a digit
         if digits_only and not _digits_or_coefficient(labels, [probs[i] for i in idx]):
             continue  # only sure digits (or a digit and its x) may come out of a sure x
         if any(

@@ -516,6 +516,19 @@ def test_a_loop_is_told_from_an_open_arc():
     assert not _has_loop(arc.astype(bool), PEN)
 
 
+@pytest.mark.crohme
+def test_a_cut_leaving_a_short_sliver_read_as_a_bracket_is_refused(crohme_dir):
+    # The photo's "= 1819080" ends in an 8 and a 0 that overlap; one cut read
+    # them as a times sign and a ")" half a digit tall.
+    from mathocr.inkml import read_inkml
+    from mathocr.pipeline import default_recognizer
+    from mathocr.scenes import photo_image
+
+    ink = read_inkml(crohme_dir / "valid" / "HAMEX" / "formulaire035-equation025.inkml")
+    result = default_recognizer().recognize(photo_image(ink).data)
+    assert result.latex.endswith("= 1819080"), result.latex
+
+
 def test_a_root_has_a_radicand_only_when_something_stands_under_its_bar():
     from mathocr.segmentation import _has_radicand
 
