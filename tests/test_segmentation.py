@@ -468,43 +468,39 @@ def test_touching_digits_read_as_an_x_are_cut_and_an_x_is_not(crohme_dir, name, 
     assert same_expression(result.latex, truth), result.latex
 
 
+def _read_valid(crohme_dir, name: str, kind: str) -> str:
+    """The LaTeX the shipped recognizer reads from a valid expression drawn as *kind*."""
+    from mathocr.inkml import read_inkml
+    from mathocr.pipeline import default_recognizer
+    from mathocr.scenes import canvas_image, photo_image
+
+    ink = read_inkml(crohme_dir / "valid" / f"{name}.inkml")
+    image = canvas_image(ink, 0) if kind == "canvas" else photo_image(ink)
+    return default_recognizer().recognize(image.data).latex
+
+
 @pytest.mark.crohme
 def test_touching_digits_read_as_a_root_with_nothing_under_it_are_cut(crohme_dir):
     # On the photo of "= 15322" the 5's hat runs into the 3: the blob reads as
     # a root, but nothing stands under its bar, so it is cut into 5 and 3.
-    from mathocr.inkml import read_inkml
-    from mathocr.pipeline import default_recognizer
-    from mathocr.scenes import photo_image
-
-    ink = read_inkml(crohme_dir / "valid" / "HAMEX" / "formulaire025-equation020.inkml")
-    result = default_recognizer().recognize(photo_image(ink).data)
-    assert result.latex.endswith("= 15322"), result.latex
+    latex = _read_valid(crohme_dir, "HAMEX/formulaire025-equation020", "photo")
+    assert latex.endswith("= 15322"), latex
 
 
 @pytest.mark.crohme
 def test_a_coefficient_touching_its_x_is_cut_from_it(crohme_dir):
     # "(2x - 7)" with the 2 run into the x: one blob the model reads as a sure
     # x, cut into a sure 2 and a sure x.
-    from mathocr.inkml import read_inkml
-    from mathocr.pipeline import default_recognizer
-    from mathocr.scenes import canvas_image
-
-    ink = read_inkml(crohme_dir / "valid" / "KAIST" / "TrainData2_21_sub_15.inkml")
-    result = default_recognizer().recognize(canvas_image(ink, 0).data)
-    assert "(2x - " in result.latex, result.latex
+    latex = _read_valid(crohme_dir, "KAIST/TrainData2_21_sub_15", "canvas")
+    assert "(2x - " in latex, latex
 
 
 @pytest.mark.crohme
 def test_an_x_written_as_two_open_arcs_is_joined_though_one_arc_reads_as_a_doubtful_x(crohme_dir):
     # The photo of "x^3 - 3x + 1": the second x is drawn as two arcs, read
     # 0 (0.36) and x (0.36); joined they read x (0.94) and times (0.01).
-    from mathocr.inkml import read_inkml
-    from mathocr.pipeline import default_recognizer
-    from mathocr.scenes import photo_image
-
-    ink = read_inkml(crohme_dir / "valid" / "HAMEX" / "formulaire031-equation036.inkml")
-    result = default_recognizer().recognize(photo_image(ink).data)
-    assert result.latex == "x^{3} - 3x + 1", result.latex
+    latex = _read_valid(crohme_dir, "HAMEX/formulaire031-equation036", "photo")
+    assert latex == "x^{3} - 3x + 1", latex
 
 
 def test_a_loop_is_told_from_an_open_arc():
@@ -520,13 +516,8 @@ def test_a_loop_is_told_from_an_open_arc():
 def test_a_cut_leaving_a_short_sliver_read_as_a_bracket_is_refused(crohme_dir):
     # The photo's "= 1819080" ends in an 8 and a 0 that overlap; one cut read
     # them as a times sign and a ")" half a digit tall.
-    from mathocr.inkml import read_inkml
-    from mathocr.pipeline import default_recognizer
-    from mathocr.scenes import photo_image
-
-    ink = read_inkml(crohme_dir / "valid" / "HAMEX" / "formulaire035-equation025.inkml")
-    result = default_recognizer().recognize(photo_image(ink).data)
-    assert result.latex.endswith("= 1819080"), result.latex
+    latex = _read_valid(crohme_dir, "HAMEX/formulaire035-equation025", "photo")
+    assert latex.endswith("= 1819080"), latex
 
 
 def test_a_root_has_a_radicand_only_when_something_stands_under_its_bar():
