@@ -1279,6 +1279,63 @@ def _looks_root(cand: Candidate, pen: float, height: float) -> bool:
     return float(p.max()) < UNSURE_ROOT and w >= 1.5 * height
 
 
+def _raised_corner(
+    cand: Candidate, model: ProbabilityModel, pen: float, height: float, reference: float
+) -> list[Candidate]:
+    """Free an exponent touching its x's upper arm: ``x²`` written in one go.
+
+    The exponent sits in the blob's upper right corner, above the end of
+    the x's lower arm, so no cut straight down separates them. A corner
+    (right of a column, above a row) is cut off instead; it is kept when the
+    corner reads as a digit, the rest as an x-like mark, and both together
+    beat the doubtful reading of the whole blob.
+    """
+    assert cand.probabilities is not None
+    mask = cand.mask
+    h, w = mask.shape
+    least = 2 * pen * pen
+    tries: list[tuple[tuple[np.ndarray, int, int], tuple[np.ndarray, int, int]]] = []
+    for col in range(int(0.45 * w), int(0.85 * w), max(2, round(pen))):
+        for row in (int(0.35 * h), int(0.45 * h), int(0.55 * h)):
+            corner = mask.copy()
+            corner[row:, :] = False
+            corner[:, :col] = False
+            top = crop_to_ink(_without_crumbs(corner, least))
+            rest = crop_to_ink(_without_crumbs(mask & ~corner, least))
+            if top is None or rest is None or not 0.2 * h <= top[0].shape[0] <= 0.6 * h:
+                continue
+            tries.append((top, rest))
+    if not tries:
+        return [cand]
+    probs = score_masks(model, [m for pair in tries for m, _, _ in pair], pen, reference)
+    whole = math.log(max(confidence(cand.probabilities), 1e-6))
+    best: tuple[float, int] | None = None
+    for k in range(len(tries)):
+        top_p, rest_p = probs[2 * k], probs[2 * k + 1]
+        if int(np.argmax(top_p)) not in _DIGIT_INDICES or int(np.argmax(rest_p)) not in (
+            _X,
+            _TIMES,
+        ):
+            continue
+        (top_m, _, top_y), (rest_m, _, rest_y) = tries[k]
+        raised = top_y + top_m.shape[0] <= rest_y + 0.5 * rest_m.shape[0]
+        if confidence(rest_p) < SURE or not raised or top_m.shape[0] > 0.7 * rest_m.shape[0]:
+            continue  # the rest must be a sure x, the corner a smaller raised mark
+        total = math.log(max(confidence(top_p), 1e-6)) + math.log(max(confidence(rest_p), 1e-6))
+        if total > whole and (best is None or total > best[0]):
+            best = (total, k)
+    if best is None:
+        return [cand]
+    x0, y0, _, _ = cand.box
+    k = best[1]
+    out = []
+    for (m, dx, dy), q in ((tries[k][1], probs[2 * k + 1]), (tries[k][0], probs[2 * k])):
+        out.append(
+            Candidate((x0 + dx, y0 + dy, m.shape[1], m.shape[0]), m, cand.components, None, q)
+        )
+    return out
+
+
 def _resolve(
     cand: Candidate,
     model: ProbabilityModel,
@@ -1309,6 +1366,10 @@ def _resolve(
             out.extend(_resolve(replace_probs(part, q), model, pen, height, reference, depth + 1))
         out.append(_as_root(replace_probs(parts[-1], scored[-1])))
         return out
+    if not is_root and int(np.argmax(p)) in (_X, _TIMES) and confidence(p) < SURE:
+        parts = _raised_corner(cand, model, pen, height, reference)
+        if len(parts) > 1:
+            return parts
     if not is_root and _needs_split(cand.box, cand.mask, height):
         if confidence(p) < SURE or w > 1.6 * height:
             return _split(cand, model, pen, height, reference)

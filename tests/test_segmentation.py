@@ -468,13 +468,13 @@ def test_touching_digits_read_as_an_x_are_cut_and_an_x_is_not(crohme_dir, name, 
     assert same_expression(result.latex, truth), result.latex
 
 
-def _read_valid(crohme_dir, name: str, kind: str) -> str:
-    """The LaTeX the shipped recognizer reads from a valid expression drawn as *kind*."""
+def _read_valid(crohme_dir, name: str, kind: str, split: str = "valid") -> str:
+    """The LaTeX the shipped recognizer reads from an expression drawn as *kind*."""
     from mathocr.inkml import read_inkml
     from mathocr.pipeline import default_recognizer
     from mathocr.scenes import canvas_image, photo_image
 
-    ink = read_inkml(crohme_dir / "valid" / f"{name}.inkml")
+    ink = read_inkml(crohme_dir / split / f"{name}.inkml")
     image = canvas_image(ink, 0) if kind == "canvas" else photo_image(ink)
     return default_recognizer().recognize(image.data).latex
 
@@ -501,6 +501,14 @@ def test_an_x_written_as_two_open_arcs_is_joined_though_one_arc_reads_as_a_doubt
     # 0 (0.36) and x (0.36); joined they read x (0.94) and times (0.01).
     latex = _read_valid(crohme_dir, "HAMEX/formulaire031-equation036", "photo")
     assert latex == "x^{3} - 3x + 1", latex
+
+
+@pytest.mark.crohme
+def test_an_exponent_touching_its_xs_arm_is_cut_off_as_a_corner(crohme_dir):
+    # "(2\\sqrt{21} - 9)x^2 + ...": the 2 touches the x's upper arm, above the
+    # end of its lower arm, so no vertical cut frees it (a train writer's file).
+    latex = _read_valid(crohme_dir, "HAMEX/formulaire021-equation038", "canvas", split="train")
+    assert "9)x^{2} + x" in latex, latex
 
 
 def test_a_loop_is_told_from_an_open_arc():
