@@ -975,6 +975,13 @@ def _off_the_bar(
     top, bottom = best
     if bottom - top > 3 * pen:
         return [cand]
+    reach = round(2 * pen)
+    if not mask[: max(0, top - reach)].any() and not mask[bottom + reach :].any():
+        return [cand]  # a bar and nothing else (most wide blobs): nothing to lift off
+    for part in (mask[: max(0, top - reach)], mask[bottom + reach :]):
+        cols = np.flatnonzero(part.any(axis=0))
+        if cols.size and cols[-1] - cols[0] + 1 > 0.6 * w:
+            return [cand]  # wide ink clear of the bar: a symbol's own stroke (checked below too)
     band = _bar_band(mask, top, bottom, pen)
     bar = crop_to_ink(band)
     if bar is None:
@@ -1178,9 +1185,10 @@ def _join_arcs(
         sure_x = [p for p in (pa, pb) if int(np.argmax(p)) in arcs and confidence(p) >= HALF_X]
         if not crossing and sure_x:
             return False
-        if _has_loop(a.mask, pen) or _has_loop(b.mask, pen):
-            return False  # an x's arcs are open; a 0, 6, 8 or 9 is not
-        return _arc_pair(a, b, height)
+        if not _arc_pair(a, b, height):
+            return False
+        # An x's arcs are open; a 0, 6, 8 or 9 is not (checked last: it costs most).
+        return not (_has_loop(a.mask, pen) or _has_loop(b.mask, pen))
 
     pairs = [i for i in range(len(cands) - 1) if worth_trying(cands[i], cands[i + 1])]
     if not pairs:
