@@ -270,14 +270,15 @@ def _choices(
     if len(item.indices) != 1:
         return [(item.label, 0.0, -1, None)]
     idx = item.indices[0]
-    opts = list(options.get(idx) or [(item.label, 1.0)])
+    given = options.get(idx) or []
+    opts = list(given or [(item.label, 1.0)])
     labels = {label for label, _ in opts}
     tiny = digit_height is not None and max(item.box.w, item.box.h) < DOT_SIZE * digit_height
     low = _below_middle(row, k)
     tiny = tiny or low
     if tiny:  # the classifier cannot see that it is dot-sized
         opts = [(lab, p) for lab, p in opts if lab != "."]
-        opts.append((".", max(DOT_PROPOSAL, dict(options.get(idx) or []).get(".", 0.0))))
+        opts.append((".", max(DOT_PROPOSAL, dict(given).get(".", 0.0))))
     slash_or_one = {"1", "/"} <= labels
     between = {"x", "\\times"} <= labels and _between_operands(row, k)
     out: list[tuple[str, float, int, int | None]] = []

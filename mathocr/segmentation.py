@@ -976,9 +976,10 @@ def _off_the_bar(
     if bottom - top > 3 * pen:
         return [cand]
     reach = round(2 * pen)
-    if not mask[: max(0, top - reach)].any() and not mask[bottom + reach :].any():
+    clear = (mask[: max(0, top - reach)], mask[bottom + reach :])
+    if not any(part.any() for part in clear):
         return [cand]  # a bar and nothing else (most wide blobs): nothing to lift off
-    for part in (mask[: max(0, top - reach)], mask[bottom + reach :]):
+    for part in clear:
         cols = np.flatnonzero(part.any(axis=0))
         if cols.size and cols[-1] - cols[0] + 1 > 0.6 * w:
             return [cand]  # wide ink clear of the bar: a symbol's own stroke (checked below too)
@@ -1003,7 +1004,7 @@ def _off_the_bar(
             continue  # a sliver of the bar's own edge
         if found[0].shape[1] > 0.6 * bar[0].shape[1] or found[0].shape[0] < 0.25 * height:
             return [cand]  # a symbol's own stroke (the base of a 2), not a bar
-        sides.append((found, 0, is_above))
+        sides.append((found, is_above))
     if not sides:
         return [cand]
     if len(sides) == 2 and h < 1.6 * height:
@@ -1011,7 +1012,7 @@ def _off_the_bar(
     if top < 2 * pen and _roof(mask, pen) is not None:
         return [cand]
     if len(sides) == 1:
-        above = sides[0][2]
+        above = sides[0][1]
         edge_top, edge_bottom = y0 + top, y0 + bottom
         other = any(
             (c.y >= edge_bottom - pen and c.y <= edge_bottom + 1.5 * height)
@@ -1031,10 +1032,10 @@ def _off_the_bar(
             allowed=frozenset({"-"}),
         )
     ]
-    for (part, dx, ty), dy, _ in sides:
+    for (part, dx, dy), _ in sides:
         out.append(
             Candidate(
-                box=(x0 + dx, y0 + dy + ty, part.shape[1], part.shape[0]),
+                box=(x0 + dx, y0 + dy, part.shape[1], part.shape[0]),
                 mask=part,
                 components=cand.components,
             )
@@ -1114,8 +1115,8 @@ def _has_radicand(root: Candidate, candidates: Sequence[Candidate]) -> bool:
     """Whether another candidate sits under *root*'s bar, right of its hook."""
     x, y, w, h = root.box
     for other in candidates:
-        if other is root or other.box == root.box:
-            continue
+        if other.box == root.box:
+            continue  # the root itself
         ox, oy, ow, oh = other.box
         cx, cy = ox + ow / 2, oy + oh / 2
         if x + 0.25 * w <= cx <= x + w and y <= cy <= y + 1.25 * h:
@@ -1398,9 +1399,7 @@ DIGITS_MARGIN = math.log(0.5)
 
 def _as_root(cand: Candidate) -> Candidate:
     """The candidate fixed as a root: :func:`_looks_root` already decided on its shape."""
-    return Candidate(
-        cand.box, cand.mask, cand.components, frozenset({"\\sqrt"}), cand.probabilities
-    )
+    return Candidate(cand.box, cand.mask, cand.components, _ROOT_ONLY, cand.probabilities)
 
 
 def restrict(probs: np.ndarray, allowed: frozenset[str] | None) -> np.ndarray:
