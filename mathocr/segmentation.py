@@ -296,6 +296,81 @@ def _short_twin(
     return mark if _between_is_empty(bar, mark, comps) else None
 
 
+def _detached_roots(
+    free: Sequence[Component], comps: Sequence[Component], pen: float, height: float
+) -> list[tuple[Component, Component]]:
+    """``(hook, bar)`` pairs of roots whose bar was drawn as a stroke of its own.
+
+    Such a root leaves a tall hook (read alone as ``1``, ``)`` or ``2``) and a
+    bar that the shape rules would make a minus, or pair with a nested root's
+    bar into an ``=``. The hook's top meets the bar's left end; the hook lies
+    left of the bar and reaches well below it; and the bar has a radicand
+    under it and nothing but other bars over it (a fraction bar has its
+    numerator there). A ``5`` or ``7`` with a lifted hat has its body under
+    the hat, not left of it.
+    """
+    bars = [c for c in free if _is_bar(c, pen, height)]
+    pairs: list[tuple[float, Component, Component]] = []
+    for bar in bars:
+        if bar.w < 0.6 * height:
+            continue
+        for hook in free:
+            if hook.id == bar.id or _is_bar(hook, pen, height) or _is_dot(hook, pen, height):
+                continue
+            if hook.h < 0.5 * height or hook.bottom < bar.bottom + 0.5 * height:
+                continue
+            if not hook.x < bar.x <= hook.right + 2 * pen:
+                continue
+            if hook.right - bar.x > max(0.6 * hook.w, 2 * pen) or hook.w > bar.w:
+                continue
+            if not -0.3 * height - pen <= hook.y - bar.cy <= 0.5 * height + pen:
+                continue
+            pairs.append((abs(hook.y - bar.cy) + (bar.x - hook.right), hook, bar))
+    out: list[tuple[Component, Component]] = []
+    taken: set[int] = set()
+    for _, hook, bar in sorted(pairs, key=lambda p: p[0]):
+        if hook.id in taken or bar.id in taken:
+            continue
+        if not _has_radicand_below(bar, hook, comps, pen, height) or _covered(
+            bar, comps, pen, height
+        ):
+            continue
+        out.append((hook, bar))
+        taken.update({hook.id, bar.id})
+    return out
+
+
+def _has_radicand_below(
+    bar: Component, hook: Component, comps: Sequence[Component], pen: float, height: float
+) -> bool:
+    """Whether a component other than a bar stands under *bar*, above the foot of *hook*.
+
+    A bar under the bar makes an ``=`` (a ``4`` before it has a hook-like top
+    right end too); a nested root's hook stands under its outer bar.
+    """
+    return any(
+        c.id not in (bar.id, hook.id)
+        and not _is_bar(c, pen, height)
+        and bar.x <= c.cx <= bar.right
+        and c.cy > bar.bottom
+        and c.y >= bar.y
+        and c.cy <= hook.bottom + 0.25 * height
+        for c in comps
+    )
+
+
+def _covered(bar: Component, comps: Sequence[Component], pen: float, height: float) -> bool:
+    """Whether something other than a bar lies over *bar* within its span (a numerator)."""
+    return any(
+        c.id != bar.id
+        and not _is_bar(c, pen, height)
+        and _x_overlap(c, bar) > 0.3 * min(c.w, bar.w)
+        and c.bottom <= bar.y + pen
+        and c.bottom >= bar.y - 1.5 * height
+        for c in comps
+    )
+
+
 def _stubby_pairs(
     free: Sequence[Component], comps: Sequence[Component], pen: float, height: float
 ) -> list[tuple[Component, Component]]:
@@ -392,6 +467,12 @@ def _group(
                 groups.append(([body, d], frozenset({"\\div"})))
                 used.update({body.id, d.id})
                 break
+
+    # √ written as a hook and a separate bar: before '=' pairing, since nested
+    # roots stack their bars like the strokes of an '='.
+    for hook, bar in _detached_roots([c for c in comps if c.id not in used], comps, pen, height):
+        groups.append(([hook, bar], _ROOT_ONLY))
+        used.update({hook.id, bar.id})
 
     # =: two bars of similar length stacked close together with nothing between
     # (writers often shift one bar sideways, so a third of an overlap will do).

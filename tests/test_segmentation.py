@@ -166,6 +166,52 @@ def test_a_digit_under_a_root_stays_apart_from_the_root():
     assert len(cands) == 2
 
 
+HOOK = [(20, 95), (30, 88), (42, 130), (58, 42)]  # a root's tick and stem, without its bar
+
+
+def test_a_root_drawn_as_a_hook_and_a_separate_bar_is_one_root():
+    bar = [(62, 36), (160, 36)]
+    radicand = [(p[0] + 20, p[1] + 20) for p in SEVEN]
+    cands = segment(_ink(HOOK, bar, radicand), pen_width=PEN)
+    assert [c.allowed for c in cands] == [frozenset({"\\sqrt"}), None]
+    root = cands[0]
+    assert len(root.components) == 2 and root.box[2] > 130  # hook and bar, spanning the radicand
+
+
+def test_nested_roots_drawn_with_separate_bars_are_roots_not_an_equals_sign():
+    outer_bar = [(62, 30), (300, 30)]
+    inner_hook = [(p[0] + 90, p[1] + 12) for p in HOOK]
+    inner_bar = [(158, 46), (290, 46)]
+    radicand = [(p[0] + 130, p[1] + 20) for p in SEVEN]
+    cands = segment(
+        _ink(HOOK, outer_bar, inner_hook, inner_bar, radicand, size=(200, 400)), pen_width=PEN
+    )
+    assert [c.allowed for c in cands] == [_ROOT, _ROOT, None]
+
+
+def test_a_bar_after_a_tall_stroke_stays_a_bar_without_a_radicand_or_over_a_numerator():
+    bar = [(62, 36), (160, 36)]
+    # Nothing under the bar: a minus (or a fraction bar) after a "1"-like stroke.
+    assert _ROOT not in [c.allowed for c in segment(_ink(HOOK, bar), pen_width=PEN)]
+    # A numerator over the bar: a fraction after the stroke.
+    numerator = [(100, 5), (104, 28)]
+    denominator = [(p[0] + 20, p[1] + 20) for p in SEVEN]
+    cands = segment(_ink(HOOK, bar, numerator, denominator), pen_width=PEN)
+    assert _ROOT not in [c.allowed for c in cands]
+    assert frozenset({"-"}) in [c.allowed for c in cands]
+
+
+def test_an_equals_sign_after_a_tall_stroke_stays_an_equals_sign():
+    # A 4's stem meets the top stroke of the '=' after it as a hook meets its
+    # bar; the other stroke under that bar is no radicand.
+    top, low = [(66, 36), (130, 36)], [(66, 56), (130, 56)]
+    cands = segment(_ink(HOOK, top, low), pen_width=PEN)
+    assert [c.allowed for c in cands] == [None, frozenset({"="})]
+
+
+_ROOT = frozenset({"\\sqrt"})
+
+
 def test_candidates_are_ordered_left_to_right_and_masks_hold_only_their_ink():
     cands = segment(_ink(*FOUR, ONE, SEVEN), pen_width=PEN)
     xs = [c.box[0] for c in cands]
@@ -581,3 +627,11 @@ def test_a_short_dash_on_the_baseline_between_digits_is_a_point_and_on_the_middl
     mid = segment(_ink(left, [(37, 70), (47, 70)], right), pen_width=PEN)
     assert [c.allowed for c in low if c.allowed] == [frozenset({"."})]
     assert [c.allowed for c in mid if c.allowed] == [frozenset({"-"})]
+
+
+@pytest.mark.crohme
+def test_nested_roots_with_bars_drawn_apart_are_read_whole(crohme_dir):
+    # A MathBrush writer draws each root's bar as its own stroke: four hooks
+    # read alone as 1, ) or 2, and bars that paired into an '=' and minuses.
+    latex = _read_valid(crohme_dir, "MathBrush/2009213-139-72", "canvas", split="train")
+    assert latex == "\\sqrt{1 + \\sqrt{1 + \\sqrt{1 + \\sqrt{x}}}}", latex
