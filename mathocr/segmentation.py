@@ -687,6 +687,7 @@ def _under_roof(
         if stats[i, cv2.CC_STAT_AREA] >= 3 * pen * pen
         and stats[i, cv2.CC_STAT_HEIGHT] >= 0.3 * height
         and not _rest_of_stem(labels == i, edge, h)
+        and not _end_tick(stats[i], edge, last, top + thickness, pen, max(height, 0.25 * h))
     ]
     if not keep:
         return [cand]
@@ -710,6 +711,26 @@ def _under_roof(
     box = (x0 + dx, y0 + dy, tight.shape[1], tight.shape[0])
     out.append(Candidate(box=box, mask=tight, components=cand.components, allowed=None))
     return out
+
+
+def _end_tick(
+    stat: np.ndarray, edge: int, last: int, below_bar: np.ndarray, pen: float, height: float
+) -> bool:
+    """A short stroke hanging from either end of a root's bar: part of the root, not a ``1``.
+
+    At the bar's end it is the writer's serif; at its start, the top of a
+    stem that leans into the bar, left over right of the cut at *edge*. It
+    hangs straight from the bar (its top right under it), no wider than a
+    few pens and shorter than a symbol; a radicand's ``1`` touching the bar
+    there is as tall as a digit. *below_bar* is the first row under the bar
+    in each column. A root over a fraction is much taller than
+    a digit, and so are its ticks: *height* is the larger of the two scales.
+    """
+    x, y, w, h = (int(v) for v in stat[:4])
+    at_end = x >= last - 3 * pen and x + w >= last - pen
+    at_start = x <= edge + pen
+    hangs = y <= int(below_bar[x : x + w].max()) + 1
+    return (at_end or at_start) and w <= 3 * pen and hangs and h < 0.6 * height
 
 
 def _rest_of_stem(piece: np.ndarray, edge: int, h: int) -> bool:

@@ -369,6 +369,20 @@ def test_a_radicand_touching_a_long_roots_bar_is_freed():
     assert parts[1].box[2] == w  # the root keeps its whole bar
 
 
+def test_a_serif_at_the_end_of_a_roots_bar_stays_with_the_root():
+    # Some writers end the bar with a short downward tick; it is no radicand.
+    serif = [(380, 50), (382, 75)]
+    mask = _tight_mask(_ink(LONG_ROOT, serif, size=(250, 400)))
+    h, w = mask.shape
+    cand = Candidate(box=(0, 0, w, h), mask=mask, components=(1,))
+    assert _under_roof(cand, PEN, 60.0) == [cand]
+    # A digit-tall stroke touching the bar's end is a radicand's 1, freed.
+    one = [(380, 50), (382, 150)]
+    mask = _tight_mask(_ink(LONG_ROOT, one, size=(250, 400)))
+    h, w = mask.shape
+    assert len(_under_roof(Candidate((0, 0, w, h), mask, (1,)), PEN, 60.0)) == 2
+
+
 def test_a_long_root_is_a_root_even_when_the_model_is_sure_of_something_else():
     # The radicand attached to the bar hangs below the root's foot, and the
     # model, never trained on such proportions, reads the blob as "=".
@@ -635,3 +649,13 @@ def test_nested_roots_with_bars_drawn_apart_are_read_whole(crohme_dir):
     # read alone as 1, ) or 2, and bars that paired into an '=' and minuses.
     latex = _read_valid(crohme_dir, "MathBrush/2009213-139-72", "canvas", split="train")
     assert latex == "\\sqrt{1 + \\sqrt{1 + \\sqrt{1 + \\sqrt{x}}}}", latex
+
+
+@pytest.mark.crohme
+@pytest.mark.parametrize("kind", ["canvas", "photo"])
+def test_a_roots_serif_and_the_top_of_its_leaning_stem_stay_with_it(crohme_dir, kind):
+    # An MfrDB writer ends every bar with a downward tick (cut off as a "1"
+    # after each radicand) and, on the photo, the outer root's stem leans into
+    # its bar right of the hook's cut (its top was cut off as a "(").
+    latex = _read_valid(crohme_dir, "MfrDB/MfrDB0112", kind, split="train")
+    assert latex == "\\sqrt{\\frac{\\sqrt{2} + \\sqrt{3}}{\\sqrt{5} - x}}", latex
