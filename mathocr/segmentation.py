@@ -643,12 +643,15 @@ def _roof(mask: np.ndarray, pen: float, *, read_as_root: bool = False) -> tuple[
         return None
     # ... and a thin bar leaves room below itself over most of its length
     # (a loop's top, as in 0 or 9, is a bar with a wall at each end).
-    below = [
-        not mask[
-            min(h - 1, top[x] + round(2 * pen)) : top[x] + round(2 * pen) + max(2, h // 8), x
-        ].any()
-        for x in range(first, last + 1)
-    ]
+    # Per column: no ink in the rows from 2 pens under its top, h/8 deep
+    # (counted from running sums down the columns, all columns at once).
+    span = top[first : last + 1]
+    start = np.minimum(h - 1, span + round(2 * pen))
+    end = np.minimum(h, span + round(2 * pen) + max(2, h // 8))
+    sums = np.zeros((h + 1, span.size), np.int32)
+    np.cumsum(mask[:, first : last + 1], axis=0, out=sums[1:])
+    cols = np.arange(span.size)
+    below = sums[end, cols] == sums[start, cols]
     if np.mean(below) < (LENIENT_ROOM if read_as_root else 0.5):
         return None
     return first, last
@@ -1406,6 +1409,7 @@ def _raised_corner(
     h, w = mask.shape
     least = 2 * pen * pen
     tries: list[tuple[tuple[np.ndarray, int, int], tuple[np.ndarray, int, int]]] = []
+    seen: set[tuple[tuple[int, ...], bytes]] = set()
     for col in range(int(0.45 * w), int(0.85 * w), max(2, round(pen))):
         for row in (int(0.35 * h), int(0.45 * h), int(0.55 * h)):
             corner = mask.copy()
@@ -1415,6 +1419,19 @@ def _raised_corner(
             rest = crop_to_ink(_without_crumbs(mask & ~corner, least))
             if top is None or rest is None or not 0.2 * h <= top[0].shape[0] <= 0.6 * h:
                 continue
+            (top_m, _, top_y), (rest_m, _, rest_y) = top, rest
+            # The corner must be a smaller raised mark (checked before classifying).
+            raised = top_y + top_m.shape[0] <= rest_y + 0.5 * rest_m.shape[0]
+            if not raised or top_m.shape[0] > 0.7 * rest_m.shape[0]:
+                continue
+            # Neighbouring cuts often give the same pair: classify it once.
+            key = (
+                (top[1], top_y, *top_m.shape, rest[1], rest_y, *rest_m.shape),
+                np.packbits(top_m).tobytes() + np.packbits(rest_m).tobytes(),
+            )
+            if key in seen:
+                continue
+            seen.add(key)
             tries.append((top, rest))
     if not tries:
         return [cand]
@@ -1428,10 +1445,8 @@ def _raised_corner(
             _TIMES,
         ):
             continue
-        (top_m, _, top_y), (rest_m, _, rest_y) = tries[k]
-        raised = top_y + top_m.shape[0] <= rest_y + 0.5 * rest_m.shape[0]
-        if confidence(rest_p) < SURE or not raised or top_m.shape[0] > 0.7 * rest_m.shape[0]:
-            continue  # the rest must be a sure x, the corner a smaller raised mark
+        if confidence(rest_p) < SURE:
+            continue  # the rest must be a sure x
         total = math.log(max(confidence(top_p), 1e-6)) + math.log(max(confidence(rest_p), 1e-6))
         if total > whole and (best is None or total > best[0]):
             best = (total, k)
