@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 
 from .geometry import symbol_geometry, typical_size
-from .symbols import BOX, CLASS_INDEX, crop_to_ink, normalize_symbol
+from .symbols import BOX, CLASS_INDEX, crop_to_ink, normalize_symbols
 
 __all__ = [
     "Candidate",
@@ -80,7 +80,7 @@ def normalize_batch(masks: Sequence[np.ndarray]) -> np.ndarray:
     """The classifier's input batch: every mask through THE normalization."""
     if not masks:
         return np.zeros((0, BOX, BOX), np.uint8)
-    return np.stack([normalize_symbol(m) for m in masks])
+    return normalize_symbols(masks)
 
 
 def pen_free_sizes(shapes: Iterable[tuple[int, int]], pen: float) -> np.ndarray:

@@ -8,7 +8,7 @@ implementation and both sides import it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import cv2
 import numpy as np
@@ -22,6 +22,7 @@ __all__ = [
     "crohme_to_class",
     "crop_to_ink",
     "normalize_symbol",
+    "normalize_symbols",
 ]
 
 #: The 22 symbol classes, in the order of the model's outputs.
@@ -93,32 +94,52 @@ def normalize_symbol(mask: np.ndarray, *, box: int = BOX, margin: int = MARGIN) 
     >>> out = normalize_symbol(m); out.shape, int(out.max())
     ((32, 32), 1)
     """
-    if mask.ndim != 2:
-        raise ValueError(f"mask must be 2-D, got shape {mask.shape}")
+    return normalize_symbols([mask], box=box, margin=margin)[0]
+
+
+def normalize_symbols(
+    masks: Sequence[np.ndarray], *, box: int = BOX, margin: int = MARGIN
+) -> np.ndarray:
+    """:func:`normalize_symbol` for many masks at once: (N, box, box) uint8, the same images.
+
+    A recognition normalizes dozens of candidates and trial cuts, and
+    thinning a 30-pixel image is mostly per-call overhead; thinning them all
+    side by side in one image (:func:`_thin_many`) gives each the same
+    skeleton in a fraction of the time.
+    """
     if box - 2 * margin < 4:
         raise ValueError(f"box={box} and margin={margin} leave no room for a symbol")
-    found = crop_to_ink(mask != 0)
-    if found is None:
-        raise ValueError("mask holds no ink")
-    crop = found[0].astype(np.float32)
+    crops = []
+    for mask in masks:
+        if mask.ndim != 2:
+            raise ValueError(f"mask must be 2-D, got shape {mask.shape}")
+        found = crop_to_ink(mask != 0)
+        if found is None:
+            raise ValueError("mask holds no ink")
+        crops.append(found[0].astype(np.float32))
     inner = box - 2 * margin
-    scale = inner / max(crop.shape)
-    skeleton = _scale_and_thin(crop, scale)
+    scales = [inner / max(crop.shape) for crop in crops]
+    skeletons = _thin_many([_scaled(c, s) for c, s in zip(crops, scales, strict=True)])
     # Thinning pulls the ends of a thick stroke in by half the pen width; scale
     # once more so the skeleton itself fills the box whatever the pen was.
-    extent = _extent(skeleton)
-    if extent < inner - 1:
-        skeleton = _scale_and_thin(crop, scale * inner / extent)
+    short = [i for i, sk in enumerate(skeletons) if _extent(sk) < inner - 1]
+    again = _thin_many(
+        [_scaled(crops[i], scales[i] * inner / _extent(skeletons[i])) for i in short]
+    )
+    for i, skeleton in zip(short, again, strict=True):
+        scale = scales[i]
         while _extent(skeleton) > box:  # rounding overshoot on tiny inputs
             scale *= 0.9
-            skeleton = _scale_and_thin(crop, scale)
-    ys, xs = np.nonzero(skeleton)
-    part = skeleton[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
-    nh, nw = part.shape
-    out = np.zeros((box, box), np.uint8)
-    top = (box - nh) // 2
-    left = (box - nw) // 2
-    out[top : top + nh, left : left + nw] = part
+            skeleton = _thin(_scaled(crops[i], scale))
+        skeletons[i] = skeleton
+    out = np.zeros((len(crops), box, box), np.uint8)
+    for k, skeleton in enumerate(skeletons):
+        ys, xs = np.nonzero(skeleton)
+        part = skeleton[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        nh, nw = part.shape
+        top = (box - nh) // 2
+        left = (box - nw) // 2
+        out[k, top : top + nh, left : left + nw] = part
     return out
 
 
@@ -127,7 +148,8 @@ def _extent(skeleton: np.ndarray) -> int:
     return int(max(np.ptp(ys), np.ptp(xs))) + 1
 
 
-def _scale_and_thin(crop: np.ndarray, scale: float) -> np.ndarray:
+def _scaled(crop: np.ndarray, scale: float) -> np.ndarray:
+    """*crop* resized by *scale* and thresholded back to a binary image."""
     h, w = crop.shape
     nh = max(1, round(h * scale))
     nw = max(1, round(w * scale))
@@ -141,7 +163,7 @@ def _scale_and_thin(crop: np.ndarray, scale: float) -> np.ndarray:
         small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_LINEAR) >= 0.5
     if not small.any():  # a faint sliver: keep whatever the resize touched
         small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA) > 0
-    return _thin(small)
+    return np.asarray(small)
 
 
 try:  # the lookup tables of scikit-image's thin(), to run it with OpenCV's filter
@@ -153,6 +175,8 @@ try:  # the lookup tables of scikit-image's thin(), to run it with OpenCV's filt
     )
 except ImportError:  # pragma: no cover - a scikit-image that moved them
     _LUTS = None
+#: Per subiteration, 1 where a pixel with that neighbourhood code stays (for cv2.LUT).
+_KEEP: tuple[np.ndarray, ...] = tuple((~lut).astype(np.uint8) for lut in _LUTS or ())
 _NEIGHBOURS = np.array([[8, 4, 2], [16, 0, 1], [32, 64, 128]], np.float32)
 
 
@@ -167,15 +191,37 @@ def _thin(image: np.ndarray) -> np.ndarray:
     if _LUTS is None:
         return np.asarray(thin(image), dtype=bool)
     skel = np.asarray(image, dtype=bool).astype(np.uint8)
-    count = int(skel.sum())
+    count = cv2.countNonZero(skel)
     while True:
-        for lut in _LUTS:
+        for keep in _KEEP:
             code = cv2.filter2D(skel, -1, _NEIGHBOURS, borderType=cv2.BORDER_CONSTANT)
-            skel[lut[code]] = 0
-        now = int(skel.sum())
+            cv2.bitwise_and(skel, cv2.LUT(code, keep), dst=skel)
+        now = cv2.countNonZero(skel)
         if now == count:
             return skel.astype(bool)
         count = now
+
+
+def _thin_many(images: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """:func:`_thin` of each image, computed on all of them laid side by side.
+
+    Thinning looks at 3×3 neighbourhoods and treats the outside as empty, so
+    images one empty column apart (and padded below with empty rows) thin
+    exactly as they would alone; an image already thin is left unchanged by
+    the passes the others still need.
+    """
+    if len(images) < 2:
+        return [_thin(image) for image in images]
+    height = max(image.shape[0] for image in images)
+    starts = np.cumsum([0] + [image.shape[1] + 1 for image in images])
+    sheet = np.zeros((height, int(starts[-1]) - 1), bool)
+    for image, x in zip(images, starts, strict=False):
+        sheet[: image.shape[0], x : x + image.shape[1]] = image
+    thinned = _thin(sheet)
+    return [
+        thinned[: image.shape[0], x : x + image.shape[1]].copy()
+        for image, x in zip(images, starts, strict=False)
+    ]
 
 
 def _coverage_cut(crop: np.ndarray, scale: float) -> float:

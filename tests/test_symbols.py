@@ -110,3 +110,53 @@ def test_fast_thinning_is_scikit_images_thin_pixel_for_pixel():
         if k % 2:
             image = cv2.dilate(image.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         assert np.array_equal(_thin(image), thin(image)), (h, w)
+
+
+def _random_inks(seed: int, n: int, most: int) -> list[np.ndarray]:
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(n):
+        h, w = (int(v) for v in rng.integers(1, most, 2))
+        image = rng.random((h, w)) < rng.uniform(0.05, 0.9)
+        if k % 2:
+            image = cv2.dilate(image.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        if image.any():
+            out.append(image)
+    return out
+
+
+def test_thinning_images_side_by_side_thins_each_as_alone():
+    from mathocr.symbols import _thin, _thin_many
+
+    images = _random_inks(11, 120, 40)
+    together = _thin_many(images)
+    assert len(together) == len(images)
+    for image, thinned in zip(images, together, strict=True):
+        assert np.array_equal(thinned, _thin(image))
+        assert np.array_equal(thinned, thin(image))
+
+
+def test_a_batch_is_normalized_exactly_as_each_symbol_alone():
+    from mathocr.symbols import _scaled, _thin, normalize_symbols
+
+    # Symbol-like masks of all sizes, from specks to a long thin bar.
+    masks = _random_inks(12, 60, 300)
+    bar = np.zeros((8, 600), bool)
+    bar[3:5, :] = True
+    masks += [np.ones((1, 1), bool), bar]
+    batch = normalize_symbols(masks)
+    assert batch.shape == (len(masks), BOX, BOX) and batch.dtype == np.uint8
+    for mask, image in zip(masks, batch, strict=True):
+        assert np.array_equal(image, normalize_symbol(mask))
+        # ... and as the recipe on one symbol: scale, thin, refit to the box.
+        ys, xs = np.nonzero(mask)
+        crop = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32)
+        inner = BOX - 2 * MARGIN
+        skeleton = _thin(_scaled(crop, inner / max(crop.shape)))
+        extent = max(np.ptp(np.nonzero(skeleton)[0]), np.ptp(np.nonzero(skeleton)[1])) + 1
+        if extent >= inner - 1:
+            assert image.sum() == skeleton.sum()
+    with pytest.raises(ValueError, match="no ink"):
+        normalize_symbols([masks[0], np.zeros((4, 4), bool)])
