@@ -395,7 +395,10 @@ def _light_on_dark(gray: np.ndarray) -> bool:
 
     Compares each pixel with the local median at low resolution and counts the
     clear outliers on either side; the median is neutral to polarity, and the
-    ink is always the smaller, sharper population.
+    ink is always the smaller, sharper population. Faint ink (pencil, a thin
+    pen in shadow) leaves too few clear outliers; then the thin strokes
+    decide (:func:`_thin_strokes_are_light`), and only a page without any
+    goes by its overall brightness, which a shadow can decide wrongly.
     """
     small = gray
     if min(small.shape) < 3:
@@ -406,9 +409,36 @@ def _light_on_dark(gray: np.ndarray) -> bool:
     diff = small.astype(np.int16) - local.astype(np.int16)
     darker = int(np.count_nonzero(diff < -40))
     lighter = int(np.count_nonzero(diff > 40))
-    if darker + lighter < 0.0005 * small.size:
-        return float(np.median(small)) < 96
-    return lighter > 1.5 * darker
+    if darker + lighter >= 0.0005 * small.size:
+        return lighter > 1.5 * darker
+    faint = _thin_strokes_are_light(small)
+    return float(np.median(small)) < 96 if faint is None else faint
+
+
+def _thin_strokes_are_light(gray: np.ndarray) -> bool | None:
+    """Whether thin strokes in *gray* are lighter than their surroundings (``None``: none found).
+
+    A black top-hat (closing minus image) keeps dark strokes narrower than
+    its 5-pixel kernel and a white top-hat (image minus opening) light ones;
+    shadows, vignettes and the page's edge are broader and drop out of both.
+    Whichever keeps more strength above the two's common noise floor is the
+    ink. It needs strokes thinner than the kernel, which the reduced image
+    has unless the input was small and drawn with a thick pen, and such
+    input has clear outliers for :func:`_light_on_dark` anyway.
+    """
+    if min(gray.shape) < 5:
+        return None
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    dark = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel)
+    light = cv2.morphologyEx(gray, cv2.MORPH_TOPHAT, kernel)
+    # The noise floor: the 95th percentile of both responses (from their histogram).
+    counts = np.bincount(dark.ravel(), minlength=256) + np.bincount(light.ravel(), minlength=256)
+    floor = np.full_like(dark, max(6, int(np.searchsorted(np.cumsum(counts), 0.95 * counts.sum()))))
+    strength_dark = float(cv2.subtract(dark, floor).sum(dtype=np.float64))
+    strength_light = float(cv2.subtract(light, floor).sum(dtype=np.float64))
+    if strength_dark + strength_light == 0:
+        return None
+    return strength_light > strength_dark
 
 
 def _paper_brightness(gray: np.ndarray) -> np.ndarray:

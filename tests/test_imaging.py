@@ -223,6 +223,28 @@ def test_white_on_dark_is_detected_and_gives_the_same_ink():
     assert _iou(flipped.binary, normal.binary) > 0.95
 
 
+def _faint_in_shadow(image: np.ndarray) -> np.ndarray:
+    """A thin, faint pen (a third of the paper's brightness) on a page mostly in deep shadow."""
+    ink = cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_AREA) < 128
+    ink = cv2.erode(ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0  # a thinner pen
+    h, w = ink.shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    paper = np.where(yy > 0.15 * h, 90.0, 200.0)  # lit along the top, the rest in shadow
+    paper = cv2.GaussianBlur(paper, (0, 0), 20)
+    page = np.where(ink, 0.7 * paper, paper)
+    return np.clip(cv2.GaussianBlur(page, (0, 0), 1.0), 0, 255).astype(np.uint8)
+
+
+def test_faint_ink_in_a_shadow_is_dark_ink_and_its_negative_light_ink():
+    # The page is mostly dark (the shadow), and the ink too faint to stand
+    # out from its local median by a fixed margin: the polarity must come
+    # from the strokes, not from the page's brightness.
+    page = _faint_in_shadow(_drawing())
+    normal, flipped = binarize(page), binarize(255 - page)
+    assert not normal.inverted and flipped.inverted
+    assert normal.binary.any() and _iou(flipped.binary, normal.binary) > 0.8
+
+
 def test_grey_and_coloured_paper():
     image = _drawing()
     ink = image < 128
