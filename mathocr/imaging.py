@@ -64,9 +64,21 @@ class LoadedImage:
     gray: np.ndarray
     """(H, W) uint8 at working resolution, upright (EXIF applied)."""
     scale: float
-    """Working pixels per original pixel (≤ 1)."""
+    """Working pixels per original pixel (≤ 1, unless :meth:`enlarged`)."""
     size: tuple[int, int]
     """Width, height of the original image, upright."""
+
+    def enlarged(self, factor: float) -> LoadedImage:
+        """The same image with *factor* times more pixels a side (cubic interpolation).
+
+        For writing too small to binarize well: at 15-20 pixels a symbol,
+        the blur and threshold close a digit's loops, which they leave open
+        on an enlarged copy.
+        """
+        h, w = self.gray.shape
+        width, height = max(1, round(w * factor)), max(1, round(h * factor))
+        gray = cv2.resize(self.gray, (width, height), interpolation=cv2.INTER_CUBIC)
+        return LoadedImage(gray=gray, scale=self.scale * width / w, size=self.size)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ so a client can draw them on the image it sent.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Sequence
@@ -32,7 +33,15 @@ import cv2
 import numpy as np
 
 from .expression import interpret
-from .imaging import Deskewed, LoadedImage, binarize, deskew, load_image
+from .imaging import (
+    WORK_MAX_PIXELS,
+    WORK_MAX_SIDE,
+    Deskewed,
+    LoadedImage,
+    binarize,
+    deskew,
+    load_image,
+)
 from .layout import PlacedSymbol
 from .result import DebugImages, Recognition, RecognizedSymbol
 from .segmentation import (
@@ -98,6 +107,14 @@ class Recognizer:
         straight = deskew(ink.binary, pen_width=ink.pen_width)
         lap("deskew")
         seg = group_components(straight.binary, pen_width=ink.pen_width)
+        factor = _enlargement(seg.height, loaded.gray.shape)
+        if factor > 1.0:
+            # Writing too small to binarize well (a low-resolution photo):
+            # read it again from an enlarged copy.
+            loaded = loaded.enlarged(factor)
+            ink = binarize(loaded.gray)
+            straight = deskew(ink.binary, pen_width=ink.pen_width)
+            seg = group_components(straight.binary, pen_width=ink.pen_width)
         lap("segment")
         free = [i for i, c in enumerate(seg.candidates) if c.allowed is None]
         masks = [seg.candidates[i].mask for i in free]
@@ -175,6 +192,27 @@ class Recognizer:
 def _ranked(probs: np.ndarray) -> list[tuple[str, float]]:
     order = np.argsort(-probs)[: ALTERNATIVES + 1]
     return [(CLASSES[int(k)], float(probs[k])) for k in order if probs[k] > 0]
+
+
+#: Writing whose typical symbol is shorter than this many pixels is read from an enlarged copy ...
+SMALL_WRITING_PX = 28.0
+#: ... enlarged so that its typical symbol is about this tall, at most MAX_ENLARGEMENT times.
+ENLARGED_WRITING_PX = 42.0
+MAX_ENLARGEMENT = 3.0
+
+
+def _enlargement(height: float, shape: tuple[int, ...]) -> float:
+    """How much to enlarge the working image for writing *height* pixels tall (1: not at all).
+
+    Never beyond the working size limit, so an enlarged image costs no more
+    than a large photo.
+    """
+    if not 0 < height < SMALL_WRITING_PX:
+        return 1.0
+    h, w = shape[:2]
+    room = min(WORK_MAX_SIDE / max(h, w), math.sqrt(WORK_MAX_PIXELS / (h * w)))
+    factor = min(MAX_ENLARGEMENT, ENLARGED_WRITING_PX / height, room)
+    return factor if factor >= 1.2 else 1.0
 
 
 def _placed(cand: Candidate, probs: np.ndarray) -> PlacedSymbol:

@@ -199,3 +199,34 @@ def test_pure_noise_is_refused_quickly_with_a_reason(recognizer):
     result = recognizer.recognize(noise)
     assert result.symbols == ()
     assert "marks" in (result.error or "")
+
+
+@pytest.mark.crohme
+@pytest.mark.parametrize("name", ["HAMEX/formulaire019-equation038"])
+def test_small_writing_in_a_low_resolution_photo_is_read_from_an_enlarged_copy(
+    crohme_dir, recognizer, name
+):
+    # The benchmark's phone photo shrunk to 640x480: symbols about 20 pixels
+    # tall, where the blur and threshold close the loops of 3s and 8s.
+    from mathocr.scenes import photo_image
+
+    ink = read_inkml(crohme_dir / "valid" / f"{name}.inkml")
+    photo = cv2.imdecode(np.frombuffer(photo_image(ink).data, np.uint8), cv2.IMREAD_COLOR)
+    small = cv2.resize(photo, (640, 480), interpolation=cv2.INTER_AREA)
+    ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    assert ok
+    result = recognizer.recognize(jpeg.tobytes())
+    assert same_expression(result.latex, ink.truth), (result.latex, ink.truth)
+    # Boxes stay in the 640x480 image's pixels.
+    for s in result.symbols:
+        x, y, w, h = s.box
+        assert x >= 0 and x + w <= 640 and y >= 0 and y + h <= 480
+
+
+def test_only_small_writing_is_enlarged():
+    from mathocr.pipeline import MAX_ENLARGEMENT, _enlargement
+
+    assert _enlargement(60.0, (400, 1000)) == 1.0
+    assert _enlargement(0.0, (400, 1000)) == 1.0  # nothing found
+    assert 1.2 <= _enlargement(15.0, (480, 640)) <= MAX_ENLARGEMENT
+    assert _enlargement(15.0, (2400, 2400)) == 1.0  # no room left under the working size
