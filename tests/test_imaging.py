@@ -245,6 +245,22 @@ def test_faint_ink_in_a_shadow_is_dark_ink_and_its_negative_light_ink():
     assert normal.binary.any() and _iou(flipped.binary, normal.binary) > 0.8
 
 
+def test_faint_rules_under_dark_writing_are_not_ink():
+    # A notebook's printed rules, lighter than the pen but darker than the
+    # threshold between ink and paper: pieces nowhere near the ink's darkness.
+    image = _drawing()
+    ink = image < 128
+    near_ink = cv2.dilate(ink.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    rules = np.zeros_like(ink)
+    for y in range(10, ink.shape[0], 23):
+        for x in range(0, ink.shape[1], 25):
+            rules[y : y + 3, x : x + 15] = True  # binarized in dashes
+    page = np.where(ink, 20, np.where(rules & ~near_ink, 120, 235)).astype(np.uint8)
+    found = binarize(page).binary > 0
+    assert (found & ~near_ink).sum() <= 0.01 * found.sum()
+    assert _iou(found, ink) > 0.8
+
+
 def test_grey_and_coloured_paper():
     image = _drawing()
     ink = image < 128
