@@ -169,3 +169,20 @@ def test_cli_train_without_torch_says_so(monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(sys.modules, "torch", None)  # import torch → ImportError
     assert main(["train", "--out", str(tmp_path)]) == 2
     assert "mathocr[train]" in capsys.readouterr().err
+
+
+def test_class_power_draws_rare_classes_more_often():
+    from mathocr.training.trainer import _epoch_order
+
+    labels = np.array([0] * 900 + [1] * 100)
+    rng = np.random.default_rng(0)
+    uniform = _epoch_order(labels, 200, 0.0, rng)
+    even = _epoch_order(labels, 200, 0.5, rng)
+    for order in (uniform, even):
+        assert len(order) == 200 and len(set(order.tolist())) == 200  # distinct samples
+    rare_uniform = (labels[uniform] == 1).mean()
+    rare_even = (labels[even] == 1).mean()
+    # A class 9 times rarer: a tenth of the draws uniformly, about a quarter at power 0.5.
+    assert rare_uniform < 0.16 and 0.18 < rare_even < 0.33
+    with pytest.raises(ValueError, match="class_power"):
+        TrainConfig(class_power=-1.0)

@@ -66,6 +66,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="draw N training samples per epoch (default: all)",
     )
     parser.add_argument(
+        "--class-power",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="draw samples with weight (class size)^-P: 0 uniform (default), 0.5 evens classes partly",
+    )
+    parser.add_argument(
         "--limit", type=int, metavar="N", help="train on a random N samples (smoke runs)"
     )
     parser.add_argument(
@@ -95,6 +102,8 @@ def _command(args: argparse.Namespace) -> str:
         parts += ["--mnist", str(args.mnist), "--mnist-per-digit", str(args.mnist_per_digit)]
     if args.samples_per_epoch is not None:
         parts += ["--samples-per-epoch", str(args.samples_per_epoch)]
+    if args.class_power:
+        parts += ["--class-power", str(args.class_power)]
     if args.limit is not None:
         parts += ["--limit", str(args.limit)]
     if args.no_baselines:
@@ -130,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             threads=args.threads,
             samples_per_epoch=args.samples_per_epoch,
+            class_power=args.class_power,
         )
         train_set = load_dataset(
             args.data, augmented=True, seed=args.seed, jobs=args.jobs, progress=progress
