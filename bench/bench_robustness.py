@@ -17,18 +17,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
+from bench.bench_pipeline import CROHME
 from bench.images import in_scope_expressions
 from mathocr.canonical import canonical_latex
 from mathocr.scenes import photo_image
-
-ROOT = Path(__file__).resolve().parent.parent
-CROHME = ROOT.parent / "shared" / "data" / "crohme"
 
 #: (photo, rng, the photo's rotation in degrees) → changed photo.
 Variant = Callable[[np.ndarray, np.random.Generator, float], np.ndarray]

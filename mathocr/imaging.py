@@ -43,6 +43,7 @@ __all__ = [
     "estimate_pen_width",
     "estimate_skew",
     "deskew",
+    "work_room",
 ]
 
 #: Largest encoded file we read (a 12-megapixel JPEG is 3–8 MB).
@@ -291,12 +292,21 @@ def _from_array(
     return _shrink(gray, size or (w, h), work_max_pixels, work_max_side)
 
 
-def _work_factor(width: int, height: int, work_max_pixels: int, work_max_side: int) -> float:
+def work_room(
+    width: int,
+    height: int,
+    work_max_pixels: int = WORK_MAX_PIXELS,
+    work_max_side: int = WORK_MAX_SIDE,
+) -> float:
+    """The scale that brings an image to the working size limits (above 1: room to grow)."""
     return min(
-        1.0,
         math.sqrt(work_max_pixels / float(width * height)),
         work_max_side / float(max(width, height)),
     )
+
+
+def _work_factor(width: int, height: int, work_max_pixels: int, work_max_side: int) -> float:
+    return min(1.0, work_room(width, height, work_max_pixels, work_max_side))
 
 
 def _shrink(
@@ -367,11 +377,15 @@ def binarize(gray: np.ndarray, *, min_contrast: float = 0.22) -> Binarized:
     # threshold, a quarter of the way to the ink's own darkest tenth. Writing has dark
     # cores; what is only just below the threshold everywhere (the specks a
     # notebook's printed rules leave, paper texture) is dropped.
-    values = np.bincount(part[ink > 0], minlength=256)
-    core = int(np.searchsorted(np.cumsum(values), 0.1 * values.sum()))
+    core = _level_below(np.bincount(part[ink > 0], minlength=256), 0.1)
     strong = part < level - STRONG_INK * (level - core)
     binary[y0:y1, x0:x1] = _drop_specks(ink, pen, strong)
     return Binarized(binary, flat, inverted, pen)
+
+
+def _level_below(counts: np.ndarray, share: float) -> int:
+    """The grey level under which *share* of the pixels lie, from their 256-bin histogram."""
+    return int(np.searchsorted(np.cumsum(counts), share * counts.sum()))
 
 
 def _ink_region(
@@ -458,7 +472,7 @@ def _thin_strokes_are_light(gray: np.ndarray) -> bool | None:
     light = cv2.morphologyEx(gray, cv2.MORPH_TOPHAT, kernel)
     # The noise floor: the 95th percentile of both responses (from their histogram).
     counts = np.bincount(dark.ravel(), minlength=256) + np.bincount(light.ravel(), minlength=256)
-    floor = np.full_like(dark, max(6, int(np.searchsorted(np.cumsum(counts), 0.95 * counts.sum()))))
+    floor = np.full_like(dark, max(6, _level_below(counts, 0.95)))
     strength_dark = float(cv2.subtract(dark, floor).sum(dtype=np.float64))
     strength_light = float(cv2.subtract(light, floor).sum(dtype=np.float64))
     if strength_dark + strength_light == 0:

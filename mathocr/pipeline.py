@@ -23,7 +23,6 @@ so a client can draw them on the image it sent.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Sequence
@@ -33,15 +32,7 @@ import cv2
 import numpy as np
 
 from .expression import interpret
-from .imaging import (
-    WORK_MAX_PIXELS,
-    WORK_MAX_SIDE,
-    Deskewed,
-    LoadedImage,
-    binarize,
-    deskew,
-    load_image,
-)
+from .imaging import Deskewed, LoadedImage, binarize, deskew, load_image, work_room
 from .layout import PlacedSymbol
 from .result import DebugImages, Recognition, RecognizedSymbol
 from .segmentation import (
@@ -110,8 +101,7 @@ class Recognizer:
         factor = _enlargement(seg.height, loaded.gray.shape)
         if factor > 1.0:
             # Writing too small to binarize and split well (written small, or a
-            # low-resolution photo):
-            # read it again from an enlarged copy.
+            # low-resolution photo): read it again from an enlarged copy.
             loaded = loaded.enlarged(factor)
             ink = binarize(loaded.gray)
             straight = deskew(ink.binary, pen_width=ink.pen_width)
@@ -214,8 +204,7 @@ def _enlargement(height: float, shape: tuple[int, ...]) -> float:
     if not 0 < height < SMALL_WRITING_PX:
         return 1.0
     h, w = shape[:2]
-    room = min(WORK_MAX_SIDE / max(h, w), math.sqrt(WORK_MAX_PIXELS / (h * w)))
-    factor = min(MAX_ENLARGEMENT, ENLARGED_WRITING_PX / height, room)
+    factor = min(MAX_ENLARGEMENT, ENLARGED_WRITING_PX / height, work_room(w, h))
     return factor if factor >= 1.2 else 1.0
 
 

@@ -177,6 +177,9 @@ def typical_height(comps: Sequence[Component], pen_width: float) -> float:
 
 # --------------------------------------------------------------------------- shapes
 
+#: The classes of a candidate whose shape says it is a root.
+_ROOT_ONLY = frozenset({"\\sqrt"})
+
 
 def _is_bar(c: Component, pen: float, height: float) -> bool:
     """Flat and wide: a minus, a fraction bar, or half of ``=``."""
@@ -1211,9 +1214,6 @@ def resolve_touching(
     out = [q for i, c in enumerate(candidates) for q in replaced.get(i, [c])]
     out.sort(key=lambda c: (c.box[0], c.box[1]))
     return _join_arcs(out, model, pen, height, ref)
-
-
-_ROOT_ONLY = frozenset({"\\sqrt"})
 
 
 def _has_radicand(root: Candidate, candidates: Sequence[Candidate]) -> bool:
