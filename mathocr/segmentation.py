@@ -1296,36 +1296,48 @@ def _join_arcs(
         # An x's arcs are open; a 0, 6, 8 or 9 is not (checked last: it costs most).
         return not (_has_loop(a.mask, pen) or _has_loop(b.mask, pen))
 
-    pairs = [i for i in range(len(cands) - 1) if worth_trying(cands[i], cands[i + 1])]
+    pairs = []
+    for i, a in enumerate(cands):
+        j = _right_neighbour(cands, i)
+        if j is not None and worth_trying(a, cands[j]):
+            pairs.append((i, j))
     if not pairs:
         return cands
-    unions = [_union(cands[i], cands[i + 1]) for i in pairs]
+    unions = [_union(cands[i], cands[j]) for i, j in pairs]
     probs = score_masks(model, [u.mask for u in unions], pen, reference)
-    joined: dict[int, Candidate] = {}
-    for i, union, p in zip(pairs, unions, probs, strict=True):
-        if i - 1 in joined:
+    used: set[int] = set()
+    joined: list[Candidate] = []
+    for (i, j), union, p in zip(pairs, unions, probs, strict=True):
+        if i in used or j in used:
             continue
         best = int(np.argmax(p))
         if (
             best in arcs
             and confidence(p) >= ARC_SURE
-            and not _two_digits(cands[i], cands[i + 1], confidence(p))
+            and not _two_digits(cands[i], cands[j], confidence(p))
         ):
-            joined[i] = replace_probs(union, p)
+            joined.append(replace_probs(union, p))
+            used.update((i, j))
     if not joined:
         return cands
-    out: list[Candidate] = []
-    skip = False
-    for i, c in enumerate(cands):
-        if skip:
-            skip = False
-            continue
-        if i in joined:
-            out.append(joined[i])
-            skip = True
-        else:
-            out.append(c)
+    out = [c for k, c in enumerate(cands) if k not in used] + joined
+    out.sort(key=lambda c: (c.box[0], c.box[1]))
     return out
+
+
+def _right_neighbour(cands: Sequence[Candidate], i: int) -> int | None:
+    """The next candidate to the right of ``cands[i]`` on its own line.
+
+    Candidates are in left-to-right order, so in a fraction the next one may
+    sit in the other row: the two halves of an ``x`` in a denominator have
+    the numerator's first symbol between them in that order.
+    """
+    _, ay, _, ah = cands[i].box
+    for j in range(i + 1, len(cands)):
+        _, by, _, bh = cands[j].box
+        if min(ay + ah, by + bh) - max(ay, by) > 0.5 * min(ah, bh):
+            return j
+    return None
 
 
 def _has_loop(mask: np.ndarray, pen: float) -> bool:

@@ -659,3 +659,30 @@ def test_a_roots_serif_and_the_top_of_its_leaning_stem_stay_with_it(crohme_dir, 
     # its bar right of the hook's cut (its top was cut off as a "(").
     latex = _read_valid(crohme_dir, "MfrDB/MfrDB0112", kind, split="train")
     assert latex == "\\sqrt{\\frac{\\sqrt{2} + \\sqrt{3}}{\\sqrt{5} - x}}", latex
+
+
+def test_the_right_neighbour_of_a_denominator_symbol_skips_the_numerator():
+    from mathocr.segmentation import _right_neighbour
+
+    def cand(x: int, y: int, w: int, h: int) -> Candidate:
+        return Candidate(box=(x, y, w, h), mask=np.ones((h, w), bool), components=(x,))
+
+    # "1 over ↄc": in left-to-right order the numerator's 1 falls between the arcs.
+    arc, one, c, after = (
+        cand(588, 180, 72, 65),
+        cand(620, 17, 82, 94),
+        cand(675, 185, 79, 77),
+        cand(800, 20, 40, 60),
+    )
+    row = [arc, one, c, after]
+    assert _right_neighbour(row, 0) == 2
+    assert _right_neighbour(row, 1) == 3
+    assert _right_neighbour(row, 2) is None
+
+
+@pytest.mark.crohme
+def test_an_x_of_two_arcs_in_a_denominator_is_joined_across_the_numerator(crohme_dir):
+    # "x^{-1} = \frac{1}{x}": the denominator's x is two arcs, read 0 and 2 when
+    # only neighbours in left-to-right order were paired.
+    latex = _read_valid(crohme_dir, "HAMEX/formulaire035-equation066", "canvas")
+    assert latex.endswith("= \\frac{1}{x}"), latex
