@@ -40,6 +40,7 @@ from .segmentation import (
     Candidate,
     ProbabilityModel,
     Segmentation,
+    find_marks,
     group_components,
     mask_geometry,
     normalize_batch,
@@ -97,15 +98,16 @@ class Recognizer:
         lap("binarize")
         straight = deskew(ink.binary, pen_width=ink.pen_width)
         lap("deskew")
-        seg = group_components(straight.binary, pen_width=ink.pen_width)
-        factor = _enlargement(seg.height, loaded.gray.shape)
+        marks = find_marks(straight.binary, pen_width=ink.pen_width)
+        factor = _enlargement(marks.height, loaded.gray.shape)
         if factor > 1.0:
             # Writing too small to binarize and split well (written small, or a
             # low-resolution photo): read it again from an enlarged copy.
             loaded = loaded.enlarged(factor)
             ink = binarize(loaded.gray)
             straight = deskew(ink.binary, pen_width=ink.pen_width)
-            seg = group_components(straight.binary, pen_width=ink.pen_width)
+            marks = find_marks(straight.binary, pen_width=ink.pen_width)
+        seg = group_components(straight.binary, pen_width=ink.pen_width, marks=marks)
         lap("segment")
         free = [i for i, c in enumerate(seg.candidates) if c.allowed is None]
         masks = [seg.candidates[i].mask for i in free]

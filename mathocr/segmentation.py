@@ -47,6 +47,8 @@ __all__ = [
     "components",
     "segment",
     "typical_height",
+    "Marks",
+    "find_marks",
 ]
 
 
@@ -974,19 +976,48 @@ class Segmentation:
     """Typical pen-free symbol height of the candidates (:func:`mathocr.geometry.typical_size`)."""
 
 
-def group_components(binary: np.ndarray, *, pen_width: float) -> Segmentation:
-    """Components gathered into symbol candidates by shape alone (no classifier)."""
+@dataclass(frozen=True)
+class Marks:
+    """The ink's components, labelled once, with the writing's typical symbol height.
+
+    The pipeline measures the height before it segments (small writing is
+    read again from an enlarged copy); the labelling it paid for is reused.
+    """
+
+    labels: np.ndarray
+    components: list[Component]
+    pen_width: float
+    height: float
+    """Typical symbol height in pixels (:func:`typical_height`); 0 without usable ink."""
+
+
+def find_marks(binary: np.ndarray, *, pen_width: float) -> Marks:
+    """Label *binary*'s ink, drop specks smaller than a quarter pen dot, measure the writing."""
     if binary.ndim != 2:
         raise ValueError(f"binary must be 2-D, got shape {binary.shape}")
     labels, comps = components(binary)
     pen = max(1.0, float(pen_width))
     min_area = max(3, round(0.25 * pen * pen))
     comps = [c for c in comps if c.area >= min_area]
+    usable = bool(comps) and len(comps) <= MAX_MARKS
+    return Marks(labels, comps, pen, typical_height(comps, pen) if usable else 0.0)
+
+
+def group_components(
+    binary: np.ndarray, *, pen_width: float, marks: Marks | None = None
+) -> Segmentation:
+    """Components gathered into symbol candidates by shape alone (no classifier).
+
+    *marks*, when given, is :func:`find_marks` of the same image and pen.
+    """
+    if marks is None:
+        marks = find_marks(binary, pen_width=pen_width)
+    labels, comps, pen = marks.labels, marks.components, marks.pen_width
     if not comps or len(comps) > MAX_MARKS:
         # Hundreds of separate marks are a texture or noise, not an expression;
         # grouping them would cost quadratic time for nothing.
         return Segmentation([], pen, 0.0, len(comps), 1.0)
-    height = typical_height(comps, pen)
+    height = marks.height
     candidates: list[Candidate] = []
     for members, allowed in _group(comps, pen, height):
         box = _union_box(members)
