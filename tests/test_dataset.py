@@ -277,5 +277,30 @@ def test_cli_build_rejects_bad_options(tmp_path, capsys):
     out = str(tmp_path / "d.npz")
     assert main(["dataset", "build", "--inkml", str(root), "--out", out, "--pen", "9-2"]) == 2
     assert "range" in capsys.readouterr().err
+    assert (
+        main(["dataset", "build", "--inkml", str(root), "--out", out, "--pen-share", "0.3-0.1"])
+        == 2
+    )
+    assert "0.3-0.1" in capsys.readouterr().err
     assert main(["dataset", "build", "--inkml", str(tmp_path / "nope"), "--out", out]) == 2
     assert main(["dataset", "preview", "--data", str(tmp_path / "nope.npz"), "--out", out]) == 2
+
+
+def test_pen_share_sets_the_pen_as_a_share_of_the_symbol_size(tmp_path):
+    root = write_inkml_dir(tmp_path / "ink", n_files=2)
+    thick = RenderOptions(
+        target_px=(60.0, 60.0), pen=(2, 16), pen_share=(0.25, 0.25), antialias_prob=0.0
+    )
+    ds = build_dataset(root, options=thick, seed=3)
+    records, _ = collect_symbols(root)
+    for image, group in zip(ds.images, ds.group, strict=True):
+        record = records[group]
+        drawn = draw_strokes(record.strokes, scale=60.0 / record.reference, pen=15)
+        assert np.array_equal(image, normalize_symbol(drawn < 128))
+
+
+def test_pen_share_must_be_an_ordered_range_of_shares():
+    assert RenderOptions().pen_share == (0.0, 1 / 6)
+    for bad in ((0.3, 0.2), (-0.1, 0.2), (0.1, 1.5)):
+        with pytest.raises(ValueError, match="pen_share"):
+            RenderOptions(pen_share=bad)

@@ -47,6 +47,12 @@ def _add_build(actions: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--pen", default="2-9", help="pen width range in pixels (default 2-9)")
     p.add_argument(
+        "--pen-share",
+        metavar="LO-HI",
+        help="keep the pen within this share of the symbol size (default 0-0.1667: "
+        "no fatter than a sixth; e.g. 0.17-0.25 for a thick-pen set)",
+    )
+    p.add_argument(
         "--size", default="25-110", help="typical symbol size range in pixels (default 25-110)"
     )
     p.add_argument(
@@ -193,6 +199,9 @@ def _build(args: argparse.Namespace) -> int:
             margin=MARGIN,
             pen=parse_range(args.pen, int),
             target_px=parse_range(args.size, float),
+            pen_share=(
+                parse_range(args.pen_share, float) if args.pen_share else RenderOptions.pen_share
+            ),
         )
     except ValueError as e:
         raise MathOCRError(str(e)) from e
@@ -247,6 +256,8 @@ def _build_command(args: argparse.Namespace) -> str:
     """The canonical command line that rebuilds this dataset (kept in the .npz)."""
     parts = ["mathocr", "dataset", "build", "--inkml", str(args.inkml), "--out", str(args.out)]
     parts += ["--box", str(args.box), "--pen", args.pen, "--size", args.size]
+    if args.pen_share:
+        parts += ["--pen-share", args.pen_share]
     parts += ["--variants", str(args.variants), "--seed", str(args.seed)]
     if args.classes:
         parts += ["--classes", *args.classes]

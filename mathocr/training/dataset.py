@@ -59,6 +59,13 @@ class RenderOptions:
     margin: int = MARGIN
     target_px: tuple[float, float] = (25.0, 110.0)
     pen: tuple[int, int] = (2, 9)
+    pen_share: tuple[float, float] = (0.0, 1 / 6)
+    """The pen, as a share of ``target_px``, is kept within this range (inside ``pen``).
+
+    People shrink their writing, not their pen, but the default's upper bound
+    keeps a fat pen off small symbols; a set of thick-pen renderings (whose
+    loops fill in) is built with a higher range.
+    """
     antialias_prob: float = 0.5
     """Share of drawings made anti-aliased then thresholded (a browser canvas)."""
 
@@ -68,6 +75,8 @@ class RenderOptions:
             raise ValueError(f"target_px must be a range 4 ≤ lo ≤ hi, got {self.target_px}")
         if not 1 <= self.pen[0] <= self.pen[1]:
             raise ValueError(f"pen must be a range 1 ≤ lo ≤ hi, got {self.pen}")
+        if not 0 <= self.pen_share[0] <= self.pen_share[1] <= 1:
+            raise ValueError(f"pen_share must be a range 0 ≤ lo ≤ hi ≤ 1, got {self.pen_share}")
 
 
 @dataclass(frozen=True)
@@ -262,10 +271,11 @@ def render_symbol(
     """
     target = rng.uniform(*options.target_px)
     scale = target / max(reference, 1e-9)
-    # A fat pen on a small symbol closes every loop; people shrink their
-    # writing, not their pen, so bound the pen by the symbol size.
-    pen_hi = max(options.pen[0], min(options.pen[1], int(target / 6)))
-    pen = int(rng.integers(options.pen[0], pen_hi + 1))
+    # A fat pen on a small symbol closes every loop: the pen is bounded by the symbol size.
+    share_lo, share_hi = options.pen_share
+    pen_lo = max(options.pen[0], min(options.pen[1], math.ceil(target * share_lo - 1e-9)))
+    pen_hi = max(pen_lo, min(options.pen[1], int(target * share_hi + 1e-9)))
+    pen = int(rng.integers(pen_lo, pen_hi + 1))
     antialias = bool(rng.random() < options.antialias_prob)
     image = draw_strokes(strokes, scale=scale, pen=pen, antialias=antialias)
     threshold = int(rng.integers(96, 192)) if antialias else 128
