@@ -1,4 +1,4 @@
-"""Photos unlike the benchmark's own: faint ink, white on dark, lined paper, a tilt, low resolution.
+"""Images unlike the benchmark's own: other media, and drawings at other sizes and pens.
 
 The pipeline benchmark's photos come from one generator
 (:func:`mathocr.scenes.photo_image`), and the recognizer was tuned on what it
@@ -11,6 +11,11 @@ simulations of each medium). Two recognizer changes came from looking at
 them: faint ink's polarity (imaging) and the binarization's hysteresis, whose
 strength (:data:`mathocr.imaging.STRONG_INK`) was chosen on the faint and
 ruled variants, so those two figures are somewhat optimistic.
+
+The same expressions are also drawn plainly (dark on white, like the drawing
+pad) at a grid of symbol heights and pen widths: small writing, and a pen fat
+enough to fill the loops of 6, 8 and 9, which is what a marker or a drawing
+app's big brush does.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import numpy as np
 from bench.bench_pipeline import CROHME
 from bench.images import in_scope_expressions
 from mathocr.canonical import canonical_latex
+from mathocr.render import render_expression
 from mathocr.scenes import photo_image
 
 #: (photo, rng, the photo's rotation in degrees) → changed photo.
@@ -97,6 +103,14 @@ VARIANTS: dict[str, tuple[str, Variant | None]] = {
 }
 
 
+#: (typical symbol height, pen width) in pixels of the plain drawings.
+DRAWINGS: tuple[tuple[int, int], ...] = ((30, 3), (40, 4), (60, 4), (40, 8), (60, 8), (60, 12))
+
+
+def _drawn(symbol_px: int, pen: int) -> str:
+    return f"{symbol_px} px, pen {pen}"
+
+
 def _encode(page: np.ndarray) -> bytes:
     ok, buf = cv2.imencode(
         ".jpg", np.clip(page, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 85]
@@ -116,7 +130,15 @@ def run(*, quick: bool) -> dict[str, Any]:
         expressions = expressions[::4]
     right: Counter[str] = Counter()
     failures: dict[str, list[dict[str, str]]] = {name: [] for name in VARIANTS}
+    drawn_right: Counter[str] = Counter()
     for ink in expressions:
+        for symbol_px, pen in DRAWINGS:
+            image = render_expression(ink, symbol_px=symbol_px, pen=pen)
+            ok, buf = cv2.imencode(".png", image)
+            assert ok
+            result = recognizer.recognize(buf.tobytes())
+            if canonical_latex(result.latex) == canonical_latex(ink.truth):
+                drawn_right[_drawn(symbol_px, pen)] += 1
         photo = photo_image(ink)
         page = cv2.imdecode(np.frombuffer(photo.data, np.uint8), cv2.IMREAD_COLOR)
         for index, (name, (_, change)) in enumerate(VARIANTS.items()):
@@ -141,6 +163,15 @@ def run(*, quick: bool) -> dict[str, Any]:
             }
             for name, (description, _) in VARIANTS.items()
         },
+        "drawings": {
+            _drawn(px, pen): {
+                "symbol_px": px,
+                "pen": pen,
+                "right": drawn_right[_drawn(px, pen)],
+                "accuracy": drawn_right[_drawn(px, pen)] / n if n else None,
+            }
+            for px, pen in DRAWINGS
+        },
     }
 
 
@@ -148,7 +179,7 @@ def markdown(result: dict[str, Any]) -> str:
     n = result["images_per_variant"]
     base = result["variants"]["photo"]["right"]
     lines = [
-        "## Robustness: photos unlike the benchmark's own (`bench/bench_robustness.py`)\n",
+        "## Robustness: images unlike the benchmark's own (`bench/bench_robustness.py`)\n",
         f"The {n} in-scope valid expressions' photos, each changed in one way (seeded "
         "stand-ins for other media). The binarization's hysteresis strength was chosen on "
         "the faint and ruled variants, so those two are somewhat optimistic. Exact match "
@@ -160,4 +191,16 @@ def markdown(result: dict[str, Any]) -> str:
         share = f"{100 * v['accuracy']:.1f}% ({v['right']}/{n})" if n else "–"
         delta = "" if name == "photo" else f"{v['right'] - base:+d}"
         lines.append(f"| {name} | {v['description']} | {share} | {delta} |")
+    drawings = result.get("drawings")
+    if drawings:
+        lines += [
+            "",
+            "The same expressions drawn plainly (dark on white, anti-aliased) at other "
+            "symbol heights and pen widths:\n",
+            "| typical symbol height | pen | right |",
+            "|---|---|---|",
+        ]
+        for d in drawings.values():
+            share = f"{100 * d['accuracy']:.1f}% ({d['right']}/{n})" if n else "–"
+            lines.append(f"| {d['symbol_px']} px | {d['pen']} px | {share} |")
     return "\n".join(lines) + "\n"
