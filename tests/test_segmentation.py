@@ -686,3 +686,37 @@ def test_an_x_of_two_arcs_in_a_denominator_is_joined_across_the_numerator(crohme
     # only neighbours in left-to-right order were paired.
     latex = _read_valid(crohme_dir, "HAMEX/formulaire035-equation066", "canvas")
     assert latex.endswith("= \\frac{1}{x}"), latex
+
+
+def test_a_fairly_sure_x_is_joined_only_when_it_beats_its_halves_readings():
+    from mathocr.segmentation import ARC_SURE, _x_beats_halves
+
+    def half(label: str, p: float) -> Candidate:
+        probs = np.full(len(CLASSES), (1 - p) / (len(CLASSES) - 1), np.float32)
+        probs[CLASS_INDEX[label]] = p
+        return Candidate(
+            box=(0, 0, 5, 5), mask=np.ones((5, 5), bool), components=(1,), probabilities=probs
+        )
+
+    # Arcs read 0 (0.31) and 2 (0.16) on a white-on-dark photo; joined, x at 0.94.
+    assert _x_beats_halves(0.94, half("0", 0.31), half("2", 0.16))
+    # Two fairly sure digits stay digits unless the x is sure.
+    assert not _x_beats_halves(0.9, half("2", 0.6), half("5", 0.7))
+    assert _x_beats_halves(ARC_SURE, half("2", 0.6), half("5", 0.7))
+    assert not _x_beats_halves(0.7, half("0", 0.2), half("2", 0.2))  # not sure enough of the x
+
+
+@pytest.mark.crohme
+def test_an_x_of_two_arcs_on_a_white_on_dark_photo_is_joined(crohme_dir):
+    import cv2
+
+    import bench.bench_robustness as robustness
+    from mathocr.inkml import read_inkml
+    from mathocr.pipeline import default_recognizer
+    from mathocr.scenes import photo_image
+
+    ink = read_inkml(crohme_dir / "valid" / "HAMEX/formulaire031-equation036.inkml")
+    photo = photo_image(ink)
+    page = cv2.imdecode(np.frombuffer(photo.data, np.uint8), cv2.IMREAD_COLOR)
+    negative = robustness._encode(robustness._white_on_dark(page, np.random.default_rng(0), 0.0))
+    assert default_recognizer().recognize(negative).latex == "x^{3} - 3x + 1"
