@@ -368,6 +368,10 @@ def _baselines(units: list[Item]) -> Row:
                     i += 1
                 else:
                     break
+            if len(run) == 1 and isinstance(u, Sym) and u.label == "-":
+                # A minus raised alone, with nothing after it, is no exponent: a 5's
+                # hat lifted off to its right, or a piece of a bar broken by faint ink.
+                continue
             row.append(Sup(_baselines(run), _row_box(run)))
             bases = []  # no second superscript on the same base
             continue

@@ -74,6 +74,22 @@ def test_exponent_minus_drawn_over_the_base_still_belongs_to_the_exponent():
     assert latex_of(symbols) == "10^{-12}"
 
 
+def test_a_minus_raised_alone_is_no_exponent():
+    # A 5 whose hat was lifted off to its right: "2 + 5" with a short bar over
+    # the 5's top right corner, nothing after it.
+    symbols = [
+        P("2", 0, 20, 16, 30),
+        P("+", 22, 26, 16, 16),
+        P("5", 44, 22, 16, 28),
+        P("-", 57, 14, 22, 4),
+    ]
+    assert build_layout(symbols)[-1] == Sym("5", (2,))
+    assert interpret(symbols).value == "7"
+    # With an exponent after it, the raised minus is the exponent's sign.
+    with_exponent = [*symbols, P("1", 82, 2, 8, 18)]
+    assert latex_of(with_exponent) == "2 + 5^{-1}"
+
+
 def test_a_digit_level_with_its_neighbour_is_no_superscript():
     symbols = [P("2", 0, 20, 16, 30), P("3", 20, 18, 16, 30)]
     assert latex_of(symbols) == "23"
