@@ -704,6 +704,8 @@ def test_a_fairly_sure_x_is_joined_only_when_it_beats_its_halves_readings():
     assert not _x_beats_halves(0.9, half("2", 0.6), half("5", 0.7))
     assert _x_beats_halves(ARC_SURE, half("2", 0.6), half("5", 0.7))
     assert not _x_beats_halves(0.7, half("0", 0.2), half("2", 0.2))  # not sure enough of the x
+    # A doubtful 3 and 1 side by side on a valid photo: their union read x at 0.93.
+    assert not _x_beats_halves(0.93, half("3", 0.52), half("1", 0.32))
 
 
 @pytest.mark.crohme
