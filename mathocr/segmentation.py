@@ -999,8 +999,13 @@ def find_marks(binary: np.ndarray, *, pen_width: float) -> Marks:
     pen = max(1.0, float(pen_width))
     min_area = max(3, round(0.25 * pen * pen))
     comps = [c for c in comps if c.area >= min_area]
-    usable = bool(comps) and len(comps) <= MAX_MARKS
+    usable = _usable(comps)
     return Marks(labels, comps, pen, typical_height(comps, pen) if usable else 0.0)
+
+
+def _usable(comps: Sequence[Component]) -> bool:
+    """Whether there is ink to read: some marks, and not hundreds (a texture or noise)."""
+    return bool(comps) and len(comps) <= MAX_MARKS
 
 
 def group_components(
@@ -1013,7 +1018,7 @@ def group_components(
     if marks is None:
         marks = find_marks(binary, pen_width=pen_width)
     labels, comps, pen = marks.labels, marks.components, marks.pen_width
-    if not comps or len(comps) > MAX_MARKS:
+    if not _usable(comps):
         # Hundreds of separate marks are a texture or noise, not an expression;
         # grouping them would cost quadratic time for nothing.
         return Segmentation([], pen, 0.0, len(comps), 1.0)
@@ -1371,9 +1376,13 @@ def _x_beats_halves(as_x: float, a: Candidate, b: Candidate) -> bool:
     """
     if as_x >= ARC_SURE:
         return True
+    return as_x >= ARC_LIKELY and as_x >= ARC_ODDS * _pair_likelihood(a, b)
+
+
+def _pair_likelihood(a: Candidate, b: Candidate) -> float:
+    """How likely two scored neighbours are as what each reads as best, side by side."""
     assert a.probabilities is not None and b.probabilities is not None
-    halves = float(a.probabilities.max()) * float(b.probabilities.max())
-    return as_x >= ARC_LIKELY and as_x >= ARC_ODDS * halves
+    return float(a.probabilities.max()) * float(b.probabilities.max())
 
 
 def _right_neighbour(cands: Sequence[Candidate], i: int) -> int | None:
@@ -1410,8 +1419,7 @@ def _two_digits(a: Candidate, b: Candidate, as_x: float) -> bool:
     labels = (int(np.argmax(a.probabilities)), int(np.argmax(b.probabilities)))
     if not all(label in _DIGIT_INDICES for label in labels):
         return False
-    pair = float(a.probabilities.max()) * float(b.probabilities.max())
-    return math.log(max(pair, 1e-9)) > math.log(as_x) + DIGITS_MARGIN
+    return math.log(max(_pair_likelihood(a, b), 1e-9)) > math.log(as_x) + DIGITS_MARGIN
 
 
 def _union(a: Candidate, b: Candidate) -> Candidate:
