@@ -297,6 +297,40 @@ def test_a_shadowed_photo_binarizes_cleanly():
     assert n_photo == n_clean
 
 
+def _blurred_loops(centre: int) -> np.ndarray:
+    """A narrow 8 of a thick pen as a photo shows it: two small loops, their eyes
+    filled in by the blur to *centre* (ink 50, paper 240), beside a plain thick stroke."""
+    page = np.full((120, 140), 240.0, np.float32)
+    for cy in (35, 75):
+        cv2.circle(page, (40, cy), 16, 50.0, thickness=-1)  # a loop whose eye filled in
+        cv2.circle(page, (40, cy), 3, float(centre), thickness=-1)  # the eye's lighter trace
+    cv2.line(page, (100, 20), (100, 100), 50.0, thickness=14)
+    return np.clip(cv2.GaussianBlur(page, (0, 0), 1.0), 0, 255).astype(np.uint8)
+
+
+def _holes(binary: np.ndarray) -> int:
+    """Pieces of paper enclosed by ink."""
+    count, _ = cv2.connectedComponents((binary == 0).astype(np.uint8), connectivity=4)
+    return count - 2  # minus the ink's label and the paper around
+
+
+def test_loops_that_blur_filled_in_are_opened_again():
+    # The eyes are lighter than the ink around them but still under the
+    # threshold between ink and paper: the threshold alone fills them.
+    page = _blurred_loops(centre=110)
+    found = binarize(page).binary
+    assert (page < 145).sum() > 0 and found[75, 40] == 0 and found[35, 40] == 0
+    assert _holes(found) == 2
+    # The plain stroke's lighter edges touch the paper and keep their ink.
+    assert found[20:100, 95:106].all()
+
+
+def test_ink_of_one_darkness_keeps_no_false_holes():
+    found = binarize(_blurred_loops(centre=50)).binary
+    assert _holes(found) == 0
+    assert found[35, 40] == 1 and found[75, 40] == 1
+
+
 def test_a_blank_noisy_page_has_no_ink():
     rng = np.random.default_rng(1)
     page = np.clip(rng.normal(200, 6, (300, 400)), 0, 255).astype(np.uint8)
