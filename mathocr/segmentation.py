@@ -1276,6 +1276,8 @@ ARC_SURE = 0.95
 #: and a 1 (0.32) side by side on a valid photo were joined into an x (0.93).
 ARC_LIKELY = 0.8
 ARC_ODDS = 8.0
+#: ... and a sure one this many times (valid canvas +1; train300 and the photo variants unchanged).
+SURE_ODDS = 2.0
 
 
 def _arc_pair(a: Candidate, b: Candidate, height: float) -> bool:
@@ -1373,10 +1375,14 @@ def _x_beats_halves(as_x: float, a: Candidate, b: Candidate) -> bool:
     the two halves read as what they look like: on a white-on-dark photo an
     x's arcs came out as ``0`` (0.31) and ``2`` (0.16), and their union as
     an x at 0.94, just under :data:`ARC_SURE`.
+    A sure x must still be :data:`SURE_ODDS` times likelier than the halves:
+    a ``3`` (0.87) beside a thick-pen ``6`` read ``(`` (0.91) joined into an
+    x at 0.96.
     """
+    halves = _pair_likelihood(a, b)
     if as_x >= ARC_SURE:
-        return True
-    return as_x >= ARC_LIKELY and as_x >= ARC_ODDS * _pair_likelihood(a, b)
+        return as_x >= SURE_ODDS * halves
+    return as_x >= ARC_LIKELY and as_x >= ARC_ODDS * halves
 
 
 def _pair_likelihood(a: Candidate, b: Candidate) -> float:

@@ -706,6 +706,9 @@ def test_a_fairly_sure_x_is_joined_only_when_it_beats_its_halves_readings():
     assert not _x_beats_halves(0.7, half("0", 0.2), half("2", 0.2))  # not sure enough of the x
     # A doubtful 3 and 1 side by side on a valid photo: their union read x at 0.93.
     assert not _x_beats_halves(0.93, half("3", 0.52), half("1", 0.32))
+    # Even a sure x must be likelier than the halves: a 3 (0.87) and a 6 whose
+    # loop a thick pen filled, read "(" (0.91), joined read x at 0.96 (valid canvas).
+    assert not _x_beats_halves(0.96, half("3", 0.87), half("(", 0.91))
 
 
 @pytest.mark.crohme
