@@ -380,7 +380,7 @@ def binarize(gray: np.ndarray, *, min_contrast: float = 0.22) -> Binarized:
     # notebook's printed rules leave, paper texture) is dropped.
     core = _level_below(np.bincount(part[ink > 0], minlength=256), 0.1)
     strong = part < level - STRONG_INK * (level - core)
-    _open_sunken_holes(part, ink, [core + share * (level - core) for share in HOLE_LEVELS])
+    _open_sunken_holes(part, ink, pen, [core + share * (level - core) for share in HOLE_LEVELS])
     binary[y0:y1, x0:x1] = _drop_specks(ink, pen, strong)
     return Binarized(binary, flat, inverted, pen)
 
@@ -392,18 +392,28 @@ def binarize(gray: np.ndarray, *, min_contrast: float = 0.22) -> Binarized:
 HOLE_LEVELS = (0.2, 0.3)
 
 
-def _open_sunken_holes(part: np.ndarray, ink: np.ndarray, levels: Sequence[float]) -> None:
+def _open_sunken_holes(
+    part: np.ndarray, ink: np.ndarray, pen: float, levels: Sequence[float]
+) -> None:
     """Open loops that blur and a thick pen filled in: light spots ringed by dark ink.
 
     A small loop (the eyes of a narrow 8, a 6's belly) drawn with a thick pen
-    comes out of a photo's blur as one dark blob with a slightly lighter
-    centre, which the threshold counts as ink; thinned, such a blob reads as
-    a ``1`` or a ``(``. Under a stricter threshold (*levels*) the centre is
-    paper again, and it is a hole: a patch of lighter ink that no paper pixel
-    touches. The lighter pixels on a stroke's edge touch the paper and stay
-    ink. *ink* is changed in place, after all levels were looked at.
+    comes out of the blur as one dark blob with a slightly lighter centre,
+    which the threshold counts as ink (or all but a pinhole of it); thinned,
+    such a blob reads as a ``1`` or a ``(``. Under a stricter threshold
+    (*levels*) the centre is paper again, and it is a hole: a patch of
+    lighter ink that touches no paper but pinholes smaller than a pen dot.
+    The lighter pixels on a stroke's edge touch the paper around the stroke,
+    or inside a loop, and stay ink. *ink* is changed in place, after all
+    levels were looked at.
     """
-    paper = cv2.dilate((ink == 0).astype(np.uint8), _CROSS, borderType=cv2.BORDER_CONSTANT)
+    background = (ink == 0).astype(np.uint8)
+    count, labels = cv2.connectedComponents(background, connectivity=8)
+    pinhole = np.bincount(labels.ravel(), minlength=count) < pen * pen
+    pinhole[0] = False  # label 0 is the ink
+    paper = background.copy()
+    paper[pinhole[labels]] = 0
+    paper = cv2.dilate(paper, _CROSS, borderType=cv2.BORDER_CONSTANT)
     holes: list[np.ndarray] = []
     for level in levels:
         lighter = ((part >= level) & (ink > 0)).astype(np.uint8)

@@ -325,6 +325,16 @@ def test_loops_that_blur_filled_in_are_opened_again():
     assert found[20:100, 95:106].all()
 
 
+def test_a_filled_loop_with_a_pinhole_of_paper_is_opened_whole():
+    # A canvas drawing: the thick pen left a pinhole of paper (2x2) in each
+    # loop's eye; the blur rings it with lighter ink, which opens with it.
+    page = _blurred_loops(centre=50)
+    page[34:36, 39:41] = page[74:76, 39:41] = 255
+    found = binarize(page).binary
+    assert _holes(found) == 2
+    assert (found[31:39, 36:44] == 0).sum() >= 12  # the pinhole alone is 4 pixels
+
+
 def test_ink_of_one_darkness_keeps_no_false_holes():
     found = binarize(_blurred_loops(centre=50)).binary
     assert _holes(found) == 0
