@@ -407,6 +407,12 @@ def _open_sunken_holes(
     or inside a loop, and stay ink. *ink* is changed in place, after all
     levels were looked at.
     """
+    x, y, w, h = cv2.boundingRect(ink)
+    if w == 0 or h == 0:
+        return
+    # Only around the ink: a photo's region of interest is often most of the page.
+    y0, x0 = max(0, y - 1), max(0, x - 1)
+    part, ink = part[y0 : y + h + 1, x0 : x + w + 1], ink[y0 : y + h + 1, x0 : x + w + 1]
     background = (ink == 0).astype(np.uint8)
     count, labels = cv2.connectedComponents(background, connectivity=8)
     pinhole = np.bincount(labels.ravel(), minlength=count) < pen * pen
