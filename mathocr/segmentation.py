@@ -194,6 +194,23 @@ def _is_dot(c: Component, pen: float, height: float) -> bool:
     return c.w <= limit and c.h <= limit and c.w <= 2.2 * c.h and c.h <= 2.2 * c.w
 
 
+#: The largest blot, as a share of the symbol height, that may be a dot of ``\div``.
+BLOT_SIZE = 0.35
+#: How much of its box a blot fills (a disc fills 0.79, a pressed dot 0.65; the strokes of a small digit much less).
+BLOT_FILL = 0.6
+
+
+def _is_blot(c: Component, pen: float, height: float) -> bool:
+    """A dot pressed into a round blot, too big for :func:`_is_dot`: only a ``\\div``'s dot.
+
+    Some writers make the dots of a ``\\div`` as wide as a third of a digit;
+    they stay solid, where a small ``0`` or ``o`` is a ring.
+    """
+    if _is_dot(c, pen, height) or max(c.w, c.h) > BLOT_SIZE * height:
+        return False
+    return c.w <= 1.6 * c.h and c.h <= 1.6 * c.w and c.area >= BLOT_FILL * c.w * c.h
+
+
 def _is_speck_inside(dot: Component, body: Component, pen: float, height: float) -> bool:
     """A speck well inside a symbol's box (a pen tap in a ``0``'s loop): part of it, not a point.
 
@@ -434,12 +451,13 @@ def _group(
     groups: list[tuple[list[Component], frozenset[str] | None]] = []
     bars = [c for c in comps if _is_bar(c, pen, height)]
     dots = [c for c in comps if _is_dot(c, pen, height)]
+    div_dots = dots + [c for c in comps if _is_blot(c, pen, height)]
 
     # ÷: a bar with a dot above and a dot below, both over the bar.
     for bar in bars:
         near = [
             d
-            for d in dots
+            for d in div_dots
             if d.id not in used
             and d.id != bar.id
             and bar.x - 0.5 * d.w <= d.cx <= bar.right + 0.5 * d.w

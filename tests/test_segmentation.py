@@ -66,6 +66,27 @@ def test_a_bar_with_dots_above_and_below_is_one_division_sign():
     assert len(cands[1].components) == 3
 
 
+def _blot(cx: int, cy: int, r: int) -> list[tuple[float, float]]:
+    """A dot pressed into a solid round blot (a small filled spiral)."""
+    return [
+        (cx + k / 8 * r * np.cos(k), cy + k / 8 * r * np.sin(k)) for k in np.arange(0, 8.5, 0.5)
+    ]
+
+
+def test_a_bar_with_blots_above_and_below_is_a_division_sign_but_small_zeros_are_not():
+    # Dots pressed into blots a quarter of a digit tall, too big for decimal points.
+    cands = segment(
+        _ink(ONE, SEVEN, [(120, 70), (165, 70)], _blot(142, 50, 7), _blot(142, 90, 7)),
+        pen_width=PEN,
+    )
+    assert [c.allowed for c in cands] == [None, None, frozenset({"\\div"})]
+    # The same bar between two small 0s (rings): a fraction, not a division sign.
+    ring_up = [(142 + 7 * np.cos(t), 50 + 7 * np.sin(t)) for t in np.linspace(0, 6.3, 30)]
+    ring_down = [(x, y + 40) for x, y in ring_up]
+    cands = segment(_ink(ONE, SEVEN, [(120, 70), (165, 70)], ring_up, ring_down), pen_width=PEN)
+    assert frozenset({"\\div"}) not in [c.allowed for c in cands]
+
+
 def test_two_stubby_dashes_stacked_between_digits_are_an_equals_sign():
     # A thick pen makes each stroke of a quick "=" too stubby to pass for a bar.
     seven_right = [(p[0] + 80, p[1]) for p in SEVEN]
