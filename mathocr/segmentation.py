@@ -246,14 +246,10 @@ def _is_low_mark(c: Component, comps: Sequence[Component], height: float) -> boo
     """
     if max(c.w, c.h) > 0.45 * height:
         return False
-    left = [o for o in comps if o.right <= c.x + 0.3 * c.w and o.h >= 0.6 * height]
-    right = [o for o in comps if o.x >= c.right - 0.3 * c.w and o.h >= 0.6 * height]
-    if not left or not right:
+    pair = _neighbours(c, comps, height)
+    if pair is None:
         return False
-    a = max(left, key=lambda o: o.right)
-    b = min(right, key=lambda o: o.x)
-    if a.x > c.x - 0.1 * height or b.x - c.right > 0.8 * height or c.x - a.right > 0.8 * height:
-        return False
+    a, b = pair
     line_mid = max(a.cy, b.cy)
     line_bottom = max(a.bottom, b.bottom)
     return (
@@ -261,6 +257,37 @@ def _is_low_mark(c: Component, comps: Sequence[Component], height: float) -> boo
         and c.bottom >= line_bottom - 0.25 * height
         and c.bottom <= line_bottom + 0.5 * height
     )
+
+
+def _neighbours(
+    c: Component, comps: Sequence[Component], height: float
+) -> tuple[Component, Component] | None:
+    """The full-height symbols close on the left and on the right of a small mark."""
+    left = [o for o in comps if o.right <= c.x + 0.3 * c.w and o.h >= 0.6 * height]
+    right = [o for o in comps if o.x >= c.right - 0.3 * c.w and o.h >= 0.6 * height]
+    if not left or not right:
+        return None
+    a = max(left, key=lambda o: o.right)
+    b = min(right, key=lambda o: o.x)
+    if a.x > c.x - 0.1 * height or b.x - c.right > 0.8 * height or c.x - a.right > 0.8 * height:
+        return None
+    return a, b
+
+
+def _is_middle_dash(c: Component, comps: Sequence[Component], height: float) -> bool:
+    """A dot drawn flat, level with the middle of its neighbours: a short, thick minus.
+
+    A thick pen makes a quick minus too stubby for :func:`_is_bar`; it is no
+    decimal point, which sits on the baseline.
+    """
+    if c.w < 1.5 * c.h or max(c.w, c.h) > 0.45 * height:
+        return False
+    pair = _neighbours(c, comps, height)
+    if pair is None:
+        return False
+    a, b = pair
+    top, bottom = max(a.y, b.y), min(a.bottom, b.bottom)
+    return top + 0.3 * (bottom - top) <= c.cy <= top + 0.7 * (bottom - top)
 
 
 def _x_overlap(a: Component, b: Component) -> int:
@@ -599,7 +626,8 @@ def _group(
         if len(members) == 1:
             c = members[0]
             low = _is_low_mark(c, rest, height)
-            if _is_bar(c, pen, height) and not low:
+            dash = _is_dot(c, pen, height) and _is_middle_dash(c, rest, height)
+            if (_is_bar(c, pen, height) and not low) or dash:
                 allowed = frozenset({"-"})
             elif _is_dot(c, pen, height) or low:
                 allowed = frozenset({"."})

@@ -87,6 +87,15 @@ def test_a_bar_with_blots_above_and_below_is_a_division_sign_but_small_zeros_are
     assert frozenset({"\\div"}) not in [c.allowed for c in cands]
 
 
+def test_a_stubby_dash_on_the_middle_of_its_neighbours_is_a_minus_and_on_the_baseline_a_point():
+    seven_right = [(p[0] + 80, p[1]) for p in SEVEN]
+    # Too short for a bar with this pen (w < 2.2 h), but flat and level with the middle.
+    middle = segment(_ink(SEVEN, [(102, 70), (109, 70)], seven_right), pen_width=PEN)
+    assert [c.allowed for c in middle] == [None, frozenset({"-"}), None]
+    low = segment(_ink(SEVEN, [(102, 97), (109, 97)], seven_right), pen_width=PEN)
+    assert [c.allowed for c in low] == [None, frozenset({"."}), None]
+
+
 def test_two_stubby_dashes_stacked_between_digits_are_an_equals_sign():
     # A thick pen makes each stroke of a quick "=" too stubby to pass for a bar.
     seven_right = [(p[0] + 80, p[1]) for p in SEVEN]
