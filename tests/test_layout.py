@@ -277,6 +277,20 @@ def test_a_decimal_comma_hanging_below_the_line_is_a_point():
     assert interpret([symbols[0], full, *symbols[2:]]).latex == "2129"
 
 
+def test_a_number_does_not_start_with_a_zero_and_another_digit():
+    # "= 0.47" with the point drawn as a tick from the digits' middle down to
+    # their baseline (a train writer's, on a photo), read "1" (0.84) before "." (0.06).
+    symbols = typeset("2 = 0.47")
+    k = next(i for i, s in enumerate(symbols) if s.label == ".")
+    digit = symbols[k + 1].box
+    tick = (symbols[k].box[0], digit[1] + digit[3] * 2 // 5, 14, digit[3] * 3 // 5)
+    symbols[k] = PlacedSymbol("1", tick, 0.84, ((".", 0.06), ("(", 0.02)))
+    assert interpret(symbols).latex == "2 = 0.47"
+    # After another digit a 0 is no leading zero: "1017" keeps its doubtful "1".
+    symbols = typeset("2 = 1017")
+    assert interpret(_with(symbols, 4, "1", 0.84, ((".", 0.06),))).latex == "2 = 1017"
+
+
 def test_a_small_times_sign_written_low_between_digits_stays_a_product():
     # Seen on CROHME: a times sign 0.6 digit heights tall, sitting below the
     # digits' middle, read as x (0.72) or times (0.25) and never as a point.
