@@ -188,8 +188,10 @@ def markdown(result: dict[str, Any]) -> str:
         "## Robustness: images unlike the benchmark's own (`bench/bench_robustness.py`)\n",
         f"The {n} in-scope valid expressions' photos, each changed in one way (seeded "
         "stand-ins for other media). The binarization's hysteresis strength was chosen on "
-        "the faint and ruled variants, so those two are somewhat optimistic. Exact match "
-        "after canonical LaTeX, all categories together.\n",
+        "the faint and ruled variants, so those two are somewhat optimistic (the faint one "
+        "as it was faded until 2026-11-26: against a median-filtered paper, which left "
+        "digits darker than lone minus signs). Exact match after canonical LaTeX, all "
+        "categories together.\n",
         "| variant | change | right | vs. unchanged |",
         "|---|---|---|---|",
     ]
