@@ -53,6 +53,8 @@ _BEFORE_DIGIT = frozenset({_START, _D, _DOT, _BIN, _UN, _MUL, _EQ, _OPEN, _SUP})
 _BEFORE_UNARY = frozenset({_START, _EQ, _OPEN})
 
 State = tuple[int, int]  # (class of the previous token, bracket depth)
+#: A beam's key in :func:`best_labels`: the state, and whether the number read so far is a lone 0.
+_Key = tuple[State, bool]
 
 
 def candidates(
@@ -123,12 +125,10 @@ def best_labels(
     unavoidable mistake (a stray mark) does not stop the rest of the row
     from being fixed.
     """
-    # The decoder's state, and whether the number being read is so far a lone 0.
-    Key = tuple[State, bool]
-    beams: dict[Key, tuple[float, tuple[tuple[int, str], ...]]] = {((_START, 0), False): (0.0, ())}
+    beams: dict[_Key, tuple[float, tuple[tuple[int, str], ...]]] = {((_START, 0), False): (0.0, ())}
     digit_height = _digit_height(row)
     for k in range(len(row)):
-        nxt: dict[Key, tuple[float, tuple[tuple[int, str], ...]]] = {}
+        nxt: dict[_Key, tuple[float, tuple[tuple[int, str], ...]]] = {}
         choices = _choices(row, k, options, digit_height)
         for (state, lone_zero), (score, chosen) in beams.items():
             for label, cost, idx, fixed_class in choices:

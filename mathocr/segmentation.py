@@ -244,8 +244,6 @@ def _is_low_mark(c: Component, comps: Sequence[Component], height: float) -> boo
     dot; what gives it away is its size and that it sits low between
     full-height neighbours (a minus sits on their middle).
     """
-    if max(c.w, c.h) > 0.45 * height:
-        return False
     pair = _neighbours(c, comps, height)
     if pair is None:
         return False
@@ -262,7 +260,12 @@ def _is_low_mark(c: Component, comps: Sequence[Component], height: float) -> boo
 def _neighbours(
     c: Component, comps: Sequence[Component], height: float
 ) -> tuple[Component, Component] | None:
-    """The full-height symbols close on the left and on the right of a small mark."""
+    """The full-height symbols close on the left and on the right of a small mark.
+
+    ``None`` when *c* is no small mark (over 0.45 of a symbol's height) or lacks either.
+    """
+    if max(c.w, c.h) > 0.45 * height:
+        return None
     left = [o for o in comps if o.right <= c.x + 0.3 * c.w and o.h >= 0.6 * height]
     right = [o for o in comps if o.x >= c.right - 0.3 * c.w and o.h >= 0.6 * height]
     if not left or not right:
@@ -280,7 +283,7 @@ def _is_middle_dash(c: Component, comps: Sequence[Component], height: float) -> 
     A thick pen makes a quick minus too stubby for :func:`_is_bar`; it is no
     decimal point, which sits on the baseline.
     """
-    if c.w < 1.5 * c.h or max(c.w, c.h) > 0.45 * height:
+    if c.w < 1.5 * c.h:
         return False
     pair = _neighbours(c, comps, height)
     if pair is None:
@@ -626,10 +629,11 @@ def _group(
         if len(members) == 1:
             c = members[0]
             low = _is_low_mark(c, rest, height)
-            dash = _is_dot(c, pen, height) and _is_middle_dash(c, rest, height)
+            dot_shaped = _is_dot(c, pen, height)
+            dash = dot_shaped and _is_middle_dash(c, rest, height)
             if (_is_bar(c, pen, height) and not low) or dash:
                 allowed = frozenset({"-"})
-            elif _is_dot(c, pen, height) or low:
+            elif dot_shaped or low:
                 allowed = frozenset({"."})
         elif all(_is_dot(c, pen, height) for c in members):
             allowed = frozenset({"."})
@@ -1359,8 +1363,9 @@ def _join_arcs(
 
     Geometry alone cannot tell an ``x`` written as two strokes from two
     narrow symbols side by side (``2c``, ``)(``, ``1 1``), so the pair's union is
-    classified and joined only when the model is sure (:data:`ARC_SURE`) it is
-    an ``x`` (or ``\\times``) while doubting at least one half, and neither
+    classified and joined only when the model reads it as an ``x`` (or
+    ``\\times``) much more surely than the halves as what they look like
+    (:func:`_x_beats_halves`) while doubting at least one half, and neither
     half is an ``x`` already (a digit and an x side by side read as an x too),
     unless the halves reach into each other's box: the two strokes of one
     ``x`` cross, where a digit beside an ``x`` keeps to its own side.
@@ -1417,13 +1422,12 @@ def _join_arcs(
 def _x_beats_halves(as_x: float, a: Candidate, b: Candidate) -> bool:
     """Whether the union's reading as an ``x`` (*as_x*) is worth joining the two halves for.
 
-    A sure x always is. A fairly sure one is when it is much likelier than
-    the two halves read as what they look like: on a white-on-dark photo an
-    x's arcs came out as ``0`` (0.31) and ``2`` (0.16), and their union as
-    an x at 0.94, just under :data:`ARC_SURE`.
-    A sure x must still be :data:`SURE_ODDS` times likelier than the halves:
-    a ``3`` (0.87) beside a thick-pen ``6`` read ``(`` (0.91) joined into an
-    x at 0.96.
+    It is when it is likelier than the two halves read as what they look
+    like: :data:`SURE_ODDS` times for a sure x (a ``3`` at 0.87 beside a
+    thick-pen ``6`` read ``(`` at 0.91 joined into an x at 0.96), and
+    :data:`ARC_ODDS` times for a fairly sure one (on a white-on-dark photo an
+    x's arcs came out as ``0`` (0.31) and ``2`` (0.16), and their union as an
+    x at 0.94, just under :data:`ARC_SURE`).
     """
     halves = _pair_likelihood(a, b)
     if as_x >= ARC_SURE:
