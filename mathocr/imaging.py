@@ -338,7 +338,10 @@ def binarize(gray: np.ndarray, *, min_contrast: float = 0.22) -> Binarized:
     (ink is thin, paper is everywhere) and divided out, so a shadow across the
     page becomes white paper again. The original chain's Gaussian blur and a
     global Otsu threshold then work on that flat image; the threshold is kept
-    within bounds so an ink-free page does not turn its grain into "ink".
+    within bounds so an ink-free page does not turn its grain into "ink":
+    *min_contrast* below the paper, or less on paper with so fine a grain that
+    faint pencil stands far out of it (:func:`_grain_ceiling`), unless a
+    notebook's printed lines come in with the pencil (:func:`_has_printed_lines`).
     Specks smaller than a pen dot are dropped, and so are pieces nowhere much
     darker than the threshold (:data:`STRONG_INK`).
 
@@ -367,12 +370,20 @@ def binarize(gray: np.ndarray, *, min_contrast: float = 0.22) -> Binarized:
     part = cv2.GaussianBlur(part, (0, 0), 1.0)
     flat[y0:y1, x0:x1] = part
     # Ink is what stays clearly below the paper level (255 after the division).
-    if not (part < ceiling).any():
+    # On clean paper faint ink may be lighter than *min_contrast* allows, unless
+    # that lets the printed lines of a notebook in, which are as faint.
+    faint_ceiling = max(ceiling, _grain_ceiling(part))
+    if not (part < faint_ceiling).any():
         return Binarized(binary, flat, inverted, 0.0)
     otsu, _ = cv2.threshold(part, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     # Otsu on an almost blank page splits the paper grain; keep it sensible.
-    level = float(np.clip(otsu, 255 * 0.45, ceiling))
+    level = float(np.clip(otsu, 255 * 0.45, faint_ceiling))
     ink = (part < level).astype(np.uint8)
+    if level > ceiling and _has_printed_lines(ink & (part >= ceiling)):
+        level = float(np.clip(otsu, 255 * 0.45, ceiling))
+        ink = (part < level).astype(np.uint8)
+        if not ink.any():
+            return Binarized(binary, flat, inverted, 0.0)
     pen = estimate_pen_width(ink)
     # Hysteresis: a piece of ink must somewhere be clearly darker than the
     # threshold, a quarter of the way to the ink's own darkest tenth. Writing has dark
@@ -383,6 +394,55 @@ def binarize(gray: np.ndarray, *, min_contrast: float = 0.22) -> Binarized:
     _open_sunken_holes(part, ink, pen, [core + share * (level - core) for share in HOLE_LEVELS])
     binary[y0:y1, x0:x1] = _drop_specks(ink, pen, strong)
     return Binarized(binary, flat, inverted, pen)
+
+
+#: The least contrast ink can have on the cleanest paper, as a share of its brightness.
+FAINT_CONTRAST = 0.08
+#: How many times the paper's grain (a robust standard deviation) ink must lie below it.
+GRAIN_MARGIN = 8.0
+
+
+def _grain_ceiling(part: np.ndarray) -> int:
+    """The lightest grey that can still be ink on this paper, from how grainy the paper is.
+
+    Faint pencil on smooth paper is only 10-20% darker than the paper, under
+    the fixed *min_contrast*, yet many times darker than the paper's own grain.
+    The grain is measured on the lighter half of the histogram's lower side
+    (median to first quartile), which is paper unless a quarter of the region
+    is ink.
+    """
+    counts = np.bincount(part.ravel(), minlength=256)
+    middle = _level_below(counts, 0.5)
+    grain = max(1.0, (middle - _level_below(counts, 0.25)) / 0.674)
+    return round(min(middle - GRAIN_MARGIN * grain, 255 * (1.0 - FAINT_CONTRAST)))
+
+
+def _has_printed_lines(faint: np.ndarray) -> bool:
+    """Do the pieces of *faint* ink form a long straight line that runs out of the region?
+
+    Such lines are a ruled or squared page's, printed as faint as pencil; the
+    region around the writing has a margin on every side, so no written
+    stroke reaches its edges. Below the threshold the rules break into
+    dashes, which the Hough transform bridges. It runs at half size.
+    """
+    small = faint
+    if min(faint.shape) >= 64:
+        small = cv2.resize(faint * 255, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+        small = (small >= 64).astype(np.uint8)
+    h, w = small.shape
+    span = 0.5 * min(h, w)
+    lines = cv2.HoughLinesP(
+        small, 1, np.pi / 360, threshold=max(10, int(span / 3)), minLineLength=span, maxLineGap=8
+    )
+    if lines is None:
+        return False
+    x1, y1, x2, y2 = lines.reshape(-1, 4).T
+    # Within the region's margin of an edge (the margin is at least 2% of a side and 4 px here).
+    near_x, near_y = 2 + 0.02 * w, 2 + 0.02 * h
+    ends_x, ends_y = np.concatenate([x1, x2]), np.concatenate([y1, y2])
+    out = (ends_x <= near_x) | (ends_x >= w - 1 - near_x)
+    out |= (ends_y <= near_y) | (ends_y >= h - 1 - near_y)
+    return bool(out.any())
 
 
 #: Where between the ink's dark core (0) and the threshold (1) a loop's filled-in

@@ -261,6 +261,47 @@ def test_faint_rules_under_dark_writing_are_not_ink():
     assert _iou(found, ink) > 0.8
 
 
+def _pencil(image: np.ndarray, contrast: float, seed: int = 0) -> np.ndarray:
+    """The drawing as pencil on clean paper: ink only *contrast* darker, and a fine grain."""
+    rng = np.random.default_rng(seed)
+    darkness = (255.0 - image.astype(np.float32)) / 255.0
+    page = 235.0 * (1.0 - contrast * darkness) + rng.normal(0, 1.5, image.shape)
+    return np.clip(page, 0, 255).astype(np.uint8)
+
+
+def test_pencil_fainter_than_min_contrast_is_found_on_clean_paper():
+    # 12% darker than the paper: under the fixed 22% contrast, but some twenty
+    # times the paper's grain.
+    image = _drawing(pen=5)
+    found = binarize(_pencil(image, 0.12))
+    assert _iou(found.binary, image < 128) > 0.75
+    n_clean, _ = cv2.connectedComponents((image < 128).astype(np.uint8))
+    n_found, _ = cv2.connectedComponents(found.binary)
+    assert n_found == n_clean
+
+
+def test_a_blank_page_with_fine_grain_has_no_ink():
+    page = _pencil(np.full((300, 400), 255, np.uint8), 0.12, seed=3)
+    assert binarize(page).binary.sum() == 0
+
+
+def test_printed_rules_as_faint_as_pencil_are_not_taken_for_ink():
+    # Faint ink is let in only while nothing as faint runs out of the region in
+    # a straight line: a notebook's rules would come in with it.
+    image = _drawing(pen=5)
+    ink = image < 128
+    page = _pencil(image, 0.12).astype(np.float32)
+    h, w = ink.shape
+    rules = np.zeros((h, w), np.uint8)
+    for y in range(12, h, 40):
+        cv2.line(rules, (0, y), (w - 1, y + 6), 1, 2)
+    page = np.where(rules > 0, 0.88 * page, page).astype(np.uint8)
+    found = binarize(page).binary > 0
+    near_ink = cv2.dilate(ink.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    on_rules = (rules > 0) & ~near_ink
+    assert (found & on_rules).sum() <= 0.01 * on_rules.sum()
+
+
 def test_grey_and_coloured_paper():
     image = _drawing()
     ink = image < 128
