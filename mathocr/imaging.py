@@ -551,38 +551,85 @@ def _small(gray: np.ndarray, long_side: int) -> tuple[np.ndarray, float]:
 def _light_on_dark(gray: np.ndarray) -> bool:
     """Is the minority (the ink) brighter than its surroundings? (*gray* is small.)
 
-    Compares each pixel with the local median at low resolution and counts the
-    clear outliers on either side; the median is neutral to polarity, and the
-    ink is always the smaller, sharper population. Faint ink (pencil, a thin
-    pen in shadow) leaves too few clear outliers; then the thin strokes
-    decide (:func:`_thin_strokes_are_light`), and only a page without any
-    goes by its overall brightness, which a shadow can decide wrongly.
+    A drawing (a canvas export, a screenshot) has a frame of even background,
+    and the ink is whatever differs from it: that holds for a fat brush too,
+    whose strokes are no thinner than the gaps between them.
+
+    A photo's frame is paper, a shadow or the desk under the page. There two
+    measures vote, each the log of a light-to-dark ratio: clear outliers from
+    the local median at low resolution (neutral to polarity, but a page's
+    edge on a dark desk gives light outliers along the page), and the
+    strength of thin strokes (:func:`_thin_stroke_strengths`, which broad
+    edges do not touch). Faint ink leaves too few clear outliers; then the
+    thin strokes decide alone, and only a page without any goes by its
+    overall brightness, which a shadow can decide wrongly.
     """
     small = gray
     if min(small.shape) < 3:
         return float(np.median(small)) < 96
+    drawn = _drawing_background(small)
+    if drawn is not None:
+        return drawn < float(small.mean())
     k = max(3, (min(small.shape) // 8) | 1)
     k = min(k, 31)
     local = cv2.medianBlur(small, k)
     diff = small.astype(np.int16) - local.astype(np.int16)
     darker = int(np.count_nonzero(diff < -40))
     lighter = int(np.count_nonzero(diff > 40))
+    strokes = _thin_stroke_strengths(small)
     if darker + lighter >= 0.0005 * small.size:
-        return lighter > 1.5 * darker
-    faint = _thin_strokes_are_light(small)
-    return float(np.median(small)) < 96 if faint is None else faint
+        vote = math.log((lighter + 1) / (darker + 1))
+        if strokes is not None:
+            vote += math.log((strokes[1] + 1) / (strokes[0] + 1))
+        return vote > 0
+    if strokes is None:
+        return float(np.median(small)) < 96
+    return strokes[1] > strokes[0]
 
 
-def _thin_strokes_are_light(gray: np.ndarray) -> bool | None:
-    """Whether thin strokes in *gray* are lighter than their surroundings (``None``: none found).
+def _drawing_background(small: np.ndarray) -> float | None:
+    """The background's grey level if *small* looks like a drawing, else ``None``.
+
+    A drawing's frame is of one even grey, and what differs from it is
+    strokes. A drawing program makes it flat to a grey level; a photo has
+    grain. A page photographed on a smooth desk has a nearly even frame, but
+    what differs from the desk is the page: a broad shape, much of which
+    survives an erosion that wipes out strokes far thicker than any pen's at
+    this size.
+    """
+    frame = np.concatenate(
+        [small[:2].ravel(), small[-2:].ravel(), small[:, :2].ravel(), small[:, -2:].ravel()]
+    ).astype(np.float32)
+    if float(frame.std()) >= EVEN_FRAME:
+        return None
+    level = float(np.median(frame))
+    if np.count_nonzero(np.abs(frame - level) <= 1) >= 0.98 * frame.size:
+        return level  # flat as only a drawing program makes it
+    differs = (np.abs(small.astype(np.int16) - level) > 40).astype(np.uint8)
+    if not differs.any():
+        return None
+    side = 2 * max(4, round(0.1 * min(small.shape))) + 1
+    core = cv2.erode(differs, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
+    if np.count_nonzero(core) > 0.002 * core.size:
+        return None
+    return level
+
+
+#: The largest standard deviation of grey levels along the image's frame that is
+#: a drawing's even background (a photo's paper has grain, light and shadow).
+EVEN_FRAME = 3.0
+
+
+def _thin_stroke_strengths(gray: np.ndarray) -> tuple[float, float] | None:
+    """How strongly thin strokes in *gray* stand out dark and light (``None``: none found).
 
     A black top-hat (closing minus image) keeps dark strokes narrower than
     its 5-pixel kernel and a white top-hat (image minus opening) light ones;
     shadows, vignettes and the page's edge are broader and drop out of both.
-    Whichever keeps more strength above the two's common noise floor is the
-    ink. It needs strokes thinner than the kernel, which the reduced image
-    has unless the input was small and drawn with a thick pen, and such
-    input has clear outliers for :func:`_light_on_dark` anyway.
+    Each strength is what the response keeps above the two's common noise
+    floor. It needs strokes thinner than the kernel, which the reduced image
+    has unless the input was small and drawn with a thick pen; such input is
+    a drawing, whose even frame settles the matter first.
     """
     if min(gray.shape) < 5:
         return None
@@ -596,7 +643,7 @@ def _thin_strokes_are_light(gray: np.ndarray) -> bool | None:
     strength_light = float(cv2.subtract(light, floor).sum(dtype=np.float64))
     if strength_dark + strength_light == 0:
         return None
-    return strength_light > strength_dark
+    return strength_dark, strength_light
 
 
 def _paper_brightness(gray: np.ndarray) -> np.ndarray:
@@ -618,10 +665,18 @@ def _paper_brightness(gray: np.ndarray) -> np.ndarray:
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     paper = cv2.dilate(small, kernel)
     paper = cv2.GaussianBlur(paper, (0, 0), k / 2)
-    paper = np.maximum(paper, 1)
     if paper.shape != gray.shape:
         paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
-    return paper
+    # The smooth estimate runs over the edge of a page lying on a darker desk,
+    # and the desk along the edge would look like a band of ink. A closing
+    # (the largest brightness around, then the least of those) keeps the
+    # edge where it is, and it still fills every stroke, and every blob of
+    # ink (a loop a fat pen filled) narrower than twice the window; it caps
+    # the smooth estimate.
+    full = max(3, round(2 * window) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (full, full))
+    closed = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, kernel)
+    return np.maximum(np.minimum(paper, closed), 1)
 
 
 def estimate_pen_width(binary: np.ndarray) -> float:

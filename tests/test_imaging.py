@@ -338,6 +338,41 @@ def test_a_shadowed_photo_binarizes_cleanly():
     assert n_photo == n_clean
 
 
+def _page_on_desk(image: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The drawing on a lit page lying askew on a dark, grainy desk; also the ink's mask."""
+    rng = np.random.default_rng(seed)
+    h, w = image.shape
+    frame_h, frame_w = int(1.6 * h), int(1.6 * w)
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), 5.0, 1.0)
+    turn[:, 2] += ((frame_w - w) / 2, (frame_h - h) / 2)
+    page = cv2.warpAffine(0.8 * image.astype(np.float32) + 30, turn, (frame_w, frame_h))
+    on_page = cv2.warpAffine(np.ones((h, w), np.float32), turn, (frame_w, frame_h))
+    ink = cv2.warpAffine((image < 128).astype(np.uint8), turn, (frame_w, frame_h)) > 0
+    desk = 60.0 + rng.normal(0, 6, (frame_h, frame_w))
+    photo = on_page * page + (1 - on_page) * desk
+    photo = cv2.GaussianBlur(photo, (0, 0), 1.0) + rng.normal(0, 2, photo.shape)
+    return np.clip(photo, 0, 255).astype(np.uint8), ink
+
+
+def test_a_page_on_a_dark_desk_gives_its_writing_and_not_its_edges():
+    # The desk is the darker part of the frame; neither it nor the page's edge is ink.
+    photo, ink = _page_on_desk(_drawing(pen=5, scale=3.0))
+    found = binarize(photo)
+    assert not found.inverted
+    assert _iou(found.binary, ink) > 0.7
+    near_ink = cv2.dilate(ink.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0
+    assert (found.binary.astype(bool) & ~near_ink).sum() <= 0.01 * ink.sum()
+
+
+@pytest.mark.parametrize(("scale", "pen"), [(0.6, 10), (0.8, 14), (1.2, 8)])
+def test_a_fat_brush_on_a_dark_canvas_is_light_ink(scale, pen):
+    # Small and fat: the gaps between strokes are as thin as the strokes, but the
+    # canvas's flat frame says which is the background.
+    image = draw_strokes(_strokes(), scale=scale, pen=pen, padding=12, antialias=True)
+    assert not binarize(image).inverted
+    assert binarize(255 - image).inverted
+
+
 def _blurred_loops(centre: int) -> np.ndarray:
     """A narrow 8 of a thick pen as a photo shows it: two small loops, their eyes
     filled in by the blur to *centre* (ink 50, paper 240), beside a plain thick stroke."""
