@@ -675,7 +675,10 @@ def _paper_brightness(gray: np.ndarray) -> np.ndarray:
     # the smooth estimate.
     full = max(3, round(2 * window) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (full, full))
-    closed = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, kernel)
+    # The frame is repeated outwards first: a strip of desk cut by the frame
+    # must not pass for a narrow dark stroke.
+    padded = cv2.copyMakeBorder(gray, full, full, full, full, cv2.BORDER_REPLICATE)
+    closed = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, kernel)[full:-full, full:-full]
     return np.maximum(np.minimum(paper, closed), 1)
 
 

@@ -354,14 +354,34 @@ def _page_on_desk(image: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndar
     return np.clip(photo, 0, 255).astype(np.uint8), ink
 
 
-def test_a_page_on_a_dark_desk_gives_its_writing_and_not_its_edges():
-    # The desk is the darker part of the frame; neither it nor the page's edge is ink.
-    photo, ink = _page_on_desk(_drawing(pen=5, scale=3.0))
+@pytest.mark.parametrize("margin", [40, 8])
+def test_a_page_on_a_dark_desk_gives_its_writing_and_not_its_edges(margin):
+    # The desk is the darker part of the frame; neither it nor the page's edge is
+    # ink. With writing close to the page's edge, the region searched for ink
+    # cuts a thin strip off the desk.
+    drawing = _drawing(pen=5, scale=3.0)
+    ys, xs = np.nonzero(drawing < 128)
+    page = np.full((np.ptp(ys) + 1 + 2 * margin, np.ptp(xs) + 1 + 2 * margin), 255, np.uint8)
+    page[margin:-margin, margin:-margin] = drawing[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    photo, ink = _page_on_desk(page)
     found = binarize(photo)
     assert not found.inverted
     assert _iou(found.binary, ink) > 0.7
     near_ink = cv2.dilate(ink.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0
     assert (found.binary.astype(bool) & ~near_ink).sum() <= 0.01 * ink.sum()
+
+
+def test_a_strip_of_desk_along_the_frame_is_not_ink():
+    # The photo's edge cuts the desk to a strip narrower than a pen stroke is
+    # allowed to be wide: it is still desk, not a stroke on the paper.
+    image = _drawing(pen=5, scale=3.0).astype(np.float32) * 0.8 + 30
+    image[:, :6] = 60.0
+    rng = np.random.default_rng(2)
+    photo = np.clip(image + rng.normal(0, 2, image.shape), 0, 255).astype(np.uint8)
+    found = binarize(photo)
+    assert not found.inverted
+    assert found.binary[:, :12].sum() == 0
+    assert _iou(found.binary, _drawing(pen=5, scale=3.0) < 128) > 0.7
 
 
 @pytest.mark.parametrize(("scale", "pen"), [(0.6, 10), (0.8, 14), (1.2, 8)])
