@@ -605,10 +605,10 @@ def _drawing_background(small: np.ndarray) -> float | None:
     level = float(np.median(frame))
     if np.count_nonzero(np.abs(frame - level) <= 1) >= 0.98 * frame.size:
         return level  # flat as only a drawing program makes it
-    differs = (np.abs(small.astype(np.int16) - level) > 40).astype(np.uint8)
+    differs = (np.abs(small.astype(np.int16) - level) > 25).astype(np.uint8)
     if not differs.any():
         return None
-    side = 2 * max(4, round(0.1 * min(small.shape))) + 1
+    side = 2 * max(3, round(0.04 * min(small.shape))) + 1
     core = cv2.erode(differs, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
     if np.count_nonzero(core) > 0.002 * core.size:
         return None

@@ -15,6 +15,8 @@ from mathocr.errors import ImageError, ImageTooLargeError
 from mathocr.imaging import (
     WORK_MAX_PIXELS,
     WORK_MAX_SIDE,
+    _drawing_background,
+    _light_on_dark,
     binarize,
     deskew,
     estimate_pen_width,
@@ -369,6 +371,22 @@ def test_a_page_on_a_dark_desk_gives_its_writing_and_not_its_edges(margin):
     assert _iou(found.binary, ink) > 0.7
     near_ink = cv2.dilate(ink.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0
     assert (found.binary.astype(bool) & ~near_ink).sum() <= 0.01 * ink.sum()
+
+
+def test_a_page_half_in_shadow_on_a_smooth_desk_is_no_drawing():
+    # The frame is an even desk, and only the page's lit band stands out
+    # from it by much: the shadowed rest is a little lighter than the desk.
+    # The ink on the page is dark, and a drawing's rule would take it for light.
+    rng = np.random.default_rng(5)
+    page = np.full((240, 320), 83.0)
+    page[30:215, 40:290] = 115.0  # the page in shadow
+    page[30:85, 40:290] = 180.0  # its lit band
+    page[50:54, 60:260] = 60.0  # writing across the lit band
+    page[55:110, 100:104] = 60.0
+    page += rng.normal(0, 1.0, page.shape)
+    gray = np.clip(page, 0, 255).astype(np.uint8)
+    assert _drawing_background(gray) is None
+    assert not _light_on_dark(gray)
 
 
 def test_a_strip_of_desk_along_the_frame_is_not_ink():
