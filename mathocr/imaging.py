@@ -593,9 +593,9 @@ def _drawing_background(small: np.ndarray) -> float | None:
     A drawing's frame is of one even grey, and what differs from it is
     strokes. A drawing program makes it flat to a grey level; a photo has
     grain. A page photographed on a smooth desk has a nearly even frame, but
-    what differs from the desk is the page: a broad shape, much of which
-    survives an erosion that wipes out strokes far thicker than any pen's at
-    this size.
+    what differs from the desk is the page: a broad shape, some of which
+    survives an erosion that wipes out any stroke narrower than a twelfth of
+    the picture's short side.
     """
     frame = np.concatenate(
         [small[:2].ravel(), small[-2:].ravel(), small[:, :2].ravel(), small[:, -2:].ravel()]
