@@ -370,20 +370,20 @@ def binarize(gray: np.ndarray, *, min_contrast: float = 0.22) -> Binarized:
     part = cv2.GaussianBlur(part, (0, 0), 1.0)
     flat[y0:y1, x0:x1] = part
     # Ink is what stays clearly below the paper level (255 after the division).
-    # On clean paper faint ink may be lighter than *min_contrast* allows, unless
-    # that lets the printed lines of a notebook in, which are as faint.
-    faint_ceiling = max(ceiling, _grain_ceiling(part))
-    if not (part < faint_ceiling).any():
-        return Binarized(binary, flat, inverted, 0.0)
     otsu, _ = cv2.threshold(part, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     # Otsu on an almost blank page splits the paper grain; keep it sensible.
-    level = float(np.clip(otsu, 255 * 0.45, faint_ceiling))
+    level = float(np.clip(otsu, 255 * 0.45, ceiling))
+    if otsu > ceiling:
+        # On clean paper faint ink may be lighter than *min_contrast* allows,
+        # unless that lets the printed lines of a notebook in, which are as faint.
+        faint = float(np.clip(otsu, 255 * 0.45, _grain_ceiling(part)))
+        if faint > level:
+            faint_only = ((part < faint) & (part >= ceiling)).astype(np.uint8)
+            if not _has_printed_lines(faint_only):
+                level = faint
     ink = (part < level).astype(np.uint8)
-    if level > ceiling and _has_printed_lines(ink & (part >= ceiling)):
-        level = float(np.clip(otsu, 255 * 0.45, ceiling))
-        ink = (part < level).astype(np.uint8)
-        if not ink.any():
-            return Binarized(binary, flat, inverted, 0.0)
+    if not ink.any():
+        return Binarized(binary, flat, inverted, 0.0)
     pen = estimate_pen_width(ink)
     # Hysteresis: a piece of ink must somewhere be clearly darker than the
     # threshold, a quarter of the way to the ink's own darkest tenth. Writing has dark
