@@ -12,7 +12,8 @@ simulations of each medium). Two recognizer changes came from looking at
 them: faint ink's polarity (imaging) and the binarization's hysteresis, whose
 strength (:data:`mathocr.imaging.STRONG_INK`) was chosen on the faint and
 ruled variants, so those two figures are somewhat optimistic. So is the
-desk's: the paper estimate's closing and the polarity vote were made on it.
+desk's: the paper estimate's closing and the polarity vote were made on it;
+and the dark ruled one's, on which the rule erasure was made.
 
 The same expressions are also drawn plainly (dark on white, like the drawing
 pad) at a grid of symbol heights and pen widths: small writing, and a pen fat
@@ -58,11 +59,14 @@ def _white_on_dark(page: np.ndarray, rng: np.random.Generator, angle: float) -> 
     return (255.0 - page.astype(np.float32)) * 0.7 + board * 0.3
 
 
-def _lines(page: np.ndarray, rng: np.random.Generator, angle: float, *, grid: bool) -> np.ndarray:
+def _lines(
+    page: np.ndarray, rng: np.random.Generator, angle: float, *, grid: bool, depth: float = 1.0
+) -> np.ndarray:
     """Light blue rules (with a margin line) or squares printed on the paper.
 
     Drawn on a larger sheet turned as the photo was, so they run along the
-    writing as a notebook's rules do.
+    writing as a notebook's rules do. *depth* above 1 prints them darker (the
+    filter's transmission raised to that power).
     """
     h, w = page.shape[:2]
     side = int(1.5 * max(h, w))
@@ -81,7 +85,7 @@ def _lines(page: np.ndarray, rng: np.random.Generator, angle: float, *, grid: bo
     turn[:, 2] -= ((side - w) / 2, (side - h) / 2)
     mask = cv2.warpAffine(mask, turn, (w, h), flags=cv2.INTER_LINEAR)
     mask = cv2.GaussianBlur(mask, (0, 0), 0.8)[:, :, None]
-    rule = np.array([235, 190, 160], np.float32) / 255.0  # light blue, as a filter
+    rule = (np.array([235, 190, 160], np.float32) / 255.0) ** depth  # blue, as a filter
     return page.astype(np.float32) * (1.0 - mask + mask * rule)
 
 
@@ -128,6 +132,11 @@ VARIANTS: dict[str, tuple[str, Variant | None]] = {
     "tilted": ("perspective: the page seen at an angle", _tilted),
     "low_resolution": ("shrunk to 640×480", _low_resolution),
     "on_desk": ("the page askew on a darker desk, 60–80% of the frame", _on_desk),
+    # Added last: each variant's random draws are seeded by its place in this table.
+    "ruled_dark": (
+        "ruled paper, the rules printed darker (as dark as light ink)",
+        lambda p, r, a: _lines(p, r, a, grid=False, depth=2.5),
+    ),
 }
 
 
@@ -213,7 +222,8 @@ def markdown(result: dict[str, Any]) -> str:
         "the faint and ruled variants, so those two are somewhat optimistic (the faint one "
         "as it was faded until 2026-11-26: against a median-filtered paper, which left "
         "digits darker than lone minus signs); the faint threshold's grain rule was "
-        "measured on the faint variant, and the desk handling on the on_desk one, so those "
+        "measured on the faint variant, the desk handling on the on_desk one and the rule "
+        "erasure on the ruled_dark one, so those "
         "are optimistic too. Exact match after canonical LaTeX, all "
         "categories together.\n",
         "| variant | change | right | vs. unchanged |",

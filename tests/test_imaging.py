@@ -304,6 +304,39 @@ def test_printed_rules_as_faint_as_pencil_are_not_taken_for_ink():
     assert (found & on_rules).sum() <= 0.01 * on_rules.sum()
 
 
+@pytest.mark.parametrize("drop, first", [(10, 8), (53, 8 - 2 * 45)])
+def test_dark_printed_rules_are_erased_and_the_writing_kept(drop, first):
+    # Rules nearly as dark as ink, under the writing and through it, and a margin
+    # line. Dropping 53 px over the page (5 degrees), some rules leave it through
+    # its corners, too short there for the Hough transform: they are found at the
+    # ruling's spacing. There the bars of the = lie along a rule for most of
+    # their length, and are told from it by their darker ink.
+    image = _drawing(pen=5, scale=3.0)
+    ink = image < 128
+    h, w = ink.shape
+    rules = np.zeros((h, w), np.uint8)
+    for y in range(first, h, 45):
+        cv2.line(rules, (0, y), (w - 1, y + drop), 1, 3)
+    cv2.line(rules, (8, 0), (10, h - 1), 1, 3)
+    page = np.where(ink, 20, np.where(rules > 0, 110, 235)).astype(np.float32)
+    page = cv2.GaussianBlur(page, (0, 0), 1.0)
+    found = binarize(np.clip(page, 0, 255).astype(np.uint8)).binary > 0
+    near_ink = cv2.dilate(ink.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    on_rules = (rules > 0) & ~near_ink
+    assert (found & on_rules).sum() <= 0.01 * on_rules.sum()
+    assert _iou(found, ink) > 0.7
+
+
+def test_long_bars_of_a_drawing_are_not_taken_for_rules():
+    # Three parallel bars reaching the frame's edge, but not across most of it.
+    image = _drawing(pen=5, scale=3.0)
+    h, w = image.shape
+    for y in (8, 20, h - 10):
+        cv2.line(image, (0, y), (int(0.55 * w), y), 0, 5)
+    found = binarize(image).binary > 0
+    assert _iou(found, image < 128) > 0.85
+
+
 def test_grey_and_coloured_paper():
     image = _drawing()
     ink = image < 128
