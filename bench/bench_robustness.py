@@ -137,6 +137,10 @@ VARIANTS: dict[str, tuple[str, Variant | None]] = {
         "ruled paper, the rules printed darker (as dark as light ink)",
         lambda p, r, a: _lines(p, r, a, grid=False, depth=2.5),
     ),
+    "squared_dark": (
+        "squared paper, the lines printed darker (as dark as light ink)",
+        lambda p, r, a: _lines(p, r, a, grid=True, depth=2.5),
+    ),
 }
 
 

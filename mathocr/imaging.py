@@ -503,7 +503,11 @@ def _ruling(lines: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         long = group & (across >= 0.7)
         if np.count_nonzero(long) >= 3 and np.ptp(angle[long]) <= 2.0:
             parallel = np.abs(angle - np.median(angle[long])) <= 1.0
-            return lines[long | (across >= 0.95) | (group & parallel & edge_to_edge)]
+            # Across the whole region: the margin line, at an angle to the
+            # rules; one slanting through the rules' own direction is a chance
+            # alignment of their pieces.
+            margin = ~group & (across >= 0.95)
+            return lines[long | margin | (group & parallel & edge_to_edge)]
     return none
 
 
@@ -558,9 +562,12 @@ def _erase_printed_lines(ink: np.ndarray, lines: np.ndarray, gray: np.ndarray) -
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     on_rule = np.bincount(labels[near > 0], minlength=count)
     written = np.bincount(labels[dark > 0], minlength=count)
-    drop = (on_rule >= 0.8 * stats[:, cv2.CC_STAT_AREA]) & (
-        written < 0.5 * stats[:, cv2.CC_STAT_AREA]
-    )
+    area = stats[:, cv2.CC_STAT_AREA]
+    long_side = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    short_side = np.minimum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    # A dash of a rule's dark core is no writing; a dot on a rule may be a decimal point.
+    dash = (area < 3 * run * run) & (long_side >= 2 * short_side)
+    drop = (on_rule >= 0.8 * area) & ((written < 0.5 * area) | dash)
     drop[0] = False
     if drop.any():
         ink = ink & (1 - drop[labels]).astype(np.uint8)

@@ -327,6 +327,25 @@ def test_dark_printed_rules_are_erased_and_the_writing_kept(drop, first):
     assert _iou(found, ink) > 0.7
 
 
+def test_a_decimal_point_on_a_dark_rule_is_kept():
+    # A dot written on a rule lies on it whole, as the rule's leftovers do; it is
+    # darker than the print and round, where those are dashes along the rule.
+    image = _drawing(pen=5, scale=3.0)
+    ink = image < 128
+    h, w = ink.shape
+    rules = np.zeros((h, w), np.uint8)
+    for y in range(8, h, 45):
+        cv2.line(rules, (0, y), (w - 1, y + 10), 1, 3)
+    dot = np.zeros((h, w), np.uint8)
+    x = w - 14
+    cv2.circle(dot, (x, 98 + round(10 * x / (w - 1))), 4, 1, -1)
+    ink = ink | (dot > 0)
+    page = np.where(ink, 20, np.where(rules > 0, 110, 235)).astype(np.float32)
+    page = cv2.GaussianBlur(page, (0, 0), 1.0)
+    found = binarize(np.clip(page, 0, 255).astype(np.uint8)).binary > 0
+    assert found[dot > 0].mean() > 0.8
+
+
 def test_long_bars_of_a_drawing_are_not_taken_for_rules():
     # Three parallel bars reaching the frame's edge, but not across most of it.
     image = _drawing(pen=5, scale=3.0)
