@@ -476,11 +476,13 @@ def _spans_region(ink: np.ndarray) -> bool:
 def _ruling(lines: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """The *lines* that are a notebook's ruling (possibly none), as (N, 4) segments.
 
-    A ruling is three or more parallel lines each crossing 70% of the region;
-    with them come any line crossing all of it (a margin line) and the rules
-    parallel to them that run from edge to edge through a corner. A long
-    fraction bar or a root's bar may reach the region's edge on a tight
-    drawing, but not three parallel ones across most of it.
+    A ruling is three or more parallel lines (within a degree of their median
+    direction) each crossing 70% of the region; with them come a margin line
+    square to them and the rules parallel to them that run from edge to edge
+    through a corner. A long fraction bar or a root's bar may reach the
+    region's edge on a tight drawing, but not three parallel ones across most
+    of it; and a line slanting across the rules is a chance alignment of their
+    pieces, not one of them.
     """
     none = lines[:0]
     if len(lines) < 3:
@@ -501,13 +503,18 @@ def _ruling(lines: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     edge_to_edge = at_edge(x1, y1) & at_edge(x2, y2)
     for group in (flat, ~flat):
         long = group & (across >= 0.7)
-        if np.count_nonzero(long) >= 3 and np.ptp(angle[long]) <= 2.0:
-            parallel = np.abs(angle - np.median(angle[long])) <= 1.0
-            # Across the whole region: the margin line, at an angle to the
-            # rules; one slanting through the rules' own direction is a chance
-            # alignment of their pieces.
-            margin = ~group & (across >= 0.95)
-            return lines[long | margin | (group & parallel & edge_to_edge)]
+        if np.count_nonzero(long) < 3:
+            continue
+        direction = float(np.median(angle[long]))
+        parallel = np.abs(angle - direction) <= 1.0
+        rules = long & parallel
+        if np.count_nonzero(rules) < 3:
+            continue
+        # The margin line runs square to the rules, from one edge for at least
+        # half the region (where writing covers it, the transform may break it).
+        square = np.abs(np.abs(angle - direction) - 90.0) <= 10.0
+        margin = ~group & square & (across >= 0.5)
+        return lines[rules | margin | (group & parallel & edge_to_edge)]
     return none
 
 

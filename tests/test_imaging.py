@@ -17,6 +17,7 @@ from mathocr.imaging import (
     WORK_MAX_SIDE,
     _drawing_background,
     _light_on_dark,
+    _ruling,
     binarize,
     deskew,
     estimate_pen_width,
@@ -344,6 +345,19 @@ def test_a_decimal_point_on_a_dark_rule_is_kept():
     page = cv2.GaussianBlur(page, (0, 0), 1.0)
     found = binarize(np.clip(page, 0, 255).astype(np.uint8)).binary > 0
     assert found[dot > 0].mean() > 0.8
+
+
+def test_a_ruling_takes_its_margin_line_even_where_writing_broke_it():
+    h, w = 1000, 1400
+    rules = [[0, y, w - 1, y + 12] for y in (100, 160, 220, 280)]
+    margin_broken = [120, 0, 124, 600]  # from the top edge, 60% of the height
+    across_rules = [0, 300, w - 1, 420]  # across the page, 4 degrees off the rules
+    slanting = [100, 0, 939, h - 1]  # top to bottom at 50 degrees
+    lines = np.array([*rules, margin_broken, across_rules, slanting], np.int32)
+    kept = {tuple(line) for line in _ruling(lines, (h, w)).tolist()}
+    assert kept == {*map(tuple, rules), tuple(margin_broken)}
+    # Without three long parallel lines there is no ruling at all.
+    assert len(_ruling(lines[[0, 1, 4, 5, 6]], (h, w))) == 0
 
 
 def test_long_bars_of_a_drawing_are_not_taken_for_rules():
