@@ -534,13 +534,22 @@ def _erase_printed_lines(ink: np.ndarray, lines: np.ndarray, gray: np.ndarray) -
     ys, xs = np.nonzero(ink)
     h, w = ink.shape
     fits: dict[bool, list[tuple[float, float, int]]] = {False: [], True: []}
+    span_of = {False: w, True: h}
     for x1, y1, x2, y2 in lines:
         steep = abs(int(y2) - int(y1)) > abs(int(x2) - int(x1))
         # Along and across the line: x and y for a flat rule, y and x for a steep one.
         along, across = (ys, xs) if steep else (xs, ys)
         p1, q1, p2, q2 = (y1, x1, y2, x2) if steep else (x1, y1, x2, y2)
         slope = float(q2 - q1) / float(p2 - p1) if p2 != p1 else 0.0
-        fitted = _fit_rule(along, across, slope, q1 - slope * p1, thick)
+        offset = q1 - slope * p1
+        if any(
+            abs(o - offset) <= thick and abs(sl - slope) * span_of[steep] <= thick
+            for sl, o, _ in fits[steep]
+        ):
+            continue  # another segment of a rule already fitted
+        if not steep:
+            along, across = _flat_strip(xs, ys, slope, offset, w, 3 * thick)
+        fitted = _fit_rule(along, across, slope, offset, thick)
         if fitted is not None:
             fits[steep].append(fitted)
     fits[False] += _missed_rules(fits[False], xs, ys, w, h, thick)
@@ -643,7 +652,8 @@ def _missed_rules(
     for offset in wanted:
         if np.min(np.abs(offsets - offset)) <= thick:
             continue
-        fitted = _fit_rule(xs, ys, slope, float(offset), thick)
+        near_x, near_y = _flat_strip(xs, ys, slope, float(offset), w, 3 * thick)
+        fitted = _fit_rule(near_x, near_y, slope, float(offset), thick)
         if fitted is None:
             continue
         inside = [x for x in range(0, w, 4) if 0 <= fitted[0] * x + fitted[1] < h]
@@ -651,6 +661,20 @@ def _missed_rules(
         if inside and len(np.unique(xs[close])) >= 0.5 * 4 * len(inside):
             out.append(fitted)
     return out
+
+
+def _flat_strip(
+    xs: np.ndarray, ys: np.ndarray, slope: float, offset: float, w: int, margin: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The points (*ys* ascending, as :func:`numpy.nonzero` gives them) in the rows a flat line crosses.
+
+    A page's rules make hundreds of thousands of ink pixels; each rule is
+    fitted to the few rows it passes through, found by bisection.
+    """
+    top = offset + min(0.0, slope * (w - 1)) - margin
+    bottom = offset + max(0.0, slope * (w - 1)) + margin
+    a, b = np.searchsorted(ys, [top, bottom])
+    return xs[a:b], ys[a:b]
 
 
 def _fit_rule(
@@ -664,13 +688,22 @@ def _fit_rule(
     crosses the rule is the outlier), follows the rule from edge to edge. The
     width is what the rule's own pixels spread across that line.
     """
+    # Every later pass looks only near the first guess: one pass over the region's ink.
+    nearby = np.abs(across - (slope * along + offset)) <= 3 * thick
+    along, across = along[nearby], across[nearby]
     near = float(thick)
     for _ in range(3):
         residual = across - (slope * along + offset)
         close = np.abs(residual) <= near
         if np.count_nonzero(close) < 20:
             return None
-        slope, offset = np.polyfit(along[close].astype(np.float64), across[close], 1)
+        p, q = along[close].astype(np.float64), across[close].astype(np.float64)
+        p_mean, q_mean = float(p.mean()), float(q.mean())
+        spread = float(((p - p_mean) ** 2).sum())
+        if spread <= 0.0:
+            return None
+        slope = float(((p - p_mean) * (q - q_mean)).sum()) / spread
+        offset = q_mean - slope * p_mean
         near = max(2.0, 0.5 * thick)
     residual = np.abs(across - (slope * along + offset))
     spread = float(np.percentile(residual[residual <= thick], 80))
