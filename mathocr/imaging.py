@@ -554,9 +554,8 @@ def _erase_printed_lines(ink: np.ndarray, lines: np.ndarray, gray: np.ndarray) -
             fits[steep].append(fitted)
     fits[False] += _missed_rules(fits[False], xs, ys, w, h, thick)
     for steep, found in fits.items():
-        span = h if steep else w
         for slope, offset, width in found:
-            ends = [(p, slope * p + offset) for p in (0.0, float(span - 1))]
+            ends = [(p, slope * p + offset) for p in (0.0, float(span_of[steep] - 1))]
             points = [(round(q), round(p)) if steep else (round(p), round(q)) for p, q in ends]
             cv2.line(bands[steep], points[0], points[1], 1, max(thick, width))
     run = thick + 4
