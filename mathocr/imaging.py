@@ -453,12 +453,22 @@ def _printed_lines(ink: np.ndarray) -> np.ndarray:
         return np.zeros((0, 4), np.int32)
     seg = lines.reshape(-1, 4)
     x1, y1, x2, y2 = seg.T
-    # Within the region's margin of an edge (the margin is at least 2% of a side and 4 px here).
-    near_x, near_y = 2 + 0.02 * w, 2 + 0.02 * h
-    ends_x, ends_y = np.stack([x1, x2]), np.stack([y1, y2])
-    out = (ends_x <= near_x) | (ends_x >= w - 1 - near_x)
-    out |= (ends_y <= near_y) | (ends_y >= h - 1 - near_y)
-    return (seg[out.any(axis=0)] * scale).astype(np.int32)
+    out = _near_edge(x1, y1, w, h) | _near_edge(x2, y2, w, h)
+    return (seg[out] * scale).astype(np.int32)
+
+
+def _edge_margin(w: int, h: int) -> tuple[float, float]:
+    """How near an edge of a *w* × *h* region a printed line's end comes: 2% of a side, and 2 px.
+
+    Written strokes stay further in: the region around writing has a wider margin.
+    """
+    return 2 + 0.02 * w, 2 + 0.02 * h
+
+
+def _near_edge(x: np.ndarray, y: np.ndarray, w: int, h: int) -> np.ndarray:
+    """Which points (*x*, *y*) lie within :func:`_edge_margin` of an edge of the region."""
+    near_x, near_y = _edge_margin(w, h)
+    return (x <= near_x) | (x >= w - 1 - near_x) | (y <= near_y) | (y >= h - 1 - near_y)
 
 
 def _spans_region(ink: np.ndarray) -> bool:
@@ -468,7 +478,8 @@ def _spans_region(ink: np.ndarray) -> bool:
     spares a drawing the Hough transform of :func:`_printed_lines`.
     """
     h, w = ink.shape
-    mx, my = int(2 + 0.02 * w) + 1, int(2 + 0.02 * h) + 1
+    near_x, near_y = _edge_margin(w, h)
+    mx, my = int(near_x) + 1, int(near_y) + 1
     across = ink[:, :mx].any() and ink[:, -mx:].any()
     return bool(across or (ink[:my].any() and ink[-my:].any()))
 
@@ -493,14 +504,9 @@ def _ruling(lines: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     flat = np.abs(angle) < 45.0
     across = np.where(flat, np.abs(x2 - x1) / shape[1], np.abs(y2 - y1) / shape[0])
     h, w = shape[:2]
-    near_x, near_y = 2 + 0.02 * w, 2 + 0.02 * h
-
-    def at_edge(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return (x <= near_x) | (x >= w - 1 - near_x) | (y <= near_y) | (y >= h - 1 - near_y)
-
     # A rule that runs out through a corner of the region crosses only part
     # of it, but it goes from edge to edge as no written stroke does.
-    edge_to_edge = at_edge(x1, y1) & at_edge(x2, y2)
+    edge_to_edge = _near_edge(x1, y1, w, h) & _near_edge(x2, y2, w, h)
     for group in (flat, ~flat):
         long = group & (across >= 0.7)
         if np.count_nonzero(long) < 3:
