@@ -11,7 +11,8 @@
 6. ``classify``: all of them in one batch through the shipped model;
 7. ``split``: touching symbols cut (and radicands freed) where the model was
    unsure, the pieces scored in batches;
-8. ``interpret``: layout, context fixes, LaTeX and value (:mod:`mathocr.expression`).
+8. ``reread``: every symbol read again beside its neighbours (:mod:`mathocr.neighbours`);
+9. ``interpret``: layout, context fixes, LaTeX and value (:mod:`mathocr.expression`).
 
 Symbol boxes are reported in the original image's pixels (upright, after EXIF),
 so a client can draw them on the image it sent.
@@ -26,7 +27,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -34,6 +35,7 @@ import numpy as np
 from .expression import interpret
 from .imaging import Deskewed, LoadedImage, binarize, deskew, load_image, work_room
 from .layout import PlacedSymbol
+from .neighbours import NeighbourModel
 from .result import DebugImages, Recognition, RecognizedSymbol
 from .segmentation import (
     MAX_MARKS,
@@ -63,15 +65,31 @@ class Recognizer:
     ----------
     classifier : object with ``probabilities(batch)`` and ``version``, optional
         Defaults to :func:`mathocr.classifier.default_classifier`.
+    neighbours : NeighbourModel, None or ``"shipped"``
+        The model that rereads each symbol beside its neighbours. ``"shipped"``
+        (the default) loads the one in the package when it was trained on this
+        *classifier*'s readings (its card names the symbol model's version);
+        with another classifier the symbols keep their first reading. ``None``
+        turns the second reading off.
     """
 
-    def __init__(self, classifier: ProbabilityModel | None = None) -> None:
+    def __init__(
+        self,
+        classifier: ProbabilityModel | None = None,
+        neighbours: NeighbourModel | None | Literal["shipped"] = "shipped",
+    ) -> None:
         if classifier is None:
             from .classifier import default_classifier
 
             classifier = default_classifier()
         self.classifier = classifier
         self.model_version = str(getattr(classifier, "version", ""))
+        if neighbours == "shipped":
+            neighbours = _shipped_neighbours(self.model_version)
+        self.neighbours: NeighbourModel | None = neighbours
+        if neighbours is not None:
+            # Both models made the reading; a stored result names both.
+            self.model_version += f"+{neighbours.version}"
 
     def __repr__(self) -> str:
         return f"Recognizer(model_version={self.model_version!r})"
@@ -119,6 +137,9 @@ class Recognizer:
         candidates = resolve_touching(seg, dict(zip(free, first, strict=True)), self.classifier)
         probs = self._probabilities(candidates, seg)
         lap("split")
+        if self.neighbours is not None and candidates:
+            probs = _reread(self.neighbours, candidates, probs, seg)
+        lap("reread")
         placed = [_placed(c, p) for c, p in zip(candidates, probs, strict=True)]
         meaning = interpret(placed)
         lap("interpret")
@@ -180,6 +201,39 @@ class Recognizer:
             for i, row in zip(todo, out, strict=True):
                 scored[i] = row
         return [restrict(scored[i], c.allowed) for i, c in enumerate(candidates)]
+
+
+def _reread(
+    model: NeighbourModel,
+    candidates: Sequence[Candidate],
+    probs: Sequence[np.ndarray],
+    seg: Segmentation,
+) -> list[np.ndarray]:
+    """*probs* read again by *model*, each still restricted to what its shape allows.
+
+    Boxes go in pen-free and in units of the expression's typical symbol, as
+    the training strokes' boxes did.
+    """
+    pen, reference = seg.pen_width, max(seg.reference, 1e-6)
+    boxes = []
+    for c in candidates:
+        x, y, w, h = c.box
+        free_w, free_h = max(1.0, w - pen), max(1.0, h - pen)
+        cx, cy = x + w / 2, y + h / 2
+        boxes.append((cx - free_w / 2, cy - free_h / 2, cx + free_w / 2, cy + free_h / 2))
+    geometry = mask_geometry([c.mask for c in candidates], pen, reference)
+    again = model.rescore(np.array(probs), np.array(boxes) / reference, geometry)
+    return [restrict(row, c.allowed) for row, c in zip(again, candidates, strict=True)]
+
+
+def _shipped_neighbours(symbol_model: str) -> NeighbourModel | None:
+    """The packaged neighbour model, if there is one and it was trained on *symbol_model*."""
+    from .neighbours import DEFAULT_NEIGHBOURS
+
+    if not DEFAULT_NEIGHBOURS.exists():
+        return None
+    model = NeighbourModel(DEFAULT_NEIGHBOURS)
+    return model if model.card.get("symbol_model") == symbol_model else None
 
 
 def _ranked(probs: np.ndarray) -> list[tuple[str, float]]:

@@ -141,7 +141,18 @@ def test_evaluate_symbols_json_shape(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "broken.inkml" in captured.err  # reported, skipped
     result = json.loads(captured.out)
-    assert set(result) == {"n", "accuracy", "per_class", "confusions"}
+    # The four keys, and the symbol model's own figures beside them.
+    assert set(result) == {
+        "n",
+        "accuracy",
+        "per_class",
+        "confusions",
+        "accuracy_merged",
+        "alone",
+        "neighbours",
+    }
+    assert result["neighbours"] is not None
+    assert set(result["alone"]) == {"accuracy", "accuracy_merged"}
     assert result["n"] == 12
     assert set(result["per_class"]) == {"0", "1", "-", "+"}
     assert all(set(row) == {"n", "accuracy"} for row in result["per_class"].values())
@@ -160,6 +171,10 @@ def test_evaluate_symbols_text_and_errors(tmp_path, capsys):
     assert main(["evaluate-symbols", "--inkml", str(root)]) == 0
     out = capsys.readouterr().out
     assert "symbols scored: 8" in out and "accuracy" in out
+    assert "symbol model alone" in out
+    assert main(["evaluate-symbols", "--inkml", str(root), "--alone"]) == 0
+    out = capsys.readouterr().out
+    assert "each symbol read alone" in out and "symbol model alone" not in out
     assert main(["evaluate-symbols", "--inkml", str(tmp_path / "missing")]) == 2
     assert (
         main(["evaluate-symbols", "--inkml", str(root), "--model", str(tmp_path / "m.onnx")]) == 2

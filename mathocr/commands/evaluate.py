@@ -17,7 +17,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Build the symbols of our classes from every InkML file under DIR with the "
             "dataset builder's code (one seeded rendering each), classify them with the "
-            "model, and print accuracy, per-class accuracy and the most frequent confusions."
+            "model, reread each expression's symbols with the neighbour model, and print "
+            "accuracy, per-class accuracy and the most frequent confusions. The symbol "
+            "model's own figures (each symbol alone) are printed beside them."
         ),
     )
     parser.add_argument(
@@ -28,6 +30,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--model", type=Path, help="an .onnx with its model_card.json (default: shipped)"
     )
     parser.add_argument(
+        "--neighbours",
+        type=Path,
+        help="a neighbour model .onnx with its card (default: shipped, if made for --model)",
+    )
+    parser.add_argument(
+        "--alone", action="store_true", help="score the symbol model alone (no second reading)"
+    )
+    parser.add_argument(
         "--seed", type=int, default=0, help="seed of the random size and pen (default 0)"
     )
     parser.add_argument("--jobs", type=int, default=1, help="processes for drawing symbols")
@@ -35,37 +45,94 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def evaluate(
-    inkml: Path, *, model: Path | None = None, seed: int = 0, jobs: int = 1
+    inkml: Path,
+    *,
+    model: Path | None = None,
+    neighbours: Path | None = None,
+    alone: bool = False,
+    seed: int = 0,
+    jobs: int = 1,
 ) -> tuple[dict, float]:
-    """``{"n", "accuracy", "per_class", "confusions"}`` for the symbols under *inkml*,
-    and the accuracy with x and \\times merged."""
+    """``{"n", "accuracy", "per_class", "confusions", ...}`` for the symbols under *inkml*,
+    and the accuracy with x and \\times merged.
+
+    The figures are those of the final reading (the neighbour model's, when
+    one is used); ``"alone"`` holds the symbol model's own accuracy on the same
+    drawings, and ``"neighbours"`` names the neighbour model or is null.
+    """
+    import numpy as np
+
     from ..classifier import SymbolClassifier
+    from ..neighbours import DEFAULT_NEIGHBOURS, NeighbourModel
     from ..symbols import CLASSES
-    from ..training.dataset import build_dataset
     from ..training.metrics import merged_accuracy, score
+    from ..training.sequences import expression_sequences
 
     if not inkml.exists():
         raise MathOCRError(f"--inkml: {inkml} does not exist")
     classifier = SymbolClassifier(model)
+    second: NeighbourModel | None = None
+    if neighbours is not None and not alone:
+        second = NeighbourModel(neighbours)
+    elif not alone and DEFAULT_NEIGHBOURS.exists():
+        second = NeighbourModel(DEFAULT_NEIGHBOURS)
+        if second.card.get("symbol_model") != classifier.version:
+            second = None  # made for another symbol model: its reading would mislead
 
     def report(message: str) -> None:
         print(f"skipped: {message}", file=sys.stderr)
 
-    ds = build_dataset(inkml, seed=seed, jobs=jobs, on_error=report)
-    if len(ds) == 0:
+    truth, first, final = [], [], []
+    for line in expression_sequences(inkml, classifier, seed=seed, jobs=jobs, on_error=report):
+        probs = line.probs
+        if second is not None:
+            probs = second.rescore(probs, line.boxes, line.geometry)
+        truth.append(line.labels)
+        first.append(line.probs.argmax(axis=1))
+        final.append(probs.argmax(axis=1))
+    labels = np.concatenate(truth) if truth else np.zeros(0, np.int64)
+    keep = labels >= 0
+    if not keep.any():
         raise MathOCRError(f"no symbols of our classes under {inkml}")
-    pred = classifier.probabilities(ds.images, ds.geometry).argmax(axis=1)
-    return score(ds.labels, pred, CLASSES), merged_accuracy(ds.labels, pred, CLASSES)
+    labels = labels[keep]
+    pred = np.concatenate(final)[keep]
+    pred_alone = np.concatenate(first)[keep]
+    result = score(labels, pred, CLASSES)
+    merged = merged_accuracy(labels, pred, CLASSES)
+    result["accuracy_merged"] = merged
+    result["alone"] = {
+        "accuracy": float((pred_alone == labels).mean()),
+        "accuracy_merged": merged_accuracy(labels, pred_alone, CLASSES),
+    }
+    result["neighbours"] = second.version if second is not None else None
+    return result, merged
 
 
 def run(args: argparse.Namespace) -> int:
-    result, merged = evaluate(args.inkml, model=args.model, seed=args.seed, jobs=args.jobs)
+    result, merged = evaluate(
+        args.inkml,
+        model=args.model,
+        neighbours=args.neighbours,
+        alone=args.alone,
+        seed=args.seed,
+        jobs=args.jobs,
+    )
     if args.json:
         print(json.dumps(result))
         return 0
+    alone = result["alone"]
     print(f"symbols scored: {result['n']}")
+    if result["neighbours"] is not None:
+        print(f"reread beside their neighbours by {result['neighbours']}")
+    else:
+        print("each symbol read alone (no neighbour model)")
     print(f"accuracy: {100 * result['accuracy']:.2f}%")
     print(f"accuracy with x and \\times merged: {100 * merged:.2f}%")
+    if result["neighbours"] is not None:
+        print(
+            f"symbol model alone: {100 * alone['accuracy']:.2f}% "
+            f"(merged {100 * alone['accuracy_merged']:.2f}%)"
+        )
     print("per class:")
     for label, row in result["per_class"].items():
         print(f"  {label:>7}  n={row['n']:<5d} {100 * row['accuracy']:6.2f}%")

@@ -288,8 +288,10 @@ def _limits(card: dict[str, Any]) -> list[str]:
         "- `x` and `\\times` are drawn alike (CROHME's `x` includes straight crosses and the "
         "capital `X`); `(`, `)`, `1` and `/` differ mostly by their size next to "
         "their neighbours, which the geometry input gives back but which overlaps between "
-        "writers, and by a slant or curve that writers vary. The pipeline keeps the top-3 "
-        "alternatives and decides these from layout and grammar.",
+        "writers, and by a slant or curve that writers vary. The recognizer rereads every "
+        "symbol beside its neighbours (`neighbours.onnx`, see NEIGHBOURS_CARD.md: a second "
+        "model trained on this one's readings) and then decides from layout and grammar among "
+        "the top 3.",
         "- Very long, thin symbols (a `\\sqrt` or bar spanning a whole expression, drawn with "
         "a thin pen) can collapse to a dot in `normalize_symbol`'s downscale "
         f"({card['training'].get('degenerate_valid', '?')} valid samples).",
