@@ -127,7 +127,7 @@ def in_context(
     expressions = in_scope_expressions(VALID.parent)
     if quick:
         expressions = expressions[::4]
-    n = right = right_alone = 0
+    n = right = right_alone = right_first = 0
     per: dict[str, list[int]] = {}
     confusions: Counter[tuple[str, str]] = Counter()
     for index, ink in enumerate(expressions):
@@ -145,6 +145,7 @@ def in_context(
             [symbol_geometry(np.array([stroke_span(s)]), typical)[0] for s in strokes], np.float32
         )
         probs = clf.probabilities(np.array(images), geometry)
+        first = probs.argmax(axis=1)
         if neighbours is not None:
             extents = []
             for s in strokes:
@@ -157,10 +158,11 @@ def in_context(
             ranked = [(CLASSES[int(i)], float(p[i])) for i in order]
             placed.append(PlacedSymbol(ranked[0][0], box.box, ranked[0][1], tuple(ranked[1:])))
         labels = interpret(placed).labels
-        for truth, alone, got in zip(boxes, placed, labels, strict=True):
+        for truth, alone, got, f in zip(boxes, placed, labels, first, strict=True):
             n += 1
             right += got == truth.label
             right_alone += alone.label == truth.label
+            right_first += CLASSES[int(f)] == truth.label
             per.setdefault(truth.label, [0, 0])
             per[truth.label][0] += 1
             per[truth.label][1] += got == truth.label
@@ -170,7 +172,8 @@ def in_context(
         "expressions": len(expressions),
         "n": n,
         "accuracy": right / n if n else None,
-        "classifier_alone": right_alone / n if n else None,
+        "classifier_alone": right_first / n if n else None,
+        "reread": right_alone / n if n and neighbours is not None else None,
         "per_class": {c: {"n": a, "accuracy": b / a} for c, (a, b) in sorted(per.items())},
         "confusions": [[a, b, k] for (a, b), k in confusions.most_common(10)],
     }
@@ -323,7 +326,8 @@ def markdown(result: dict[str, Any]) -> str:
             "expressions, placed at their true boxes and read by the layout and grammar "
             f"(`interpret()` choosing among each symbol's top 3), {_pct(ctx['accuracy'])} of the "
             f"labels are right, against {_pct(ctx['classifier_alone'])} for the classifier's first "
-            "choice on the same symbols. Remaining: "
+            f"choice on the same symbols and {_pct(ctx.get('reread'))} once the neighbour model "
+            "has reread them. Remaining: "
             + ", ".join(f"`{a}`→`{b}` {k}" for a, b, k in ctx["confusions"])
             + ".",
             "",
