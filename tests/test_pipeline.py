@@ -162,10 +162,48 @@ def test_debug_mode_returns_the_steps(recognizer):
 
 def test_timings_cover_every_stage(recognizer):
     result = recognizer.recognize(_one_plus_one())
-    for stage in ("load", "binarize", "deskew", "segment", "classify", "interpret", "total"):
+    stages = ("load", "binarize", "deskew", "segment", "classify", "reread", "interpret", "total")
+    for stage in stages:
         assert result.timings[stage] >= 0
     assert result.ms == result.timings["total"]
     assert result.model_version
+
+
+def test_the_second_reading_is_used_only_with_its_own_classifier():
+    from mathocr.classifier import SymbolClassifier
+
+    classifier = SymbolClassifier()
+    both = Recognizer(classifier)
+    assert both.neighbours is not None
+    # A stored result names both models that made it.
+    assert both.model_version == f"{classifier.version}+{both.neighbours.version}"
+    assert Recognizer(classifier, neighbours=None).model_version == classifier.version
+
+    class Retrained:
+        """Another classifier: the shipped neighbour model never saw its readings."""
+
+        version = "another"
+
+        def probabilities(self, batch, geometry=None):
+            return classifier.probabilities(batch, geometry)
+
+    other = Recognizer(Retrained())
+    assert other.neighbours is None and other.model_version == "another"
+    assert other.recognize(_one_plus_one()).latex == "1 + 1"
+
+
+@pytest.mark.crohme
+def test_the_second_reading_changes_what_is_read(crohme_dir):
+    """KAIST's (x^3 - x^2 - x)(2x - 7): this writer's 7 has a hat a pen wide and alone reads
+    as another digit. (The formula is also in train/, written by other KAIST writers.)"""
+    from mathocr.scenes import canvas_image
+
+    ink = read_inkml(crohme_dir / "valid" / "KAIST" / "TrainData2_21_sub_15.inkml")
+    image = canvas_image(ink, 0).data
+    alone = Recognizer(neighbours=None).recognize(image)
+    both = Recognizer().recognize(image)
+    assert not same_expression(alone.latex, ink.truth)
+    assert same_expression(both.latex, ink.truth)
 
 
 def test_a_blank_page_says_so(recognizer):
