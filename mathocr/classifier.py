@@ -13,8 +13,6 @@ be served silently. No torch here: serving needs only ONNX Runtime.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ import numpy as np
 
 from .errors import ModelError
 from .geometry import GEOMETRY_FEATURES, missing_geometry
+from .model_files import checked_card, cpu_session
 from .symbols import BOX, CLASSES, MARGIN
 
 __all__ = [
@@ -61,45 +60,24 @@ class Prediction:
     """The next best labels with their probabilities, best first (top-3 in all)."""
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def load_card(model_path: str | Path) -> dict[str, Any]:
     """Read and check the card of *model_path*; raise :class:`ModelError` on any mismatch."""
     model_path = Path(model_path)
-    card_path = model_path.with_name(CARD_NAME)
-    try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ModelError(f"no model card at {card_path}: {e}") from e
-    except json.JSONDecodeError as e:
-        raise ModelError(f"{card_path}: not valid JSON: {e}") from e
-    if not isinstance(card, dict):
-        raise ModelError(f"{card_path}: expected a JSON object")
-    problems = []
-    if card.get("card_format") != CARD_FORMAT:
-        problems.append(f"card_format is {card.get('card_format')!r}, expected {CARD_FORMAT}")
-    if not isinstance(card.get("version"), str) or not card["version"]:
-        problems.append("no version")
-    if card.get("file") != model_path.name:
-        problems.append(f"describes {card.get('file')!r}, not {model_path.name!r}")
-    if tuple(card.get("classes") or ()) != CLASSES:
-        problems.append("its classes differ from mathocr.symbols.CLASSES")
-    inp = card.get("input") or {}
-    expected = {"box": BOX, "margin": MARGIN, "normalization": NORMALIZER, "values": "0/1"}
-    for key, value in expected.items():
-        if inp.get(key) != value:
-            problems.append(f"input {key} is {inp.get(key)!r}, expected {value!r}")
-    if problems:
-        raise ModelError(f"{card_path} does not match this mathocr: " + "; ".join(problems))
-    try:
-        digest = _sha256(model_path)
-    except OSError as e:
-        raise ModelError(f"cannot read model {model_path}: {e}") from e
-    if digest != card.get("sha256"):
-        raise ModelError(f"{model_path} does not match its card's sha256 (model or card replaced?)")
-    return card
+
+    def input_problems(inp: dict[str, Any]) -> list[str]:
+        expected = {"box": BOX, "margin": MARGIN, "normalization": NORMALIZER, "values": "0/1"}
+        return [
+            f"input {key} is {inp.get(key)!r}, expected {value!r}"
+            for key, value in expected.items()
+            if inp.get(key) != value
+        ]
+
+    return checked_card(
+        model_path,
+        model_path.with_name(CARD_NAME),
+        card_format=CARD_FORMAT,
+        input_problems=input_problems,
+    )
 
 
 class SymbolClassifier:
@@ -115,24 +93,11 @@ class SymbolClassifier:
     """
 
     def __init__(self, model_path: str | Path | None = None, *, threads: int = 1) -> None:
-        if threads < 1:
-            raise ValueError(f"threads must be ≥ 1, got {threads}")
         self.path = Path(model_path) if model_path is not None else DEFAULT_MODEL
         self.card = load_card(self.path)
         self.version: str = self.card["version"]
         self.classes: tuple[str, ...] = CLASSES
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            self._session = ort.InferenceSession(
-                str(self.path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as e:  # ORT raises its own exception types
-            raise ModelError(f"cannot load ONNX model {self.path}: {e}") from e
+        self._session = cpu_session(self.path, threads)
         inputs = self._session.get_inputs()
         outputs = self._session.get_outputs()
         if not inputs or list(inputs[0].shape[1:]) != [1, BOX, BOX]:

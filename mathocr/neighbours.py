@@ -26,8 +26,6 @@ so the two sides measure alike.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +33,7 @@ import numpy as np
 
 from .errors import ModelError
 from .geometry import GEOMETRY_FEATURES
+from .model_files import checked_card, cpu_session
 from .symbols import CLASSES
 
 __all__ = [
@@ -119,37 +118,18 @@ def _card_path(model_path: Path) -> Path:
 def load_neighbour_card(model_path: str | Path) -> dict[str, Any]:
     """Read and check the card beside *model_path*; :class:`ModelError` on any mismatch."""
     model_path = Path(model_path)
-    card_path = _card_path(model_path)
-    try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ModelError(f"no card for the neighbour model at {card_path}: {e}") from e
-    except json.JSONDecodeError as e:
-        raise ModelError(f"{card_path}: not valid JSON: {e}") from e
-    if not isinstance(card, dict):
-        raise ModelError(f"{card_path}: expected a JSON object")
-    problems = []
-    if card.get("card_format") != CARD_FORMAT:
-        problems.append(f"card_format is {card.get('card_format')!r}, expected {CARD_FORMAT}")
-    if card.get("file") != model_path.name:
-        problems.append(f"describes {card.get('file')!r}, not {model_path.name!r}")
-    if tuple(card.get("classes") or ()) != CLASSES:
-        problems.append("its classes differ from mathocr.symbols.CLASSES")
-    inp = card.get("input") or {}
-    if inp.get("function") != FEATURES_FUNCTION or inp.get("features") != FEATURES:
-        problems.append(
+
+    def input_problems(inp: dict[str, Any]) -> list[str]:
+        if inp.get("function") == FEATURES_FUNCTION and inp.get("features") == FEATURES:
+            return []
+        return [
             f"input is {inp.get('features')!r} features from {inp.get('function')!r}, "
             f"expected {FEATURES} from {FEATURES_FUNCTION!r}"
-        )
-    if problems:
-        raise ModelError(f"{card_path} does not match this mathocr: " + "; ".join(problems))
-    try:
-        digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
-    except OSError as e:
-        raise ModelError(f"cannot read model {model_path}: {e}") from e
-    if digest != card.get("sha256"):
-        raise ModelError(f"{model_path} does not match its card's sha256 (model or card replaced?)")
-    return card
+        ]
+
+    return checked_card(
+        model_path, _card_path(model_path), card_format=CARD_FORMAT, input_problems=input_problems
+    )
 
 
 class NeighbourModel:
@@ -162,23 +142,10 @@ class NeighbourModel:
     """
 
     def __init__(self, model_path: str | Path | None = None, *, threads: int = 1) -> None:
-        if threads < 1:
-            raise ValueError(f"threads must be ≥ 1, got {threads}")
         self.path = Path(model_path) if model_path is not None else DEFAULT_NEIGHBOURS
         self.card = load_neighbour_card(self.path)
         self.version: str = str(self.card.get("version", ""))
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        try:
-            self._session = ort.InferenceSession(
-                str(self.path), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as e:  # ORT raises its own exception types
-            raise ModelError(f"cannot load ONNX model {self.path}: {e}") from e
+        self._session = cpu_session(self.path, threads)
         inputs, outputs = self._session.get_inputs(), self._session.get_outputs()
         if len(inputs) != 1 or inputs[0].shape[-1] != FEATURES:
             raise ModelError(f"{self.path}: expected one input of (1, L, {FEATURES}) features")

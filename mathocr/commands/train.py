@@ -111,7 +111,8 @@ def _command(args: argparse.Namespace) -> str:
     return shlex.join(parts)
 
 
-def run(args: argparse.Namespace) -> int:
+def require_torch() -> None:
+    """Fail with the install hint when PyTorch (the [train] extra) is missing."""
     try:
         import torch  # noqa: F401
     except ImportError as e:
@@ -119,6 +120,10 @@ def run(args: argparse.Namespace) -> int:
             "training needs PyTorch, which the serving install leaves out: "
             "pip install 'mathocr[train]'"
         ) from e
+
+
+def run(args: argparse.Namespace) -> int:
+    require_torch()
     import numpy as np
 
     from ..training.dataset import SymbolDataset

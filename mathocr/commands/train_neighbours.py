@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from ..errors import MathOCRError
+from .train import require_torch
 
 _SHARED = Path("..") / "shared" / "data"
 
@@ -64,13 +65,7 @@ def _command(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        import torch  # noqa: F401
-    except ImportError as e:
-        raise MathOCRError(
-            "training needs PyTorch, which the serving install leaves out: "
-            "pip install 'mathocr[train]'"
-        ) from e
+    require_torch()
     from ..classifier import SymbolClassifier
     from ..training.augment import Distortion
     from ..training.neighbour_model import (

@@ -40,6 +40,25 @@ CONFUSION_PNG = "confusion.png"
 CARD_MD = "MODEL_CARD.md"
 
 
+def card_header(
+    model_path: Path, name: str, card_format: int, date: dt.datetime | None = None
+) -> dict[str, Any]:
+    """What every card starts with: the file it describes (checksum, size), a dated version
+    made from the checksum, and the class list."""
+    date = date or dt.datetime.now(dt.UTC)
+    sha = hashlib.sha256(model_path.read_bytes()).hexdigest()
+    return {
+        "card_format": card_format,
+        "name": name,
+        "version": f"{date:%Y.%m.%d}-{sha[:8]}",
+        "date": date.isoformat(timespec="seconds"),
+        "file": model_path.name,
+        "sha256": sha,
+        "size_bytes": model_path.stat().st_size,
+        "classes": list(CLASSES),
+    }
+
+
 def make_card(
     model_path: Path,
     *,
@@ -51,17 +70,8 @@ def make_card(
     date: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """The card's JSON content for the model at *model_path*."""
-    date = date or dt.datetime.now(dt.UTC)
-    sha = hashlib.sha256(model_path.read_bytes()).hexdigest()
     return {
-        "card_format": CARD_FORMAT,
-        "name": "mathocr-symbols",
-        "version": f"{date:%Y.%m.%d}-{sha[:8]}",
-        "date": date.isoformat(timespec="seconds"),
-        "file": model_path.name,
-        "sha256": sha,
-        "size_bytes": model_path.stat().st_size,
-        "classes": list(CLASSES),
+        **card_header(model_path, "mathocr-symbols", CARD_FORMAT, date),
         "classes_note": (
             "21 outputs: the issue's 22 classes count CROHME's capital X, which is mapped "
             "to x (written alike). The fraction bar is '-' in the data."

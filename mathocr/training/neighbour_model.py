@@ -14,7 +14,6 @@ never reaches the backward direction; the exported graph reads one line.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
 import warnings
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ..neighbours import CARD_FORMAT, FEATURES, FEATURES_FUNCTION, sequence_features
 from ..symbols import CLASSES
+from .card import card_header
 from .metrics import merged_accuracy, score
 from .sequences import ExpressionSequence
 
@@ -265,17 +265,8 @@ def neighbour_card(
     date: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """The card beside the neighbour model: what it reads, how it was made, how it scores."""
-    date = date or dt.datetime.now(dt.UTC)
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
     return {
-        "card_format": CARD_FORMAT,
-        "name": "mathocr-neighbours",
-        "version": f"{date:%Y.%m.%d}-{sha[:8]}",
-        "date": date.isoformat(timespec="seconds"),
-        "file": path.name,
-        "sha256": sha,
-        "size_bytes": path.stat().st_size,
-        "classes": list(CLASSES),
+        **card_header(path, "mathocr-neighbours", CARD_FORMAT, date),
         "symbol_model": symbol_model,
         "input": {
             "name": INPUT_NAME,
