@@ -19,10 +19,10 @@ import numpy as np
 
 from mathocr.classifier import DEFAULT_MODEL, SymbolClassifier
 from mathocr.inkml import iter_inkml, read_inkml
-from mathocr.neighbours import NeighbourModel
+from mathocr.neighbours import NeighbourModel, shipped_neighbours
 from mathocr.symbols import CLASSES
 from mathocr.training.dataset import SymbolDataset, build_dataset
-from mathocr.training.metrics import latency, merged_accuracy, score
+from mathocr.training.metrics import latency, median_ms, merged_accuracy, score
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID = ROOT.parent / "shared" / "data" / "crohme" / "valid"
@@ -50,6 +50,13 @@ def _truths(root: Path) -> list[str]:
     return out
 
 
+def _worst_class(per_class: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The class with at least 20 samples that scores lowest (the issue's per-class target)."""
+    small = [c for c, row in per_class.items() if row["n"] >= 20]
+    worst = min(small, key=lambda c: per_class[c]["accuracy"]) if small else None
+    return {"label": worst, **(per_class[worst] if worst else {})}
+
+
 def with_neighbours(
     clf: SymbolClassifier, neighbours: NeighbourModel, *, quick: bool
 ) -> dict[str, Any]:
@@ -60,41 +67,30 @@ def with_neighbours(
     truth never appears in ``train/`` (skipped in quick runs: reading every
     training file takes a while).
     """
-    from mathocr.training.sequences import expression_sequences
+    from mathocr.training.sequences import expression_sequences, readings
 
     lines = list(expression_sequences(VALID, clf, seed=0))
     seen = None if quick else set(_truths(TRAIN))
     truth_of = dict(zip((str(p) for p in iter_inkml(VALID)), _truths(VALID), strict=True))
-    labels, first, final, novel = [], [], [], []
-    for line in lines:
-        again = neighbours.rescore(line.probs, line.boxes, line.geometry)
-        labels.append(line.labels)
-        first.append(line.probs.argmax(axis=1))
-        final.append(again.argmax(axis=1))
-        is_novel = seen is not None and truth_of.get(line.file, "") not in seen
-        novel.append(np.full(len(line.labels), is_novel))
-    y = np.concatenate(labels)
-    keep = y >= 0
-    y, p0, p1 = y[keep], np.concatenate(first)[keep], np.concatenate(final)[keep]
-    new = np.concatenate(novel)[keep]
+    read = readings(lines, neighbours)
+    y, p0, p1 = read.truth, read.first, read.final
+    novel_lines = np.array(
+        [seen is not None and truth_of.get(line.file, "") not in seen for line in lines], bool
+    )
+    new = novel_lines[read.line]
     result = score(y, p1, CLASSES, top_confusions=10)
     result["accuracy_merged"] = merged_accuracy(y, p1, CLASSES)
     result["alone_accuracy"] = float((p0 == y).mean())
     result["alone_accuracy_merged"] = merged_accuracy(y, p0, CLASSES)
     if new.any():
         result["novel"] = {
-            "expressions": int(sum(bool(n.any()) for n in novel)),
+            "expressions": int(novel_lines.sum()),
             "n": int(new.sum()),
             "alone_accuracy_merged": merged_accuracy(y[new], p0[new], CLASSES),
             "accuracy_merged": merged_accuracy(y[new], p1[new], CLASSES),
             "accuracy": float((p1[new] == y[new]).mean()),
         }
-    small = [c for c, row in result["per_class"].items() if row["n"] >= 20]
-    worst = min(small, key=lambda c: result["per_class"][c]["accuracy"]) if small else None
-    result["worst_class_n20"] = {
-        "label": worst,
-        **(result["per_class"][worst] if worst else {}),
-    }
+    result["worst_class_n20"] = _worst_class(result["per_class"])
     result["model"] = {
         "version": neighbours.version,
         "size_mb": round(neighbours.path.stat().st_size / 1e6, 3),
@@ -121,7 +117,7 @@ def in_context(
     from mathocr.geometry import symbol_geometry, typical_size
     from mathocr.ink_layout import placed_symbols
     from mathocr.layout import PlacedSymbol
-    from mathocr.render import reference_size, stroke_span
+    from mathocr.render import reference_size, stroke_box, stroke_span
     from mathocr.training.dataset import render_symbol
 
     expressions = in_scope_expressions(VALID.parent)
@@ -147,11 +143,8 @@ def in_context(
         probs = clf.probabilities(np.array(images), geometry)
         first = probs.argmax(axis=1)
         if neighbours is not None:
-            extents = []
-            for s in strokes:
-                points = np.concatenate(s)
-                extents.append((*points.min(axis=0), *points.max(axis=0)))
-            probs = neighbours.rescore(probs, np.array(extents) / typical, geometry)
+            extents = np.array([stroke_box(s) for s in strokes])
+            probs = neighbours.rescore(probs, extents / typical, geometry)
         placed = []
         for box, p in zip(boxes, probs, strict=True):
             order = np.argsort(-p)[:3]
@@ -181,9 +174,9 @@ def in_context(
 
 def run(*, quick: bool) -> dict[str, Any]:
     clf = SymbolClassifier(threads=1)
-    neighbours = NeighbourModel(threads=1)
-    if neighbours.card.get("symbol_model") != clf.version:
-        raise RuntimeError("the shipped neighbour model was made for another symbol model")
+    neighbours = shipped_neighbours(clf.version)
+    if neighbours is None:
+        raise RuntimeError("no shipped neighbour model made for the shipped symbol model")
     valid = _valid_set(quick)
     probs = clf.probabilities(valid.images, valid.geometry)
     pred = probs.argmax(axis=1)
@@ -200,8 +193,6 @@ def run(*, quick: bool) -> dict[str, Any]:
         "on_true_times": float(np.median(probs[valid.labels == times, times])),
         "on_true_x": float(np.median(probs[valid.labels == x, times])),
     }
-    small = [c for c, row in result["per_class"].items() if row["n"] >= 20]
-    worst = min(small, key=lambda c: result["per_class"][c]["accuracy"]) if small else None
     speed = latency(
         lambda i: clf.probabilities(valid.images[i], valid.geo[i]),
         np.arange(min(512, len(valid))),
@@ -215,7 +206,7 @@ def run(*, quick: bool) -> dict[str, Any]:
             "parameters": card.get("training", {}).get("parameters"),
         },
         "valid": result,
-        "worst_class_n20": {"label": worst, **(result["per_class"][worst] if worst else {})},
+        "worst_class_n20": _worst_class(result["per_class"]),
         "speed": speed,
         "baselines_from_card": {
             name: {"accuracy": row["accuracy"], "accuracy_merged": row.get("accuracy_merged")}
@@ -231,22 +222,14 @@ def run(*, quick: bool) -> dict[str, Any]:
 
 def neighbour_latency(neighbours: NeighbourModel, *, repeats: int) -> dict[str, float]:
     """Median time to reread a line of 14 symbols (the plain valid expressions' mean length)."""
-    import time
-
     rng = np.random.default_rng(0)
     n = 14
     probs = rng.dirichlet(np.full(len(CLASSES), 0.1), n).astype(np.float32)
     x = np.arange(n, dtype=np.float64)
     boxes = np.stack([x, np.zeros(n), x + 0.6, np.ones(n)], axis=1)
     geometry = np.zeros((n, 3), np.float32)
-    for _ in range(10):
-        neighbours.rescore(probs, boxes, geometry)
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        neighbours.rescore(probs, boxes, geometry)
-        times.append(time.perf_counter() - t)
-    return {"line_symbols": n, "line_ms": float(np.median(times) * 1e3), "repeats": repeats}
+    ms = median_ms(lambda: neighbours.rescore(probs, boxes, geometry), repeats=repeats)
+    return {"line_symbols": n, "line_ms": ms, "repeats": repeats}
 
 
 def _pct(x: float | None) -> str:

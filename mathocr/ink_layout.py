@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import statistics
 
-import numpy as np
-
 from .inkml import InkExpression
 from .layout import PlacedSymbol
+from .render import stroke_box
 from .symbols import crohme_to_class
 
 __all__ = ["placed_symbols"]
@@ -41,9 +40,7 @@ def placed_symbols(
         return None
     raw = []
     for sym in expr.symbols:
-        pts = np.concatenate(expr.symbol_strokes(sym))
-        (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
-        raw.append((float(x0), float(y0), float(x1), float(y1)))
+        raw.append(stroke_box(expr.symbol_strokes(sym)))
     tall = [b[3] - b[1] for b, lab in zip(raw, labels, strict=True) if lab not in ("-", ".", "=")]
     ref = statistics.median(tall) if tall else max(b[3] - b[1] for b in raw)
     scale = symbol_px / max(ref, 1e-9)

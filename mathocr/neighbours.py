@@ -45,6 +45,7 @@ __all__ = [
     "NeighbourModel",
     "load_neighbour_card",
     "sequence_features",
+    "shipped_neighbours",
 ]
 
 #: Per symbol, beside its log-probabilities and geometry: see :func:`sequence_features`.
@@ -168,3 +169,15 @@ class NeighbourModel:
         back = np.empty_like(out)
         back[order] = out
         return back.astype(np.float32)
+
+
+def shipped_neighbours(symbol_model: str, *, threads: int = 1) -> NeighbourModel | None:
+    """The packaged neighbour model, if there is one and it was trained on *symbol_model*.
+
+    Its card names the symbol model whose readings it learnt from; on another
+    model's readings it would mislead, so then there is none.
+    """
+    if not DEFAULT_NEIGHBOURS.exists():
+        return None
+    model = NeighbourModel(DEFAULT_NEIGHBOURS, threads=threads)
+    return model if model.card.get("symbol_model") == symbol_model else None

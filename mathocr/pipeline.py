@@ -33,9 +33,10 @@ import cv2
 import numpy as np
 
 from .expression import interpret
+from .geometry import symbol_geometry
 from .imaging import Deskewed, LoadedImage, binarize, deskew, load_image, work_room
 from .layout import PlacedSymbol
-from .neighbours import NeighbourModel
+from .neighbours import NeighbourModel, shipped_neighbours
 from .result import DebugImages, Recognition, RecognizedSymbol
 from .segmentation import (
     MAX_MARKS,
@@ -46,6 +47,7 @@ from .segmentation import (
     group_components,
     mask_geometry,
     normalize_batch,
+    pen_free_sizes,
     resolve_touching,
     restrict,
     score_masks,
@@ -85,7 +87,7 @@ class Recognizer:
         self.classifier = classifier
         self.model_version = str(getattr(classifier, "version", ""))
         if neighbours == "shipped":
-            neighbours = _shipped_neighbours(self.model_version)
+            neighbours = shipped_neighbours(self.model_version)
         self.neighbours: NeighbourModel | None = neighbours
         if neighbours is not None:
             # Both models made the reading; a stored result names both.
@@ -215,25 +217,12 @@ def _reread(
     the training strokes' boxes did.
     """
     pen, reference = seg.pen_width, max(seg.reference, 1e-6)
-    boxes = []
-    for c in candidates:
-        x, y, w, h = c.box
-        free_w, free_h = max(1.0, w - pen), max(1.0, h - pen)
-        cx, cy = x + w / 2, y + h / 2
-        boxes.append((cx - free_w / 2, cy - free_h / 2, cx + free_w / 2, cy + free_h / 2))
-    geometry = mask_geometry([c.mask for c in candidates], pen, reference)
-    again = model.rescore(np.array(probs), np.array(boxes) / reference, geometry)
+    sizes = pen_free_sizes((c.mask.shape for c in candidates), pen)  # a mask spans its box
+    centres = np.array([(x + w / 2, y + h / 2) for x, y, w, h in (c.box for c in candidates)])
+    boxes = np.hstack([centres - sizes / 2, centres + sizes / 2])
+    geometry = symbol_geometry(sizes, reference)
+    again = model.rescore(np.array(probs), boxes / reference, geometry)
     return [restrict(row, c.allowed) for row, c in zip(again, candidates, strict=True)]
-
-
-def _shipped_neighbours(symbol_model: str) -> NeighbourModel | None:
-    """The packaged neighbour model, if there is one and it was trained on *symbol_model*."""
-    from .neighbours import DEFAULT_NEIGHBOURS
-
-    if not DEFAULT_NEIGHBOURS.exists():
-        return None
-    model = NeighbourModel(DEFAULT_NEIGHBOURS)
-    return model if model.card.get("symbol_model") == symbol_model else None
 
 
 def _ranked(probs: np.ndarray) -> list[tuple[str, float]]:

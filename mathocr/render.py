@@ -13,7 +13,14 @@ import numpy as np
 
 from .inkml import InkExpression
 
-__all__ = ["stroke_span", "reference_size", "draw_strokes", "render_expression"]
+__all__ = ["stroke_box", "stroke_span", "reference_size", "draw_strokes", "render_expression"]
+
+
+def stroke_box(strokes: Sequence[np.ndarray]) -> tuple[float, float, float, float]:
+    """``(x0, y0, x1, y1)`` of the box around all points of *strokes*, in their own units."""
+    pts = np.concatenate(strokes)
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    return float(x0), float(y0), float(x1), float(y1)
 
 
 def stroke_span(strokes: Sequence[np.ndarray]) -> tuple[float, float]:

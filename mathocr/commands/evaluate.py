@@ -60,13 +60,11 @@ def evaluate(
     one is used); ``"alone"`` holds the symbol model's own accuracy on the same
     drawings, and ``"neighbours"`` names the neighbour model or is null.
     """
-    import numpy as np
-
     from ..classifier import SymbolClassifier
-    from ..neighbours import DEFAULT_NEIGHBOURS, NeighbourModel
+    from ..neighbours import NeighbourModel, shipped_neighbours
     from ..symbols import CLASSES
     from ..training.metrics import merged_accuracy, score
-    from ..training.sequences import expression_sequences
+    from ..training.sequences import expression_sequences, readings
 
     if not inkml.exists():
         raise MathOCRError(f"--inkml: {inkml} does not exist")
@@ -74,35 +72,22 @@ def evaluate(
     second: NeighbourModel | None = None
     if neighbours is not None and not alone:
         second = NeighbourModel(neighbours)
-    elif not alone and DEFAULT_NEIGHBOURS.exists():
-        second = NeighbourModel(DEFAULT_NEIGHBOURS)
-        if second.card.get("symbol_model") != classifier.version:
-            second = None  # made for another symbol model: its reading would mislead
+    elif not alone:
+        second = shipped_neighbours(classifier.version)
 
     def report(message: str) -> None:
         print(f"skipped: {message}", file=sys.stderr)
 
-    truth, first, final = [], [], []
-    for line in expression_sequences(inkml, classifier, seed=seed, jobs=jobs, on_error=report):
-        probs = line.probs
-        if second is not None:
-            probs = second.rescore(probs, line.boxes, line.geometry)
-        truth.append(line.labels)
-        first.append(line.probs.argmax(axis=1))
-        final.append(probs.argmax(axis=1))
-    labels = np.concatenate(truth) if truth else np.zeros(0, np.int64)
-    keep = labels >= 0
-    if not keep.any():
+    lines = expression_sequences(inkml, classifier, seed=seed, jobs=jobs, on_error=report)
+    read = readings(lines, second)
+    if len(read.truth) == 0:
         raise MathOCRError(f"no symbols of our classes under {inkml}")
-    labels = labels[keep]
-    pred = np.concatenate(final)[keep]
-    pred_alone = np.concatenate(first)[keep]
-    result = score(labels, pred, CLASSES)
-    merged = merged_accuracy(labels, pred, CLASSES)
+    result = score(read.truth, read.final, CLASSES)
+    merged = merged_accuracy(read.truth, read.final, CLASSES)
     result["accuracy_merged"] = merged
     result["alone"] = {
-        "accuracy": float((pred_alone == labels).mean()),
-        "accuracy_merged": merged_accuracy(labels, pred_alone, CLASSES),
+        "accuracy": float((read.first == read.truth).mean()),
+        "accuracy_merged": merged_accuracy(read.truth, read.first, CLASSES),
     }
     result["neighbours"] = second.version if second is not None else None
     return result, merged

@@ -16,6 +16,7 @@ import torch
 
 from ..errors import ModelError
 from ..geometry import GEOMETRY_FEATURES, missing_geometry
+from ..model_files import cpu_session
 from .model import SymbolNet, WithSoftmax
 from .trainer import predict_torch
 
@@ -46,9 +47,7 @@ def feeds(images: np.ndarray, geometry: np.ndarray | None = None) -> dict[str, n
 
 def session(path: str | Path) -> ort.InferenceSession:
     """An ONNX Runtime session on one CPU thread, as a serving worker runs it."""
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return cpu_session(Path(path), 1)
 
 
 def export_onnx(net: SymbolNet, path: str | Path, *, box: int = 32) -> Path:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["score", "merged_accuracy", "confusion_matrix", "latency", "MERGED"]
+__all__ = ["score", "merged_accuracy", "confusion_matrix", "latency", "median_ms", "MERGED"]
 
 #: Classes that only context can tell apart; one figure merges them.
 MERGED = ("x", "\\times")
@@ -104,3 +104,15 @@ def latency(
         "batch16_ms_per_symbol": float(np.median(batch) * 1e3 / 16),
         "repeats": repeats,
     }
+
+
+def median_ms(call: Callable[[], object], *, repeats: int, warmup: int = 10) -> float:
+    """Median wall time of *call*, in milliseconds, after *warmup* untimed calls."""
+    for _ in range(warmup):
+        call()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times) * 1e3)

@@ -26,10 +26,11 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ..model_files import cpu_session
 from ..neighbours import CARD_FORMAT, FEATURES, FEATURES_FUNCTION, sequence_features
 from ..symbols import CLASSES
 from .card import card_header
-from .metrics import merged_accuracy, score
+from .metrics import median_ms, merged_accuracy, score
 from .sequences import ExpressionSequence
 
 __all__ = [
@@ -202,8 +203,6 @@ def train_neighbours(
 
 def export_neighbours(net: NeighbourNet, path: str | Path, check: list[Example]) -> float:
     """Write *net* as ONNX (softmax appended) and return the largest |ORT − torch| on *check*."""
-    import onnxruntime as ort
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wrapped = _WithSoftmax(net).eval()
@@ -220,9 +219,7 @@ def export_neighbours(net: NeighbourNet, path: str | Path, check: list[Example])
             do_constant_folding=True,
             dynamo=False,
         )
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    sess = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    sess = cpu_session(path, 1)
     wrapped.eval()  # the exporter puts the modes back as it found them, recursively
     worst = 0.0
     with torch.no_grad():
@@ -237,21 +234,11 @@ def export_neighbours(net: NeighbourNet, path: str | Path, check: list[Example])
 
 def line_latency(path: Path, examples: list[Example], *, repeats: int = 300) -> dict[str, Any]:
     """Median time to reread one line of the valid set's median length, on one thread."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    sess = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    sess = cpu_session(Path(path), 1)
     n = int(np.median([len(f) for f, _ in examples])) if examples else 10
     line = next((f for f, _ in examples if len(f) == n), np.zeros((n, FEATURES), np.float32))
-    for _ in range(10):
-        sess.run([OUTPUT_NAME], {INPUT_NAME: line[None]})
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        sess.run([OUTPUT_NAME], {INPUT_NAME: line[None]})
-        times.append(time.perf_counter() - t)
-    return {"line_symbols": n, "line_ms": float(np.median(times) * 1e3), "repeats": repeats}
+    ms = median_ms(lambda: sess.run([OUTPUT_NAME], {INPUT_NAME: line[None]}), repeats=repeats)
+    return {"line_symbols": n, "line_ms": ms, "repeats": repeats}
 
 
 def neighbour_card(

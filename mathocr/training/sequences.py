@@ -16,7 +16,7 @@ printed, and the neighbour model's gain is measured on the same drawings.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -25,13 +25,13 @@ import numpy as np
 
 from ..errors import InkMLError, MathOCRError
 from ..geometry import symbol_geometry, typical_size
-from ..inkml import iter_inkml, read_inkml
-from ..render import reference_size, stroke_span
+from ..inkml import InkExpression, iter_inkml, read_inkml
+from ..render import reference_size, stroke_box, stroke_span
 from ..symbols import CLASS_INDEX, CLASSES, crohme_to_class
 from .augment import Distortion, augment_strokes
 from .dataset import render_symbol
 
-__all__ = ["ExpressionSequence", "expression_sequences", "pack", "unpack"]
+__all__ = ["ExpressionSequence", "Readings", "expression_sequences", "pack", "readings", "unpack"]
 
 #: Separates the random streams of out-of-scope symbols from build_dataset's.
 _OTHER_STREAM = 1 << 30
@@ -41,6 +41,10 @@ class ProbabilityModel(Protocol):
     def probabilities(
         self, batch: np.ndarray, geometry: np.ndarray | None = None
     ) -> np.ndarray: ...
+
+
+class Rereader(Protocol):
+    def rescore(self, probs: np.ndarray, boxes: np.ndarray, geometry: np.ndarray) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,8 @@ class _Drawn:
 
 def _files_with_offsets(
     root: Path, on_error: Callable[[str], None] | None
-) -> list[tuple[int, Path, int]]:
-    """(file number, path, index of its first in-scope symbol in build_dataset's count)."""
+) -> list[tuple[int, InkExpression, int]]:
+    """(file number, the file read, index of its first in-scope symbol in build_dataset's count)."""
     out = []
     count = 0
     for number, path in enumerate(iter_inkml(root)):
@@ -82,14 +86,13 @@ def _files_with_offsets(
             if on_error is not None:
                 on_error(str(e))
             continue
-        out.append((number, path, count))
+        out.append((number, ink, count))
         count += sum(crohme_to_class(s.label) is not None for s in ink.symbols)
     return out
 
 
-def _draw(job: tuple[int, Path, int, int, int, Distortion | None]) -> _Drawn | None:
-    number, path, first, seed, rendering, distortion = job
-    ink = read_inkml(path)
+def _draw(job: tuple[int, InkExpression, int, int, int, Distortion | None]) -> _Drawn | None:
+    number, ink, first, seed, rendering, distortion = job
     if not ink.symbols:
         return None
     every = [tuple(ink.symbol_strokes(s)) for s in ink.symbols]
@@ -113,16 +116,14 @@ def _draw(job: tuple[int, Path, int, int, int, Distortion | None]) -> _Drawn | N
             image = render_symbol(drawn, reference, rng)
         except ValueError:  # no ink after drawing: build_dataset drops it too
             continue
-        points = np.concatenate(strokes)
-        (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
         labels.append(-1 if label is None else CLASS_INDEX[label])
-        boxes.append((x0 / typical, y0 / typical, x1 / typical, y1 / typical))
+        boxes.append(tuple(v / typical for v in stroke_box(strokes)))
         geometry.append(symbol_geometry(np.array([stroke_span(drawn)]), typical)[0])
         images.append(image)
     if not labels:
         return None
     return _Drawn(
-        str(path),
+        ink.path,
         np.array(labels, np.int64),
         np.array(boxes, np.float32),
         np.array(geometry, np.float32),
@@ -151,9 +152,9 @@ def expression_sequences(
     if not files:
         raise MathOCRError(f"no readable .inkml files under {root}")
     jobs_list = [
-        (number, path, first, seed, r, distortion if r > 0 else None)
+        (number, ink, first, seed, r, distortion if r > 0 else None)
         for r in range(renderings)
-        for number, path, first in files
+        for number, ink, first in files
     ]
     if jobs <= 1:
         drawn: Iterator[_Drawn | None] = map(_draw, jobs_list)
@@ -200,3 +201,35 @@ def unpack(arrays: dict[str, np.ndarray]) -> list[ExpressionSequence]:
         )
         for i, (a, b) in enumerate(zip(off[:-1], off[1:], strict=True))
     ]
+
+
+@dataclass(frozen=True)
+class Readings:
+    """Per labelled symbol of some lines: truth, first and final label, and its line."""
+
+    truth: np.ndarray
+    first: np.ndarray
+    """The symbol model's labels."""
+    final: np.ndarray
+    """The neighbour model's labels (the first ones again when there is none)."""
+    line: np.ndarray
+    """Index of each symbol's line in the sequence given."""
+
+
+def readings(lines: Iterable[ExpressionSequence], rereader: Rereader | None) -> Readings:
+    """Read every line once by the symbol model (its probabilities) and again by *rereader*.
+
+    Symbols outside our classes are read as neighbours but not returned.
+    """
+    truth, first, final, line = [], [], [], []
+    for i, s in enumerate(lines):
+        again = s.probs if rereader is None else rereader.rescore(s.probs, s.boxes, s.geometry)
+        keep = s.labels >= 0
+        truth.append(s.labels[keep])
+        first.append(s.probs.argmax(axis=1)[keep])
+        final.append(again.argmax(axis=1)[keep])
+        line.append(np.full(int(keep.sum()), i))
+    if not truth:
+        empty = np.zeros(0, np.int64)
+        return Readings(empty, empty, empty, empty)
+    return Readings(*(np.concatenate(a) for a in (truth, first, final, line)))
