@@ -859,19 +859,64 @@ def _cut_positions(mask: np.ndarray, pen: float, height: float) -> list[int]:
 
 #: A piece cut off a blob read as a bracket must be at least this share of a symbol's height.
 SHORT_BRACKET = 0.75
-#: Slopes (dx/dy) of the cut lines tried (leaning cuts over-split more than they help).
-SLANTS = (0.0,)
+#: The cuts tried at each column: a straight vertical line, and a path that bends
+#: round the ink (:func:`_bent_line`). Leaning straight lines were tried too and
+#: over-split more than they helped.
+BENDS = (False, True)
+#: How far a bent cut may stray from its column, as a share of the blob's height.
+BEND_REACH = 0.15
+#: Cost of one column's step sideways, and of each column away from the start, in
+#: pixels of ink crossed: the path keeps straight unless bending saves ink.
+STEP_COST, AWAY_COST = 0.1, 0.02
 
 
-def _halves(mask: np.ndarray, cut: int, slant: float) -> list[tuple[np.ndarray, int, int]]:
-    """The two sides of a cut line through column *cut* at mid-height, leaning by *slant*.
+def _bent_line(mask: np.ndarray, cut: int) -> np.ndarray:
+    """Per row, the column of the top-to-bottom path near *cut* that crosses the least ink.
+
+    Two digits that touch where one's flag meets the other's stem (a writer
+    who flags their 1s) have no column that misses both: a straight cut
+    takes a piece of the flag with the left digit, which then reads as a
+    ``+``. A path that may step a column sideways per row crosses only at the
+    joint. It is a dynamic programme over rows, kept within
+    :data:`BEND_REACH` of the blob's height from *cut*.
+    """
+    h, w = mask.shape
+    reach = max(1, round(BEND_REACH * h))
+    lo, hi = max(1, cut - reach), min(w - 1, cut + reach)
+    cols = np.arange(lo, hi + 1)
+    step = mask[:, lo : hi + 1].astype(np.float64) + AWAY_COST * np.abs(cols - cut)[None, :]
+    cost = step[0].copy()
+    moves = np.zeros((h, len(cols)), np.int64)
+    wall = np.array([np.inf])
+    across = np.arange(len(cols))
+    for y in range(1, h):
+        options = np.stack(
+            [
+                np.concatenate((wall, cost[:-1])) + STEP_COST,  # from the column on the left
+                cost,
+                np.concatenate((cost[1:], wall)) + STEP_COST,  # from the column on the right
+            ]
+        )
+        pick = np.argmin(options, axis=0)
+        moves[y] = pick - 1
+        cost = options[pick, across] + step[y]
+    path = np.empty(h, np.int64)
+    j = int(np.argmin(cost))
+    for y in range(h - 1, -1, -1):
+        path[y] = j
+        j += int(moves[y, j])
+    return cols[path].astype(np.float64)
+
+
+def _halves(mask: np.ndarray, cut: int, bent: bool) -> list[tuple[np.ndarray, int, int]]:
+    """The two sides of a cut through column *cut*: a vertical line, or :func:`_bent_line`.
 
     Each side loses the small bits of the neighbour that the line leaves on
     its edge, and is cropped tight: (mask, x offset, y offset) in *mask*.
     """
     h, w = mask.shape
     ys, xs = np.mgrid[0:h, 0:w]
-    line = cut + (ys - h / 2) * slant
+    line = _bent_line(mask, cut)[:, None] if bent else np.full((h, 1), float(cut))
     left_side = xs < line
     out = []
     for side in (left_side, ~left_side):
@@ -931,7 +976,7 @@ def _split(
 ) -> list[Candidate]:
     """Cut a blob in two where the classifier likes the two pieces best, recursively.
 
-    Each thin place in the ink is tried as a cut (at each of :data:`SLANTS`);
+    Each thin place in the ink is tried as a cut (straight and bent, :data:`BENDS`);
     the two pieces are scored by the log-probability of their best class, and
     the best cut is kept only if it beats the blob read whole. A piece that
     is itself wide and doubtful is split again. A bar or a dot cut off a
@@ -942,16 +987,16 @@ def _split(
     assert cand.probabilities is not None
     whole = math.log(max(confidence(cand.probabilities), 1e-6))
     mask = cand.mask
-    pieces: list[tuple[tuple[int, float], np.ndarray, int, int]] = []
+    pieces: list[tuple[tuple[int, bool], np.ndarray, int, int]] = []
     for cut in _cut_positions(mask, pen, height):
-        for slant in SLANTS:
-            halves = _halves(mask, cut, slant)
+        for bent in BENDS:
+            halves = _halves(mask, cut, bent)
             if len(halves) == 2 and all(np.count_nonzero(m) >= 2 * pen * pen for m, _, _ in halves):
-                pieces.extend(((cut, slant), m, dx, dy) for m, dx, dy in halves)
+                pieces.extend(((cut, bent), m, dx, dy) for m, dx, dy in halves)
     if not pieces:
         return [cand]
     probs = score_masks(model, [p[1] for p in pieces], pen, reference)
-    by_cut: dict[tuple[int, float], list[int]] = {}
+    by_cut: dict[tuple[int, bool], list[int]] = {}
     for i, (key, *_rest) in enumerate(pieces):
         by_cut.setdefault(key, []).append(i)
     thin = (CLASS_INDEX["-"], CLASS_INDEX["."])
@@ -963,6 +1008,8 @@ def _split(
         labels = [int(np.argmax(probs[i])) for i in idx]
         if any(label in thin for label in labels) or labels == [close, open_]:
             continue
+        if pieces[idx[0]][0][1] and not all(label in _DIGIT_INDICES for label in labels):
+            continue  # a bent cut finds plausible pieces in an x's arms; only digits may come of it
         if any(
             label in (close, open_) and pieces[i][1].shape[0] < SHORT_BRACKET * height
             for label, i in zip(labels, idx, strict=True)

@@ -601,6 +601,32 @@ def test_an_exponent_touching_its_xs_arm_is_cut_off_as_a_corner(crohme_dir):
     assert "9)x^{2} + x" in latex, latex
 
 
+def test_a_bent_cut_finds_the_joint_a_straight_cut_misses():
+    from mathocr.segmentation import BEND_REACH, _bent_line
+
+    # Two strokes stacked with a small overlap: every column near the middle
+    # runs through ink for half the height, but a path may slip past the joint.
+    mask = np.zeros((60, 40), bool)
+    mask[:31, 6:22] = True
+    mask[30:, 18:34] = True
+    cut = 20
+    line = _bent_line(mask, cut).astype(int)
+    rows = np.arange(len(line))
+    crossed = int(mask[rows, line].sum())
+    assert crossed < int(mask[:, cut].sum()) // 4, crossed
+    assert np.all(np.abs(np.diff(line)) <= 1)
+    assert np.all(np.abs(line - cut) <= max(1, round(BEND_REACH * 60)))
+
+
+@pytest.mark.crohme
+def test_touching_flagged_ones_are_cut_where_they_meet(crohme_dir):
+    # On the canvas of "\div 118 =" the writer flags their 1s and the second
+    # 1's flag ends on the first one's stem: the blob reads 4 (0.88), and no
+    # straight cut frees the first 1 without a piece of that flag (read +).
+    latex = _read_valid(crohme_dir, "HAMEX/formulaire031-equation015", "canvas")
+    assert "\\div 118 = 81.17" in latex, latex
+
+
 def test_a_loop_is_told_from_an_open_arc():
     from mathocr.segmentation import _has_loop
 
