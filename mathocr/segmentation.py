@@ -859,10 +859,9 @@ def _cut_positions(mask: np.ndarray, pen: float, height: float) -> list[int]:
 
 #: A piece cut off a blob read as a bracket must be at least this share of a symbol's height.
 SHORT_BRACKET = 0.75
-#: The cuts tried at each column: a straight vertical line, and a path that bends
-#: round the ink (:func:`_bent_line`). Leaning straight lines were tried too and
-#: over-split more than they helped.
-BENDS = (False, True)
+#: Besides a straight vertical line, each cut column is tried as a path that
+#: bends round the ink (:func:`_bent_lines`). Leaning straight lines were tried
+#: too and over-split more than they helped.
 #: How far a bent cut may stray from its column, as a share of the blob's height.
 BEND_REACH = 0.15
 #: Cost of one column's step sideways, and of each column away from the start, in
@@ -870,53 +869,53 @@ BEND_REACH = 0.15
 STEP_COST, AWAY_COST = 0.1, 0.02
 
 
-def _bent_line(mask: np.ndarray, cut: int) -> np.ndarray:
-    """Per row, the column of the top-to-bottom path near *cut* that crosses the least ink.
+def _bent_lines(mask: np.ndarray, cuts: Sequence[int]) -> np.ndarray:
+    """(len(cuts), h): per row, the column of the path near each cut that crosses the least ink.
 
     Two digits that touch where one's flag meets the other's stem (a writer
     who flags their 1s) have no column that misses both: a straight cut
     takes a piece of the flag with the left digit, which then reads as a
     ``+``. A path that may step a column sideways per row crosses only at the
-    joint. It is a dynamic programme over rows, kept within
-    :data:`BEND_REACH` of the blob's height from *cut*.
+    joint. It is a dynamic programme over rows within :data:`BEND_REACH` of
+    the blob's height from its cut, run for all cuts at once (the per-row
+    loop is the cost, not the arithmetic).
     """
     h, w = mask.shape
     reach = max(1, round(BEND_REACH * h))
-    lo, hi = max(1, cut - reach), min(w - 1, cut + reach)
-    cols = np.arange(lo, hi + 1)
-    step = mask[:, lo : hi + 1].astype(np.float64) + AWAY_COST * np.abs(cols - cut)[None, :]
+    offsets = np.arange(-reach, reach + 1)
+    cols = np.asarray(cuts, np.int64)[:, None] + offsets[None, :]  # (K, B)
+    outside = (cols < 1) | (cols > w - 1)
+    cols = np.clip(cols, 1, w - 1)
+    # (h, K, B): ink under each candidate column, walls outside the blob.
+    step = mask[:, cols].astype(np.float64) + AWAY_COST * np.abs(offsets)[None, None, :]
+    step[:, outside] = np.inf
     cost = step[0].copy()
-    moves = np.zeros((h, len(cols)), np.int64)
-    wall = np.array([np.inf])
-    across = np.arange(len(cols))
+    moves = np.zeros((h, *cost.shape), np.int8)
+    wall = np.full((len(cuts), 1), np.inf)
     for y in range(1, h):
-        options = np.stack(
-            [
-                np.concatenate((wall, cost[:-1])) + STEP_COST,  # from the column on the left
-                cost,
-                np.concatenate((cost[1:], wall)) + STEP_COST,  # from the column on the right
-            ]
-        )
-        pick = np.argmin(options, axis=0)
-        moves[y] = pick - 1
-        cost = options[pick, across] + step[y]
-    path = np.empty(h, np.int64)
-    j = int(np.argmin(cost))
+        from_left = np.concatenate((wall, cost[:, :-1]), axis=1) + STEP_COST
+        from_right = np.concatenate((cost[:, 1:], wall), axis=1) + STEP_COST
+        best = np.minimum(cost, np.minimum(from_left, from_right))
+        moves[y] = np.where(best == cost, 0, np.where(best == from_left, -1, 1))
+        cost = best + step[y]
+    k = np.arange(len(cuts))
+    j = np.argmin(cost, axis=1)
+    path = np.empty((len(cuts), h), np.int64)
     for y in range(h - 1, -1, -1):
-        path[y] = j
-        j += int(moves[y, j])
-    return cols[path].astype(np.float64)
+        path[:, y] = cols[k, j]
+        j = j + moves[y, k, j]
+    return path
 
 
-def _halves(mask: np.ndarray, cut: int, bent: bool) -> list[tuple[np.ndarray, int, int]]:
-    """The two sides of a cut through column *cut*: a vertical line, or :func:`_bent_line`.
+def _halves(mask: np.ndarray, line: np.ndarray) -> list[tuple[np.ndarray, int, int]]:
+    """The two sides of a cut given as a column per row (a vertical line, or a bent one).
 
     Each side loses the small bits of the neighbour that the line leaves on
     its edge, and is cropped tight: (mask, x offset, y offset) in *mask*.
     """
     h, w = mask.shape
     ys, xs = np.mgrid[0:h, 0:w]
-    line = _bent_line(mask, cut)[:, None] if bent else np.full((h, 1), float(cut))
+    line = np.asarray(line, np.float64).reshape(h, 1)
     left_side = xs < line
     out = []
     for side in (left_side, ~left_side):
@@ -976,7 +975,7 @@ def _split(
 ) -> list[Candidate]:
     """Cut a blob in two where the classifier likes the two pieces best, recursively.
 
-    Each thin place in the ink is tried as a cut (straight and bent, :data:`BENDS`);
+    Each thin place in the ink is tried as a cut (straight, and bent where that crosses less ink: :func:`_bent_lines`);
     the two pieces are scored by the log-probability of their best class, and
     the best cut is kept only if it beats the blob read whole. A piece that
     is itself wide and doubtful is split again. A bar or a dot cut off a
@@ -988,9 +987,19 @@ def _split(
     whole = math.log(max(confidence(cand.probabilities), 1e-6))
     mask = cand.mask
     pieces: list[tuple[tuple[int, bool], np.ndarray, int, int]] = []
-    for cut in _cut_positions(mask, pen, height):
-        for bent in BENDS:
-            halves = _halves(mask, cut, bent)
+    cuts = _cut_positions(mask, pen, height)
+    bent_lines = _bent_lines(mask, cuts) if cuts else np.zeros((0, mask.shape[0]), np.int64)
+    rows = np.arange(mask.shape[0])
+    seen: set[bytes] = set()
+    for cut, bent_line in zip(cuts, bent_lines, strict=True):
+        lines = [(False, np.full(mask.shape[0], cut))]
+        # Worth reading only where bending saves a pen's width of ink, once per path.
+        saved = int(mask[:, cut].sum()) - int(mask[rows, bent_line].sum())
+        if saved > 0 and bent_line.tobytes() not in seen:
+            seen.add(bent_line.tobytes())
+            lines.append((True, bent_line))
+        for bent, line in lines:
+            halves = _halves(mask, line)
             if len(halves) == 2 and all(np.count_nonzero(m) >= 2 * pen * pen for m, _, _ in halves):
                 pieces.extend(((cut, bent), m, dx, dy) for m, dx, dy in halves)
     if not pieces:

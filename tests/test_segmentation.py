@@ -602,20 +602,25 @@ def test_an_exponent_touching_its_xs_arm_is_cut_off_as_a_corner(crohme_dir):
 
 
 def test_a_bent_cut_finds_the_joint_a_straight_cut_misses():
-    from mathocr.segmentation import BEND_REACH, _bent_line
+    from mathocr.segmentation import BEND_REACH, _bent_lines
 
     # Two strokes stacked with a small overlap: every column near the middle
     # runs through ink for half the height, but a path may slip past the joint.
     mask = np.zeros((60, 40), bool)
     mask[:31, 6:22] = True
     mask[30:, 18:34] = True
-    cut = 20
-    line = _bent_line(mask, cut).astype(int)
-    rows = np.arange(len(line))
-    crossed = int(mask[rows, line].sum())
-    assert crossed < int(mask[:, cut].sum()) // 4, crossed
-    assert np.all(np.abs(np.diff(line)) <= 1)
-    assert np.all(np.abs(line - cut) <= max(1, round(BEND_REACH * 60)))
+    cuts = [20, 4, 37]
+    lines = _bent_lines(mask, cuts)
+    assert lines.shape == (3, 60)
+    rows = np.arange(60)
+    crossed = int(mask[rows, lines[0]].sum())
+    assert crossed < int(mask[:, 20].sum()) // 4, crossed
+    for cut, line in zip(cuts, lines, strict=True):
+        assert np.all(np.abs(np.diff(line)) <= 1)  # one column sideways per row at most
+        assert np.all(np.abs(line - cut) <= max(1, round(BEND_REACH * 60)))
+        assert np.all((line >= 1) & (line <= 39))  # never off the blob's edge
+    # Where a straight line crosses no ink, the path stays straight.
+    assert np.all(lines[1] == 4) and int(mask[rows, lines[1]].sum()) == 0
 
 
 @pytest.mark.crohme
