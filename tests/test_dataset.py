@@ -12,7 +12,7 @@ from mathocr.geometry import missing_geometry
 from mathocr.inkml import read_inkml
 from mathocr.render import draw_strokes, reference_size
 from mathocr.symbols import BOX, CLASSES, crohme_to_class, normalize_symbol
-from mathocr.training.augment import Distortion, augment_strokes, touch_parts
+from mathocr.training.augment import Distortion, augment_strokes
 from mathocr.training.dataset import (
     RenderOptions,
     SymbolDataset,
@@ -203,35 +203,6 @@ def test_augment_distorts_but_keeps_the_symbol_in_place():
     assert 0 < moved < 40  # at most ~a third of the 100-unit symbol
     broken = augment_strokes(strokes, np.random.default_rng(1), Distortion(break_prob=1.0))
     assert len(broken) == len(strokes) + 1
-
-
-def test_touch_parts_puts_a_division_signs_dots_on_its_bar():
-    bar = np.c_[np.linspace(0, 100, 20), np.full(20, 50.0)]
-    dot_up = np.array([[48.0, 10.0], [52.0, 14.0]])
-    dot_down = np.array([[47.0, 86.0], [53.0, 90.0]])
-    pulled = 0
-    for seed in range(20):
-        out = touch_parts([bar, dot_up, dot_down], np.random.default_rng(seed))
-        assert np.array_equal(out[0], bar)  # the bar stays
-        for new, old in zip(out[1:], (dot_up, dot_down), strict=True):
-            assert np.allclose(new[:, 0], old[:, 0])  # dots only move up or down
-            if not np.array_equal(new, old):
-                pulled += 1
-                # The edge facing the bar ends within a few units of it.
-                edge = new[:, 1].max() if old[:, 1].mean() < 50 else new[:, 1].min()
-                assert abs(edge - 50.0) <= 0.1 * 80 + 1e-9
-        assert any(
-            not np.array_equal(a, b) for a, b in zip(out[1:], (dot_up, dot_down), strict=True)
-        )
-    assert 20 < pulled < 40  # each dot with probability 0.7, at least one per call
-
-
-def test_touch_changes_only_the_touching_classes(tmp_path):
-    root = write_inkml_dir(tmp_path / "ink", n_files=2)
-    plain = build_dataset(root, variants=3, distortion=Distortion(), seed=3)
-    touched = build_dataset(root, variants=3, distortion=Distortion(touch_prob=1.0), seed=3)
-    # No ÷ here: the pulled-parts draw is never made and every sample is the same.
-    assert np.array_equal(plain.images, touched.images)
 
 
 def test_parse_range():

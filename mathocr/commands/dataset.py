@@ -88,16 +88,6 @@ def _add_build(actions: argparse._SubParsersAction) -> None:
         help=f"largest shear of distorted renderings (default {Distortion.shear:g})",
     )
     p.add_argument(
-        "--touch",
-        type=float,
-        default=Distortion.touch_prob,
-        metavar="P",
-        help=(
-            "share of distorted ÷ renderings whose dots are pulled onto the bar "
-            f"(default {Distortion.touch_prob:g})"
-        ),
-    )
-    p.add_argument(
         "--max-per-class", type=int, metavar="N", help="keep at most N samples per class"
     )
     p.add_argument(
@@ -215,9 +205,7 @@ def _build(args: argparse.Namespace) -> int:
         )
     except ValueError as e:
         raise MathOCRError(str(e)) from e
-    if not 0 <= args.touch <= 1:
-        raise MathOCRError(f"--touch must be within 0..1, got {args.touch}")
-    distortion = Distortion(rotate_deg=args.rotate, shear=args.shear, touch_prob=args.touch)
+    distortion = Distortion(rotate_deg=args.rotate, shear=args.shear)
     classes = tuple(args.classes) if args.classes else CLASSES
     if not args.inkml.exists():
         raise MathOCRError(f"--inkml: {args.inkml} does not exist")

@@ -20,11 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Distortion", "TOUCHING", "augment_strokes", "touch_parts"]
-
-#: Classes whose small parts float beside a main stroke and, in quick writing,
-#: land on it: a ÷ whose dots touch its bar. :func:`touch_parts` draws them so.
-TOUCHING = ("\\div",)
+__all__ = ["Distortion", "augment_strokes"]
 
 
 @dataclass(frozen=True)
@@ -41,12 +37,6 @@ class Distortion:
     """Per-point noise, as a share of the symbol size."""
     break_prob: float = 0.15
     """Chance of cutting a short gap out of one stroke."""
-    touch_prob: float = 0.0
-    """Chance, for a symbol of :data:`TOUCHING`, of pulling its small parts onto its main stroke.
-
-    Off by default: it changes what a ÷ looks like (two components, the shape
-    of a ``+``), so a dataset asks for it explicitly.
-    """
 
 
 def augment_strokes(
@@ -116,36 +106,3 @@ def _break_one_stroke(strokes: list[np.ndarray], rng: np.random.Generator) -> li
     if len(parts) < 2:
         return strokes
     return strokes[:i] + parts + strokes[i + 1 :]
-
-
-def touch_parts(strokes: Sequence[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
-    """Move each small stroke vertically until it meets the widest stroke.
-
-    A written ÷ is a bar and two dots; people in a hurry put a dot on the bar,
-    and a dot drawn as a short dash then turns the symbol into something
-    ``+``-like whose vertical arms are two separate, often misaligned, pieces.
-    CROHME's train/ has 94 ÷ and few of them touch, so they are made here.
-    Each small stroke is pulled with probability 0.7 (at least one is), to end
-    anywhere from just short of the bar's centre line to slightly across it.
-    """
-    if len(strokes) < 2:
-        return list(strokes)
-    spans = [float(np.ptp(s[:, 0])) for s in strokes]
-    main = int(np.argmax(spans))
-    bar = strokes[main]
-    height = float(np.ptp(np.concatenate(strokes)[:, 1])) or 1.0
-    small = [i for i in range(len(strokes)) if i != main]
-    pulled = [i for i in small if rng.random() < 0.7] or [int(rng.choice(small))]
-    out = [np.array(s, dtype=float) for s in strokes]
-    order = np.argsort(bar[:, 0])
-    for i in pulled:
-        part = out[i]
-        x = float(part[:, 0].mean())
-        bar_y = float(np.interp(x, bar[order, 0], bar[order, 1]))
-        above = float(part[:, 1].mean()) < bar_y
-        # The edge facing the bar goes to the bar's line, give or take a little overlap.
-        edge = float(part[:, 1].max()) if above else float(part[:, 1].min())
-        overlap = rng.uniform(-0.02, 0.08) * height
-        dy = (bar_y - edge) + (overlap if above else -overlap)
-        part[:, 1] += dy
-    return out

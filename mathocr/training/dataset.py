@@ -28,7 +28,7 @@ from ..geometry import GEOMETRY_FEATURES, missing_geometry, symbol_geometry, typ
 from ..inkml import iter_inkml, read_inkml
 from ..render import draw_strokes, reference_size, stroke_span
 from ..symbols import BOX, CLASSES, MARGIN, crohme_to_class, normalize_symbol
-from .augment import TOUCHING, Distortion, augment_strokes, touch_parts
+from .augment import Distortion, augment_strokes
 
 __all__ = [
     "RenderOptions",
@@ -303,14 +303,6 @@ def _render_chunk(
         for v in range(count):
             strokes: Sequence[np.ndarray] = record.strokes
             if v > 0 and distortion is not None:
-                # The extra draw happens only for TOUCHING classes, so every
-                # other sample is the same with or without touch_prob.
-                if (
-                    distortion.touch_prob > 0
-                    and record.label in TOUCHING
-                    and rng.random() < distortion.touch_prob
-                ):
-                    strokes = touch_parts(strokes, rng)
                 strokes = augment_strokes(strokes, rng, distortion)
             try:
                 image = render_symbol(strokes, record.reference, rng, options)
