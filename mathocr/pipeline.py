@@ -144,6 +144,15 @@ class Recognizer:
         lap("reread")
         placed = [_placed(c, p) for c, p in zip(candidates, probs, strict=True)]
         meaning = interpret(placed)
+        parted = _parted(candidates, meaning.labels)
+        if parted is not None:
+            # An x joined from two neighbours that the expression has no room
+            # for ("= 1x.36"): read the two as they were written instead.
+            candidates = parted
+            probs = self._probabilities(candidates, seg)
+            if self.neighbours is not None:
+                probs = _reread(self.neighbours, candidates, probs, seg)
+            meaning = interpret([_placed(c, p) for c, p in zip(candidates, probs, strict=True)])
         lap("interpret")
         symbols = tuple(
             _recognized(c, p, label, loaded, straight)
@@ -203,6 +212,30 @@ class Recognizer:
             for i, row in zip(todo, out, strict=True):
                 scored[i] = row
         return [restrict(scored[i], c.allowed) for i, c in enumerate(candidates)]
+
+
+def _parted(
+    candidates: Sequence[Candidate], labels: Sequence[str] | None
+) -> list[Candidate] | None:
+    """The candidates with every joined ``x`` that was read as something else parted again.
+
+    :func:`~mathocr.segmentation.resolve_touching` joins two neighbours when
+    the model reads their union as an ``x`` far more surely than each alone;
+    when the grammar then finds no place for an ``x`` there and picks another
+    label, the join was wrong. ``None`` when there is nothing to part.
+    """
+    if not labels:
+        return None
+    undo = {
+        i
+        for i, (c, label) in enumerate(zip(candidates, labels, strict=False))
+        if c.parts and label not in ("x", "\\times")
+    }
+    if not undo:
+        return None
+    out = [q for i, c in enumerate(candidates) for q in (c.parts if i in undo else (c,))]
+    out.sort(key=lambda c: (c.box[0], c.box[1]))
+    return out
 
 
 def _reread(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import cv2
@@ -143,6 +143,9 @@ class Candidate:
     """Classes the shape permits; ``None`` lets the classifier choose freely."""
     probabilities: np.ndarray | None = field(default=None, repr=False)
     """Already computed while splitting a touching blob, to avoid a second pass."""
+    parts: tuple[Candidate, ...] = field(default=(), repr=False)
+    """The neighbours this candidate was joined from as one ``x`` (:func:`_join_arcs`),
+    kept so that the reading can part them again if no ``x`` fits the expression."""
 
 
 def components(binary: np.ndarray) -> tuple[np.ndarray, list[Component]]:
@@ -1466,7 +1469,9 @@ def _join_arcs(
             and _x_beats_halves(confidence(p), cands[i], cands[j])
             and not _two_digits(cands[i], cands[j], confidence(p))
         ):
-            joined.append(replace_probs(union, p))
+            joined.append(
+                replace(union, probabilities=p.astype(np.float32), parts=(cands[i], cands[j]))
+            )
             used.update((i, j))
     if not joined:
         return cands

@@ -268,3 +268,20 @@ def test_only_small_writing_is_enlarged():
     assert _enlargement(0.0, (400, 1000)) == 1.0  # nothing found
     assert 1.2 <= _enlargement(15.0, (480, 640)) <= MAX_ENLARGEMENT
     assert _enlargement(15.0, (2400, 2400)) == 1.0  # no room left under the working size
+
+
+@pytest.mark.crohme
+def test_an_x_joined_from_two_digits_is_parted_when_no_x_fits(crohme_dir, recognizer):
+    # The photo of "= 136.36": the 3 (read 3 at 0.52) and the thick-pen 6
+    # (read "(" at 0.74) side by side read as one x at 0.99, so they are
+    # joined; but "= 1x.36" has no room for an x. Parted again, every one of
+    # the 32 symbols is there and the number keeps its three digits.
+    import re
+
+    from mathocr.scenes import photo_image
+
+    ink = read_inkml(crohme_dir / "valid" / "HAMEX/formulaire031-equation020.inkml")
+    result = recognizer.recognize(photo_image(ink).data)
+    assert len(result.symbols) == 32, result.latex
+    assert re.search(r"= 1\d6\.36$", result.latex), result.latex
+    assert "x" not in result.latex
