@@ -862,9 +862,10 @@ def _cut_positions(mask: np.ndarray, pen: float, height: float) -> list[int]:
 
 #: A piece cut off a blob read as a bracket must be at least this share of a symbol's height.
 SHORT_BRACKET = 0.75
-#: Besides a straight vertical line, each cut column is tried as a path that
-#: bends round the ink (:func:`_bent_lines`). Leaning straight lines were tried
-#: too and over-split more than they helped.
+# Besides a straight vertical line, each cut column is tried as a path that
+# bends round the ink (:func:`_bent_lines`). Leaning straight lines were tried
+# too and over-split more than they helped.
+
 #: How far a bent cut may stray from its column, as a share of the blob's height.
 BEND_REACH = 0.15
 #: Cost of one column's step sideways, and of each column away from the start, in
@@ -978,10 +979,12 @@ def _split(
 ) -> list[Candidate]:
     """Cut a blob in two where the classifier likes the two pieces best, recursively.
 
-    Each thin place in the ink is tried as a cut (straight, and bent where that crosses less ink: :func:`_bent_lines`);
-    the two pieces are scored by the log-probability of their best class, and
-    the best cut is kept only if it beats the blob read whole. A piece that
-    is itself wide and doubtful is split again. A bar or a dot cut off a
+    Each thin place in the ink is tried as a cut: a straight one, and a bent
+    one where that crosses less ink (:func:`_bent_lines`), which counts only
+    when both its pieces read as digits. The two pieces are scored by the
+    log-probability of their best class, and the best cut is kept only if it
+    beats the blob read whole. A piece that is itself wide and doubtful is
+    split again. A bar or a dot cut off a
     blob is nearly always a symbol's own stroke end (a 5's hat, a 1's foot),
     and ")(" out of one blob is an x written as two arcs far more often than
     two touching brackets, so neither counts as a split.
@@ -996,7 +999,7 @@ def _split(
     seen: set[bytes] = set()
     for cut, bent_line in zip(cuts, bent_lines, strict=True):
         lines = [(False, np.full(mask.shape[0], cut))]
-        # Worth reading only where bending saves a pen's width of ink, once per path.
+        # Worth reading only where bending crosses less ink than the straight line, once per path.
         saved = int(mask[:, cut].sum()) - int(mask[rows, bent_line].sum())
         if saved > 0 and bent_line.tobytes() not in seen:
             seen.add(bent_line.tobytes())
