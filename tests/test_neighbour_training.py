@@ -87,3 +87,17 @@ def test_train_neighbours_command(tmp_path, capsys):
     assert card["training"]["command"].startswith("mathocr train-neighbours")
     NeighbourModel(out / "neighbours.onnx")
     assert main(["train-neighbours", "--inkml", str(tmp_path / "none"), "--out", str(out)]) == 2
+
+
+def test_the_command_defaults_are_the_shipped_settings():
+    from mathocr.cli import build_parser
+
+    args = build_parser().parse_args(["train-neighbours"])
+    shipped = NeighbourConfig()
+    assert (args.hidden, args.epochs, args.seed) == (shipped.hidden, shipped.epochs, shipped.seed)
+    config = NeighbourModel().card["training"]["config"]
+    assert (config["hidden"], config["epochs"], config["seed"]) == (
+        shipped.hidden,
+        shipped.epochs,
+        shipped.seed,
+    )

@@ -10,9 +10,7 @@ import time
 from pathlib import Path
 
 from ..errors import MathOCRError
-from .train import require_torch
-
-_SHARED = Path("..") / "shared" / "data"
+from .train import _SHARED, require_torch
 
 
 def register(sub: argparse._SubParsersAction) -> None:
