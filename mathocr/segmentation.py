@@ -920,9 +920,9 @@ def _bent_cuts(mask: np.ndarray, cuts: Sequence[int], pen: float) -> list[tuple[
     """The bent cuts worth reading: each through a joint thinner than a pen's width
     (where two strokes merely touch) that its straight line missed, each path once.
 
-    Only cuts whose straight line crosses more than a pen of ink can gain by
-    bending, so the others are not searched: the search and, above all, reading
-    the pieces are most of a split's cost.
+    A cut whose straight line already crosses at most a pen of ink is not
+    searched: the search and, above all, reading the pieces are most of a
+    split's cost.
     """
     rows = np.arange(mask.shape[0])
     across = {cut: int(mask[:, cut].sum()) for cut in cuts}
@@ -1008,14 +1008,14 @@ def _split(
     """Cut a blob in two where the classifier likes the two pieces best, recursively.
 
     Each thin place in the ink is tried as a cut: a straight one, and a bent
-    one where that crosses a joint thinner than the pen (:func:`_bent_lines`),
-    which counts only when both its pieces read as digits. The two pieces are scored by the
-    log-probability of their best class, and the best cut is kept only if it
-    beats the blob read whole. A piece that is itself wide and doubtful is
-    split again. A bar or a dot cut off a
-    blob is nearly always a symbol's own stroke end (a 5's hat, a 1's foot),
-    and ")(" out of one blob is an x written as two arcs far more often than
-    two touching brackets, so neither counts as a split.
+    one where that crosses a joint thinner than the pen (:func:`_bent_cuts`),
+    which counts only when both its pieces read as digits. The two pieces are
+    scored by the log-probability of their best class, and the best cut is
+    kept only if it beats the blob read whole. A piece that is itself wide
+    and doubtful is split again. A bar or a dot cut off a blob is nearly
+    always a symbol's own stroke end (a 5's hat, a 1's foot), and ")(" out of
+    one blob is an x written as two arcs far more often than two touching
+    brackets, so neither counts as a split.
     """
     assert cand.probabilities is not None
     whole = math.log(max(confidence(cand.probabilities), 1e-6))
