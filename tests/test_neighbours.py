@@ -150,3 +150,17 @@ def test_later_renderings_differ(tmp_path):
     )
     assert len(lines) == 4
     assert not np.allclose(lines[0].probs, lines[2].probs)
+
+
+def test_the_pipeline_blends_the_two_readings_by_weight():
+    from mathocr.pipeline import blend
+
+    first = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], np.float32)
+    again = np.array([[0.1, 0.8, 0.1], [0.0, 0.5, 0.5]], np.float32)
+    assert np.allclose(blend(first, again, 0.0), first, atol=1e-5)
+    assert np.allclose(blend(first, again, 1.0), again, atol=1e-5)
+    half = blend(first, again, 0.5)
+    assert np.allclose(half.sum(axis=1), 1.0, atol=1e-5)
+    # Equal say: 0.7 against 0.1 and 0.2 against 0.8 give sqrt(0.07) < sqrt(0.16).
+    assert half[0].argmax() == 1
+    assert half[1, 0] < 1e-3  # a class one side rules out stays out
