@@ -53,6 +53,7 @@ from .segmentation import (
     score_masks,
 )
 from .symbols import CLASSES
+from .tee import tee_as_plus
 
 __all__ = ["Recognizer", "default_recognizer"]
 
@@ -142,6 +143,7 @@ class Recognizer:
         if self.neighbours is not None and candidates:
             probs = _reread(self.neighbours, candidates, probs, seg)
         lap("reread")
+        probs = _tees_as_plus(candidates, probs, seg.pen_width)
         placed = [_placed(c, p) for c, p in zip(candidates, probs, strict=True)]
         meaning = interpret(placed)
         parted = _parted(candidates, meaning.labels)
@@ -152,6 +154,7 @@ class Recognizer:
             probs = self._probabilities(candidates, seg)
             if self.neighbours is not None:
                 probs = _reread(self.neighbours, candidates, probs, seg)
+            probs = _tees_as_plus(candidates, probs, seg.pen_width)
             meaning = interpret([_placed(c, p) for c, p in zip(candidates, probs, strict=True)])
         lap("interpret")
         symbols = tuple(
@@ -257,6 +260,13 @@ def _reread(
     first = np.array(probs)
     again = blend(first, model.rescore(first, boxes / reference, geometry), CONTEXT_SHARE)
     return [restrict(row, c.allowed) for row, c in zip(again, candidates, strict=True)]
+
+
+def _tees_as_plus(
+    candidates: Sequence[Candidate], probs: Sequence[np.ndarray], pen: float
+) -> list[np.ndarray]:
+    """A "T" the model reads as 7 but doubts is a high-crossed + (:mod:`mathocr.tee`)."""
+    return [tee_as_plus(c.mask, p, pen) for c, p in zip(candidates, probs, strict=True)]
 
 
 def blend(first: np.ndarray, again: np.ndarray, share: float) -> np.ndarray:
