@@ -12,7 +12,7 @@ from mathocr.geometry import missing_geometry
 from mathocr.inkml import read_inkml
 from mathocr.render import draw_strokes, reference_size
 from mathocr.symbols import BOX, CLASSES, crohme_to_class, normalize_symbol
-from mathocr.training.augment import CROSS_RANGE, Distortion, augment_strokes, shift_crossbar
+from mathocr.training.augment import Distortion, augment_strokes
 from mathocr.training.dataset import (
     RenderOptions,
     SymbolDataset,
@@ -203,36 +203,6 @@ def test_augment_distorts_but_keeps_the_symbol_in_place():
     assert 0 < moved < 40  # at most ~a third of the 100-unit symbol
     broken = augment_strokes(strokes, np.random.default_rng(1), Distortion(break_prob=1.0))
     assert len(broken) == len(strokes) + 1
-
-
-def test_shift_crossbar_moves_a_plus_bar_along_its_stem_only():
-    stem = np.c_[np.full(20, 50.0), np.linspace(0, 100, 20)]
-    bar = np.c_[np.linspace(10, 90, 20), np.full(20, 52.0)]
-    heights = []
-    for seed in range(30):
-        out = shift_crossbar([stem, bar], np.random.default_rng(seed))
-        assert np.array_equal(out[0], stem)  # the stem stays
-        assert np.allclose(out[1][:, 0], bar[:, 0])  # the bar only moves up or down
-        assert np.ptp(out[1][:, 1]) == pytest.approx(np.ptp(bar[:, 1]))
-        heights.append(out[1][:, 1].mean())
-    low, high = (100 * share for share in CROSS_RANGE)
-    assert low - 1e-9 <= min(heights) and max(heights) <= high + 1e-9
-    assert min(heights) < 25  # some are crossed near the top, like a T
-    # The bar is found whichever stroke comes first; a one-stroke + is left alone.
-    swapped = shift_crossbar([bar, stem], np.random.default_rng(0))
-    assert np.array_equal(swapped[1], stem)
-    assert np.array_equal(shift_crossbar([stem], np.random.default_rng(0))[0], stem)
-
-
-def test_cross_shift_changes_the_plus_samples_only(tmp_path):
-    root = write_inkml_dir(tmp_path / "ink", n_files=2)
-    plain = build_dataset(root, variants=3, distortion=Distortion(), seed=3)
-    shifted = build_dataset(root, variants=3, distortion=Distortion(cross_shift=1.0), seed=3)
-    assert np.array_equal(plain.labels, shifted.labels)
-    plus = np.array([CLASSES[i] == "+" for i in plain.labels])
-    assert plus.any() and (~plus).any()
-    assert np.array_equal(plain.images[~plus], shifted.images[~plus])
-    assert not np.array_equal(plain.images[plus], shifted.images[plus])
 
 
 def test_parse_range():

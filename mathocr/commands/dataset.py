@@ -88,13 +88,6 @@ def _add_build(actions: argparse._SubParsersAction) -> None:
         help=f"largest shear of distorted renderings (default {Distortion.shear:g})",
     )
     p.add_argument(
-        "--cross-shift",
-        type=float,
-        default=Distortion.cross_shift,
-        metavar="P",
-        help="share of distorted + renderings whose bar is moved along the stem (default 0)",
-    )
-    p.add_argument(
         "--max-per-class", type=int, metavar="N", help="keep at most N samples per class"
     )
     p.add_argument(
@@ -212,7 +205,7 @@ def _build(args: argparse.Namespace) -> int:
         )
     except ValueError as e:
         raise MathOCRError(str(e)) from e
-    distortion = Distortion(rotate_deg=args.rotate, shear=args.shear, cross_shift=args.cross_shift)
+    distortion = Distortion(rotate_deg=args.rotate, shear=args.shear)
     classes = tuple(args.classes) if args.classes else CLASSES
     if not args.inkml.exists():
         raise MathOCRError(f"--inkml: {args.inkml} does not exist")
@@ -272,8 +265,6 @@ def _build_command(args: argparse.Namespace) -> str:
         parts += ["--balance", str(args.balance), "--max-variants", str(args.max_variants)]
     if args.variants > 1 or args.balance:
         parts += ["--rotate", f"{args.rotate:g}", "--shear", f"{args.shear:g}"]
-        if args.cross_shift:
-            parts += ["--cross-shift", f"{args.cross_shift:g}"]
     if args.max_per_class is not None:
         parts += ["--max-per-class", str(args.max_per_class)]
     if args.mnist is not None:

@@ -20,10 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CROSSED", "Distortion", "augment_strokes", "shift_crossbar"]
-
-#: Classes drawn as a bar across a stem, whose bar :func:`shift_crossbar` moves.
-CROSSED = ("+",)
+__all__ = ["Distortion", "augment_strokes"]
 
 
 @dataclass(frozen=True)
@@ -40,12 +37,6 @@ class Distortion:
     """Per-point noise, as a share of the symbol size."""
     break_prob: float = 0.15
     """Chance of cutting a short gap out of one stroke."""
-    cross_shift: float = 0.0
-    """Chance, for a symbol of :data:`CROSSED`, of moving its bar along its stem.
-
-    Off by default, so that datasets built before it are rebuilt the same;
-    the shipped model's dataset asks for it (see the model card).
-    """
 
 
 def augment_strokes(
@@ -115,30 +106,3 @@ def _break_one_stroke(strokes: list[np.ndarray], rng: np.random.Generator) -> li
     if len(parts) < 2:
         return strokes
     return strokes[:i] + parts + strokes[i + 1 :]
-
-
-#: Where :func:`shift_crossbar` puts the bar: a share of the stem's length from its top.
-CROSS_RANGE = (0.05, 0.75)
-
-
-def shift_crossbar(strokes: Sequence[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
-    """A two-stroke ``+`` with its bar moved to a random height on its stem.
-
-    Many writers cross a ``+`` above its middle, some right at the top, so
-    that it looks like a ``T``; CROHME's train ``+`` are mostly crossed near
-    the middle, and the model read a high-crossed one as a ``7``. The bar
-    (the flatter stroke) goes to between :data:`CROSS_RANGE` of the stem's
-    length from its top, more often high than low, as people write. Other
-    stroke counts (one stroke, or a broken one) are returned as they are.
-    """
-    if len(strokes) != 2:
-        return list(strokes)
-    out = [np.array(s, dtype=float) for s in strokes]
-    flatness = [float(np.ptp(s[:, 0]) - np.ptp(s[:, 1])) for s in out]
-    bar, stem = (0, 1) if flatness[0] >= flatness[1] else (1, 0)
-    top, bottom = float(out[stem][:, 1].min()), float(out[stem][:, 1].max())
-    if bottom - top <= 0:
-        return out
-    share = rng.uniform(*CROSS_RANGE)
-    out[bar][:, 1] += top + share * (bottom - top) - float(out[bar][:, 1].mean())
-    return out

@@ -28,7 +28,7 @@ from ..geometry import GEOMETRY_FEATURES, missing_geometry, symbol_geometry, typ
 from ..inkml import iter_inkml, read_inkml
 from ..render import draw_strokes, reference_size, stroke_span
 from ..symbols import BOX, CLASSES, MARGIN, crohme_to_class, normalize_symbol
-from .augment import CROSSED, Distortion, augment_strokes, shift_crossbar
+from .augment import Distortion, augment_strokes
 
 __all__ = [
     "RenderOptions",
@@ -303,14 +303,6 @@ def _render_chunk(
         for v in range(count):
             strokes: Sequence[np.ndarray] = record.strokes
             if v > 0 and distortion is not None:
-                # The extra draw happens only for CROSSED classes, so every
-                # other sample is the same with or without cross_shift.
-                if (
-                    distortion.cross_shift > 0
-                    and record.label in CROSSED
-                    and rng.random() < distortion.cross_shift
-                ):
-                    strokes = shift_crossbar(strokes, rng)
                 strokes = augment_strokes(strokes, rng, distortion)
             try:
                 image = render_symbol(strokes, record.reference, rng, options)
