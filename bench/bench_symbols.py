@@ -4,8 +4,9 @@ The valid symbols are built exactly as ``mathocr evaluate-symbols`` builds
 them (one seeded rendering each, through ``normalize_symbol``) and classified
 by the shipped ONNX model through :class:`mathocr.classifier.SymbolClassifier`
 on one thread, then reread line by line by the shipped neighbour model
-(:mod:`mathocr.neighbours`), as the recognizer does. Both readings are
-reported. The baselines' figures are read from the model card, where
+(:mod:`mathocr.neighbours`), as the recognizer does: blended with the first
+reading by :func:`mathocr.pipeline.blend` at ``CONTEXT_SHARE``. Both readings
+are reported; the neighbour model's card gives its unblended figures. The baselines' figures are read from the model card, where
 ``mathocr train`` measured them on the same valid set.
 """
 
@@ -57,8 +58,21 @@ def _worst_class(per_class: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {"label": worst, **(per_class[worst] if worst else {})}
 
 
+class AsRecognizer:
+    """The neighbour model as the recognizer uses it: its reading blended with the first."""
+
+    def __init__(self, model: NeighbourModel) -> None:
+        self.model = model
+        self.version, self.path, self.card = model.version, model.path, model.card
+
+    def rescore(self, probs: np.ndarray, boxes: np.ndarray, geometry: np.ndarray) -> np.ndarray:
+        from mathocr.pipeline import CONTEXT_SHARE, blend
+
+        return blend(probs, self.model.rescore(probs, boxes, geometry), CONTEXT_SHARE)
+
+
 def with_neighbours(
-    clf: SymbolClassifier, neighbours: NeighbourModel, *, quick: bool
+    clf: SymbolClassifier, neighbours: AsRecognizer, *, quick: bool
 ) -> dict[str, Any]:
     """The final reading: every valid expression's symbols reread by the neighbour model.
 
@@ -100,7 +114,7 @@ def with_neighbours(
 
 
 def in_context(
-    clf: SymbolClassifier, neighbours: NeighbourModel | None, *, quick: bool
+    clf: SymbolClassifier, neighbours: AsRecognizer | None, *, quick: bool
 ) -> dict[str, Any]:
     """Symbol accuracy once the layout's context has chosen among each symbol's top 3.
 
@@ -213,9 +227,9 @@ def run(*, quick: bool) -> dict[str, Any]:
             for name, row in card.get("baselines", {}).items()
         },
         "card_accuracy": card.get("metrics", {}).get("valid", {}).get("accuracy"),
-        "with_neighbours": with_neighbours(clf, neighbours, quick=quick),
+        "with_neighbours": with_neighbours(clf, AsRecognizer(neighbours), quick=quick),
         "neighbour_speed": neighbour_latency(neighbours, repeats=100 if quick else 500),
-        "in_context": in_context(clf, neighbours, quick=quick),
+        "in_context": in_context(clf, AsRecognizer(neighbours), quick=quick),
         "targets": TARGET,
     }
 
@@ -254,8 +268,10 @@ def markdown(result: dict[str, Any]) -> str:
         f"neighbour model {nm['version']} ({nm['size_mb']} MB, {nm['parameters']} parameters) "
         f"on {v['n']} valid-writer symbols of our classes (`crohme/valid/`, one seeded rendering "
         "each). The symbol model reads each symbol alone; the neighbour model then rereads "
-        "each expression's symbols as a line, as the recognizer does. The accuracy targets are "
-        "scored on that final reading; the symbol model's own figures are given below it.",
+        "each expression's symbols as a line, and its reading is blended with the first as the "
+        "recognizer does (`mathocr.pipeline.CONTEXT_SHARE`; the neighbour card's figures are "
+        "unblended). The accuracy targets are scored on that final reading; the symbol "
+        "model's own figures are given below it.",
         "",
         "| figure | measured | target | met |",
         "|---|---|---|---|",
