@@ -5,7 +5,7 @@ them (one seeded rendering each, through ``normalize_symbol``) and classified
 by the shipped ONNX model through :class:`mathocr.classifier.SymbolClassifier`
 on one thread, then reread line by line by the shipped neighbour model
 (:mod:`mathocr.neighbours`), as the recognizer does: blended with the first
-reading by :func:`mathocr.pipeline.blend` at ``CONTEXT_SHARE``. Both readings
+reading (:class:`mathocr.neighbours.AsRecognizer`). Both readings
 are reported; the neighbour model's card gives its unblended figures. The baselines' figures are read from the model card, where
 ``mathocr train`` measured them on the same valid set.
 """
@@ -20,7 +20,7 @@ import numpy as np
 
 from mathocr.classifier import DEFAULT_MODEL, SymbolClassifier
 from mathocr.inkml import iter_inkml, read_inkml
-from mathocr.neighbours import NeighbourModel, shipped_neighbours
+from mathocr.neighbours import AsRecognizer, NeighbourModel, shipped_neighbours
 from mathocr.symbols import CLASSES
 from mathocr.training.dataset import SymbolDataset, build_dataset
 from mathocr.training.metrics import latency, median_ms, merged_accuracy, score
@@ -56,19 +56,6 @@ def _worst_class(per_class: dict[str, dict[str, Any]]) -> dict[str, Any]:
     small = [c for c, row in per_class.items() if row["n"] >= 20]
     worst = min(small, key=lambda c: per_class[c]["accuracy"]) if small else None
     return {"label": worst, **(per_class[worst] if worst else {})}
-
-
-class AsRecognizer:
-    """The neighbour model as the recognizer uses it: its reading blended with the first."""
-
-    def __init__(self, model: NeighbourModel) -> None:
-        self.model = model
-        self.version, self.path, self.card = model.version, model.path, model.card
-
-    def rescore(self, probs: np.ndarray, boxes: np.ndarray, geometry: np.ndarray) -> np.ndarray:
-        from mathocr.pipeline import CONTEXT_SHARE, blend
-
-        return blend(probs, self.model.rescore(probs, boxes, geometry), CONTEXT_SHARE)
 
 
 def with_neighbours(
@@ -269,7 +256,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"on {v['n']} valid-writer symbols of our classes (`crohme/valid/`, one seeded rendering "
         "each). The symbol model reads each symbol alone; the neighbour model then rereads "
         "each expression's symbols as a line, and its reading is blended with the first as the "
-        "recognizer does (`mathocr.pipeline.CONTEXT_SHARE`; the neighbour card's figures are "
+        "recognizer does (`mathocr.neighbours.CONTEXT_SHARE`; the neighbour card's figures are "
         "unblended). The accuracy targets are scored on that final reading; the symbol "
         "model's own figures are given below it.",
         "",

@@ -36,7 +36,7 @@ from .expression import interpret
 from .geometry import symbol_geometry
 from .imaging import Deskewed, LoadedImage, binarize, deskew, load_image, work_room
 from .layout import PlacedSymbol
-from .neighbours import NeighbourModel, shipped_neighbours
+from .neighbours import CONTEXT_SHARE, NeighbourModel, blend, shipped_neighbours
 from .result import DebugImages, Recognition, RecognizedSymbol
 from .segmentation import (
     MAX_MARKS,
@@ -269,31 +269,11 @@ def _tees_as_plus(
     return [tee_as_plus(c.mask, p, pen) for c, p in zip(candidates, probs, strict=True)]
 
 
-def blend(first: np.ndarray, again: np.ndarray, share: float) -> np.ndarray:
-    """Rows of *again* and *first* combined as a weighted geometric mean, renormalized.
-
-    *share* is the weight of *again*: 1 takes it as it is, 0 keeps *first*.
-    """
-    logs = share * np.log(np.clip(again, 1e-6, 1.0)) + (1.0 - share) * np.log(
-        np.clip(first, 1e-6, 1.0)
-    )
-    out = np.exp(logs - logs.max(axis=1, keepdims=True))
-    return (out / out.sum(axis=1, keepdims=True)).astype(np.float32)
-
-
 def _ranked(probs: np.ndarray) -> list[tuple[str, float]]:
     order = np.argsort(-probs)[: ALTERNATIVES + 1]
     return [(CLASSES[int(k)], float(probs[k])) for k in order if probs[k] > 0]
 
 
-#: Weight of the neighbour model's reading against the symbol model's own in the image
-#: pipeline (a weighted geometric mean of the two). The neighbour model learnt from
-#: symbols drawn from their strokes; an image's candidates are cut and binarized, and
-#: trusting its context fully turned sound readings over (a flat-topped 3 read 7 next to
-#: "1" and "6"). Measured side by side over 0.3/0.5/0.6/1.0 on the valid images, every
-#: 2nd train expression and the robustness variants: 0.5 was best on the robustness
-#: images (988 → 1002 of 1264), +1 valid, -1 train; the others were within noise of 1.0.
-CONTEXT_SHARE = 0.5
 #: Writing whose typical symbol is shorter than this many pixels is read from an enlarged copy
 #: (79 valid expressions drawn 30 px tall: 49 right as they were, 57 enlarged; 40 px: 57 → 59).
 #: Raising it to 50 px gained more on small writing but cost the benchmark's canvases a quarter

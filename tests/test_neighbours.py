@@ -153,7 +153,7 @@ def test_later_renderings_differ(tmp_path):
 
 
 def test_the_pipeline_blends_the_two_readings_by_weight():
-    from mathocr.pipeline import blend
+    from mathocr.neighbours import blend
 
     first = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], np.float32)
     again = np.array([[0.1, 0.8, 0.1], [0.0, 0.5, 0.5]], np.float32)
@@ -164,3 +164,23 @@ def test_the_pipeline_blends_the_two_readings_by_weight():
     # Equal say: 0.7 against 0.1 and 0.2 against 0.8 give sqrt(0.07) < sqrt(0.16).
     assert half[0].argmax() == 1
     assert half[1, 0] < 1e-3  # a class one side rules out stays out
+
+
+def test_as_recognizer_blends_the_models_reading_with_the_first():
+    from mathocr.neighbours import CONTEXT_SHARE, AsRecognizer, blend
+
+    model = NeighbourModel()
+    boxes = np.array([[0.0, 0, 0.5, 1], [0.8, 0.3, 1.3, 0.7], [1.6, 0, 2.1, 1]])
+    probs = np.full((3, N), 0.2 / (N - 2), np.float32)
+    probs[0, CLASSES.index("7")], probs[0, CLASSES.index("1")] = 0.5, 0.3
+    probs[1, CLASSES.index("+")], probs[1, CLASSES.index("1")] = 0.5, 0.3
+    probs[2, CLASSES.index("3")], probs[2, CLASSES.index("1")] = 0.5, 0.3
+    geometry = np.zeros((3, 3), np.float32)
+    alone = model.rescore(probs, boxes, geometry)
+    reader = AsRecognizer(model)
+    assert reader.version == model.version
+    out = reader.rescore(probs, boxes, geometry)
+    assert np.allclose(out, blend(probs, alone, CONTEXT_SHARE), atol=1e-6)
+    assert np.allclose(
+        AsRecognizer(model, share=1.0).rescore(probs, boxes, geometry), alone, atol=1e-5
+    )

@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Build the symbols of our classes from every InkML file under DIR with the "
             "dataset builder's code (one seeded rendering each), classify them with the "
-            "model, reread each expression's symbols with the neighbour model, and print "
+            "model, reread each expression's symbols with the neighbour model (blended with "
+            "the first reading, as the recognizer does), and print "
             "accuracy, per-class accuracy and the most frequent confusions. The symbol "
             "model's own figures (each symbol alone) are printed beside them."
         ),
@@ -56,12 +57,13 @@ def evaluate(
     """``{"n", "accuracy", "per_class", "confusions", ...}`` for the symbols under *inkml*,
     and the accuracy with x and \\times merged.
 
-    The figures are those of the final reading (the neighbour model's, when
-    one is used); ``"alone"`` holds the symbol model's own accuracy on the same
+    The figures are those of the final reading: the neighbour model's, when
+    one is used, blended with the first as the recognizer blends them
+    (:class:`~mathocr.neighbours.AsRecognizer`); ``"alone"`` holds the symbol model's own accuracy on the same
     drawings, and ``"neighbours"`` names the neighbour model or is null.
     """
     from ..classifier import SymbolClassifier
-    from ..neighbours import NeighbourModel, shipped_neighbours
+    from ..neighbours import AsRecognizer, NeighbourModel, shipped_neighbours
     from ..symbols import CLASSES
     from ..training.metrics import merged_accuracy, score
     from ..training.sequences import expression_sequences, readings
@@ -79,7 +81,7 @@ def evaluate(
         print(f"skipped: {message}", file=sys.stderr)
 
     lines = expression_sequences(inkml, classifier, seed=seed, jobs=jobs, on_error=report)
-    read = readings(lines, second)
+    read = readings(lines, AsRecognizer(second) if second is not None else None)
     if len(read.truth) == 0:
         raise MathOCRError(f"no symbols of our classes under {inkml}")
     result = score(read.truth, read.final, CLASSES)
