@@ -331,7 +331,10 @@ def neighbour_markdown(card: dict[str, Any]) -> str:
         "## Accuracy on the valid writers",
         "",
         f"The {ctx.get('n', '?')} symbols of our classes that `mathocr evaluate-symbols` draws "
-        "from `crohme/valid/` (the same drawings), each expression read as a line.",
+        "from `crohme/valid/` (the same drawings), each expression read as a line. These are "
+        "the model's own readings; the recognizer, `evaluate-symbols` and the benchmark blend "
+        "them with the symbol model's (`mathocr.neighbours.CONTEXT_SHARE`), which scores a "
+        "little lower here and better on images.",
         "",
         "| | accuracy | x and \\times merged |",
         "|---|---|---|",
