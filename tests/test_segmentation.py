@@ -518,6 +518,19 @@ def test_a_wide_x_written_as_two_arcs_is_still_a_pair():
     assert not _arc_pair(left, apart, 73.0)
 
 
+def test_the_crossing_halves_of_an_x_are_a_pair_but_one_inside_the_other_is_not():
+    from mathocr.segmentation import _arc_pair
+
+    # A slash and a hook that cross: the hook starts 14 px inside the slash's box
+    # (a third of its own 44 px width), as a KAIST writer's x's did.
+    slash = Candidate(box=(106, 121, 77, 124), mask=np.ones((124, 77), bool), components=(1,))
+    hook = Candidate(box=(169, 113, 44, 125), mask=np.ones((125, 44), bool), components=(2,))
+    assert _arc_pair(slash, hook, 124.0)
+    # Nearly all of the narrower one inside the other's box is not two halves side by side.
+    inside = Candidate(box=(145, 113, 44, 125), mask=np.ones((125, 44), bool), components=(2,))
+    assert not _arc_pair(slash, inside, 124.0)
+
+
 def _scored(box: tuple[int, int, int, int], label: str, p: float) -> Candidate:
     probs = np.full(len(CLASSES), (1 - p) / (len(CLASSES) - 1), np.float32)
     probs[CLASS_INDEX[label]] = p
