@@ -505,7 +505,7 @@ def test_a_root_twice_as_wide_as_tall_with_a_narrow_hook_is_a_root_when_the_mode
     assert not _looks_root(cand5, PEN, 60.0)
 
 
-def test_a_wide_x_written_as_two_arcs_is_still_a_pair():
+def test_a_wide_or_crossing_x_written_as_two_arcs_is_still_a_pair():
     from mathocr.segmentation import _arc_pair
 
     # Two halves 55 and 61 px wide, 58 and 53 tall, almost touching: together
@@ -516,11 +516,6 @@ def test_a_wide_x_written_as_two_arcs_is_still_a_pair():
     # Side by side with a clear gap they are two symbols.
     apart = Candidate(box=(560, 155, 61, 53), mask=np.ones((53, 61), bool), components=(2,))
     assert not _arc_pair(left, apart, 73.0)
-
-
-def test_the_crossing_halves_of_an_x_are_a_pair_but_one_inside_the_other_is_not():
-    from mathocr.segmentation import _arc_pair
-
     # A slash and a hook that cross: the hook starts 14 px inside the slash's box
     # (a third of its own 44 px width), as a KAIST writer's x's did.
     slash = Candidate(box=(106, 121, 77, 124), mask=np.ones((124, 77), bool), components=(1,))
