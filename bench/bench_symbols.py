@@ -5,9 +5,10 @@ them (one seeded rendering each, through ``normalize_symbol``) and classified
 by the shipped ONNX model through :class:`mathocr.classifier.SymbolClassifier`
 on one thread, then reread line by line by the shipped neighbour model
 (:mod:`mathocr.neighbours`), as the recognizer does: blended with the first
-reading (:class:`mathocr.neighbours.AsRecognizer`). Both readings
-are reported; the neighbour model's card gives its unblended figures. The baselines' figures are read from the model card, where
-``mathocr train`` measured them on the same valid set.
+reading (:class:`mathocr.neighbours.AsRecognizer`). Both readings are
+reported; the neighbour model's card gives its unblended figures. The
+baselines' figures are read from the model card, where ``mathocr train``
+measured them on the same valid set.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from .expression import interpret
 from .geometry import symbol_geometry
 from .imaging import Deskewed, LoadedImage, binarize, deskew, load_image, work_room
 from .layout import PlacedSymbol
-from .neighbours import CONTEXT_SHARE, NeighbourModel, blend, shipped_neighbours
+from .neighbours import AsRecognizer, NeighbourModel, shipped_neighbours
 from .result import DebugImages, Recognition, RecognizedSymbol
 from .segmentation import (
     MAX_MARKS,
@@ -90,6 +90,8 @@ class Recognizer:
         if neighbours == "shipped":
             neighbours = shipped_neighbours(self.model_version)
         self.neighbours: NeighbourModel | None = neighbours
+        # The neighbour model as the recognizer reads it: blended with the first reading.
+        self._reader = AsRecognizer(neighbours) if neighbours is not None else None
         if neighbours is not None:
             # Both models made the reading; a stored result names both.
             self.model_version += f"+{neighbours.version}"
@@ -140,10 +142,8 @@ class Recognizer:
         candidates = resolve_touching(seg, dict(zip(free, first, strict=True)), self.classifier)
         probs = self._probabilities(candidates, seg)
         lap("split")
-        if self.neighbours is not None and candidates:
-            probs = _reread(self.neighbours, candidates, probs, seg)
+        probs = self._second_look(candidates, probs, seg)
         lap("reread")
-        probs = _tees_as_plus(candidates, probs, seg.pen_width)
         placed = [_placed(c, p) for c, p in zip(candidates, probs, strict=True)]
         meaning = interpret(placed)
         parted = _parted(candidates, meaning.labels)
@@ -151,10 +151,7 @@ class Recognizer:
             # An x joined from two neighbours that the expression has no room
             # for ("= 1x.36"): read the two as they were written instead.
             candidates = parted
-            probs = self._probabilities(candidates, seg)
-            if self.neighbours is not None:
-                probs = _reread(self.neighbours, candidates, probs, seg)
-            probs = _tees_as_plus(candidates, probs, seg.pen_width)
+            probs = self._second_look(candidates, self._probabilities(candidates, seg), seg)
             meaning = interpret([_placed(c, p) for c, p in zip(candidates, probs, strict=True)])
         lap("interpret")
         symbols = tuple(
@@ -189,6 +186,21 @@ class Recognizer:
             image_size=loaded.size,
             debug=debug_images,
         )
+
+    def _second_look(
+        self, candidates: Sequence[Candidate], probs: list[np.ndarray], seg: Segmentation
+    ) -> list[np.ndarray]:
+        """*probs* read again beside the neighbours, and a "T" read as a doubted 7 made a +.
+
+        Both passes over the candidates (the first, and the one after an x is
+        parted) end their reading here.
+        """
+        if self._reader is not None and candidates:
+            probs = _reread(self._reader, candidates, probs, seg)
+        # A "T" the model reads as 7 but doubts is a high-crossed + (mathocr.tee).
+        return [
+            tee_as_plus(c.mask, p, seg.pen_width) for c, p in zip(candidates, probs, strict=True)
+        ]
 
     def _probabilities(
         self, candidates: Sequence[Candidate], seg: Segmentation
@@ -242,7 +254,7 @@ def _parted(
 
 
 def _reread(
-    model: NeighbourModel,
+    model: AsRecognizer,
     candidates: Sequence[Candidate],
     probs: Sequence[np.ndarray],
     seg: Segmentation,
@@ -257,16 +269,8 @@ def _reread(
     centres = np.array([(x + w / 2, y + h / 2) for x, y, w, h in (c.box for c in candidates)])
     boxes = np.hstack([centres - sizes / 2, centres + sizes / 2])
     geometry = symbol_geometry(sizes, reference)
-    first = np.array(probs)
-    again = blend(first, model.rescore(first, boxes / reference, geometry), CONTEXT_SHARE)
+    again = model.rescore(np.array(probs), boxes / reference, geometry)
     return [restrict(row, c.allowed) for row, c in zip(again, candidates, strict=True)]
-
-
-def _tees_as_plus(
-    candidates: Sequence[Candidate], probs: Sequence[np.ndarray], pen: float
-) -> list[np.ndarray]:
-    """A "T" the model reads as 7 but doubts is a high-crossed + (:mod:`mathocr.tee`)."""
-    return [tee_as_plus(c.mask, p, pen) for c, p in zip(candidates, probs, strict=True)]
 
 
 def _ranked(probs: np.ndarray) -> list[tuple[str, float]]:

@@ -1426,8 +1426,8 @@ def _arc_pair(a: Candidate, b: Candidate, height: float) -> bool:
 
     An ``x`` drawn as two arcs (``)(`` turned back to back, or ``⊃⊂``) leaves
     two pieces of about the same height, level with each other, almost
-    touching or crossing (:data:`ARC_OVERLAP`), each clearly narrower than the pair; together they are about
-    as wide as tall. Brackets around a product, ``)(``, are much taller than
+    touching or crossing (:data:`ARC_OVERLAP`), each clearly narrower than
+    the pair; together they are about as wide as tall. Brackets around a product, ``)(``, are much taller than
     wide together, so they do not qualify.
     """
     if a.allowed is not None or b.allowed is not None or set(a.components) & set(b.components):

@@ -59,8 +59,9 @@ def evaluate(
 
     The figures are those of the final reading: the neighbour model's, when
     one is used, blended with the first as the recognizer blends them
-    (:class:`~mathocr.neighbours.AsRecognizer`); ``"alone"`` holds the symbol model's own accuracy on the same
-    drawings, and ``"neighbours"`` names the neighbour model or is null.
+    (:class:`~mathocr.neighbours.AsRecognizer`); ``"alone"`` holds the symbol
+    model's own accuracy on the same drawings, and ``"neighbours"`` names the
+    neighbour model or is null.
     """
     from ..classifier import SymbolClassifier
     from ..neighbours import AsRecognizer, NeighbourModel, shipped_neighbours
