@@ -27,6 +27,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, Literal
 
 import cv2
@@ -38,6 +39,7 @@ from .imaging import Deskewed, LoadedImage, binarize, deskew, load_image, work_r
 from .layout import PlacedSymbol
 from .neighbours import AsRecognizer, NeighbourModel, shipped_neighbours
 from .result import DebugImages, Recognition, RecognizedSymbol
+from .second_look import shape_checks
 from .segmentation import (
     MAX_MARKS,
     Candidate,
@@ -52,7 +54,7 @@ from .segmentation import (
     restrict,
     score_masks,
 )
-from .symbols import CLASSES
+from .symbols import CLASSES, normalize_symbol
 from .tee import tee_as_plus
 
 __all__ = ["Recognizer", "default_recognizer"]
@@ -190,7 +192,10 @@ class Recognizer:
     def _second_look(
         self, candidates: Sequence[Candidate], probs: list[np.ndarray], seg: Segmentation
     ) -> list[np.ndarray]:
-        """*probs* read again beside the neighbours, and a "T" read as a doubted 7 made a +.
+        """*probs* read again beside the neighbours, then checked against the symbols' shapes.
+
+        A "T" read as a doubted 7 becomes a + (mathocr.tee), and a ÷ with a
+        dot run into its bar, read as +, a ÷ (mathocr.second_look).
 
         Both passes over the candidates (the first, and the one after an x is
         parted) end their reading here.
@@ -198,9 +203,13 @@ class Recognizer:
         if self._reader is not None and candidates:
             probs = _reread(self._reader, candidates, probs, seg)
         # A "T" the model reads as 7 but doubts is a high-crossed + (mathocr.tee).
-        return [
+        probs = [
             tee_as_plus(c.mask, p, seg.pen_width) for c, p in zip(candidates, probs, strict=True)
         ]
+        if not probs:
+            return probs
+        normalized = [partial(normalize_symbol, c.mask) for c in candidates]
+        return list(shape_checks(normalized, np.asarray(probs, np.float32)))
 
     def _probabilities(
         self, candidates: Sequence[Candidate], seg: Segmentation

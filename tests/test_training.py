@@ -14,7 +14,7 @@ from mathocr.geometry import missing_geometry
 from mathocr.symbols import CLASSES
 from mathocr.training.augment import Distortion
 from mathocr.training.dataset import SymbolDataset, build_dataset
-from mathocr.training.metrics import merged_accuracy, score
+from mathocr.training.metrics import merged_accuracy, merged_per_class, score
 
 from .test_dataset import write_inkml_dir
 
@@ -134,6 +134,12 @@ def test_metrics():
     assert s["per_class"]["x"] == {"n": 2, "accuracy": 0.5}
     assert sorted(s["confusions"]) == [["\\times", "x", 1], ["x", "\\times", 1]]
     assert merged_accuracy(true, pred, classes) == 1.0
+    wrong_one = np.array([0, 1, 0, 1, 2, 0])
+    assert merged_per_class(true, wrong_one, classes) == {
+        "x": {"n": 2, "accuracy": 1.0},
+        "\\times": {"n": 2, "accuracy": 1.0},
+        "1": {"n": 2, "accuracy": 0.5},
+    }
 
 
 def test_cli_train_tiny(tmp_path, tiny_sets, capsys):

@@ -16,7 +16,15 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["score", "merged_accuracy", "confusion_matrix", "latency", "median_ms", "MERGED"]
+__all__ = [
+    "score",
+    "merged_accuracy",
+    "merged_per_class",
+    "confusion_matrix",
+    "latency",
+    "median_ms",
+    "MERGED",
+]
 
 #: Classes that only context can tell apart; one figure merges them.
 MERGED = ("x", "\\times")
@@ -76,6 +84,29 @@ def merged_accuracy(
             true[true == i] = ids[0]
             pred[pred == i] = ids[0]
     return float((true == pred).mean()) if true.size else 0.0
+
+
+def merged_per_class(
+    true: np.ndarray, pred: np.ndarray, classes: Sequence[str], merged: Sequence[str] = MERGED
+) -> dict[str, dict[str, float]]:
+    """``{label: {"n", "accuracy"}}`` per true class, a reading within *merged* counting right.
+
+    The per-class companion of :func:`merged_accuracy`: a true ``\\times``
+    read ``x`` is right here, and the class keeps its own count.
+    """
+    index = {c: i for i, c in enumerate(classes)}
+    ids = [index[c] for c in merged if c in index]
+    true = np.asarray(true)
+    pred = np.asarray(pred)
+    right = true == pred
+    if ids:
+        right |= np.isin(true, ids) & np.isin(pred, ids)
+    out = {}
+    for i, label in enumerate(classes):
+        mine = true == i
+        if mine.any():
+            out[label] = {"n": int(mine.sum()), "accuracy": float(right[mine].mean())}
+    return out
 
 
 def latency(
