@@ -261,13 +261,13 @@ def _is_low_mark(c: Component, comps: Sequence[Component], height: float) -> boo
 
 
 def _neighbours(
-    c: Component, comps: Sequence[Component], height: float
+    c: Component, comps: Sequence[Component], height: float, largest: float = 0.45
 ) -> tuple[Component, Component] | None:
     """The full-height symbols close on the left and on the right of a small mark.
 
-    ``None`` when *c* is no small mark (over 0.45 of a symbol's height) or lacks either.
+    ``None`` when *c* is no small mark (over *largest* of a symbol's height) or lacks either.
     """
-    if max(c.w, c.h) > 0.45 * height:
+    if max(c.w, c.h) > largest * height:
         return None
     left = [o for o in comps if o.right <= c.x + 0.3 * c.w and o.h >= 0.6 * height]
     right = [o for o in comps if o.x >= c.right - 0.3 * c.w and o.h >= 0.6 * height]
@@ -286,9 +286,35 @@ def _is_middle_dash(c: Component, comps: Sequence[Component], height: float) -> 
     A thick pen makes a quick minus too stubby for :func:`_is_bar`; it is no
     decimal point, which sits on the baseline.
     """
-    if c.w < 1.5 * c.h:
+    return c.w >= 1.5 * c.h and _level_with_middle(c, comps, height)
+
+
+#: Least size, in pens across both ways, of a blot that may be a small operator
+#: filled in by a thick pen rather than a point.
+OPERATOR_BLOT_PENS = 2.5
+#: What a dot-sized blot level with the middle of its neighbours may be.
+_MIDDLE_BLOT = frozenset({"+", "\\times", "-", "."})
+
+
+def _is_middle_blot(c: Component, comps: Sequence[Component], pen: float, height: float) -> bool:
+    """A blot the size of a fat dot, level with the middle of its neighbours: maybe a small ``+``.
+
+    Written small with a thick pen, a ``+`` or ``×`` fills in to a blot that
+    :func:`_is_dot` takes for a point (at 40 px symbols and an 8 px pen, a
+    ``+`` 3 pens wide, read ``5.7`` for ``5 + 7``). A decimal point sits on
+    the baseline, so a blot at mid-height several pens wide is left to the
+    classifier among the operators and the point.
+    """
+    if min(c.w, c.h) < OPERATOR_BLOT_PENS * pen:
         return False
-    pair = _neighbours(c, comps, height)
+    return _level_with_middle(c, comps, height, largest=0.6)
+
+
+def _level_with_middle(
+    c: Component, comps: Sequence[Component], height: float, largest: float = 0.45
+) -> bool:
+    """Whether *c*'s centre lies in the middle 40% of the band its two neighbours share."""
+    pair = _neighbours(c, comps, height, largest)
     if pair is None:
         return False
     a, b = pair
@@ -636,6 +662,8 @@ def _group(
             dash = dot_shaped and _is_middle_dash(c, rest, height)
             if (_is_bar(c, pen, height) and not low) or dash:
                 allowed = frozenset({"-"})
+            elif dot_shaped and not low and _is_middle_blot(c, rest, pen, height):
+                allowed = _MIDDLE_BLOT
             elif dot_shaped or low:
                 allowed = frozenset({"."})
         elif all(_is_dot(c, pen, height) for c in members):

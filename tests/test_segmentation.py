@@ -96,6 +96,20 @@ def test_a_stubby_dash_on_the_middle_of_its_neighbours_is_a_minus_and_on_the_bas
     assert [c.allowed for c in low] == [None, frozenset({"."}), None]
 
 
+def test_a_small_plus_filled_in_by_the_pen_is_left_to_the_classifier_but_a_point_is_not():
+    seven_right = [(p[0] + 80, p[1]) for p in SEVEN]
+    # Arms 4 px each way with a 5 px pen: a blot about 13 px across, under _is_dot's limit.
+    plus = [(101, 70), (109, 70)], [(105, 66), (105, 74)]
+    middle = segment(_ink(SEVEN, *plus, seven_right), pen_width=PEN)
+    assert len(middle) == 3
+    assert middle[1].allowed is not None and {"+", "."} <= middle[1].allowed
+    # The same blot on the baseline is a point, and so is a pen-sized dot at mid-height.
+    low = [[(x, y + 27) for x, y in stroke] for stroke in plus]
+    assert [c.allowed for c in segment(_ink(SEVEN, *low, seven_right), pen_width=PEN)][1] == {"."}
+    dot = [(105, 70), (105, 70)]
+    assert segment(_ink(SEVEN, dot, seven_right), pen_width=PEN)[1].allowed == {"."}
+
+
 def test_two_stubby_dashes_stacked_between_digits_are_an_equals_sign():
     # A thick pen makes each stroke of a quick "=" too stubby to pass for a bar.
     seven_right = [(p[0] + 80, p[1]) for p in SEVEN]
