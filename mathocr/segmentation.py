@@ -1011,6 +1011,7 @@ def confidence(probs: np.ndarray) -> float:
 
 
 _X, _TIMES = CLASS_INDEX["x"], CLASS_INDEX["\\times"]
+_ONE = CLASS_INDEX["1"]
 _DIGIT_INDICES = frozenset(CLASS_INDEX[str(d)] for d in range(10))
 
 
@@ -1642,7 +1643,13 @@ def _looks_root(cand: Candidate, pen: float, height: float) -> bool:
 
 
 def _raised_corner(
-    cand: Candidate, model: ProbabilityModel, pen: float, height: float, reference: float
+    cand: Candidate,
+    model: ProbabilityModel,
+    pen: float,
+    height: float,
+    reference: float,
+    *,
+    any_base: bool = False,
 ) -> list[Candidate]:
     """Free an exponent touching its x's upper arm: ``x²`` written in one go.
 
@@ -1651,7 +1658,13 @@ def _raised_corner(
     (right of a column, above a row) is cut off instead; it is kept when the
     corner reads as a digit, the rest as an x-like mark, and both together
     beat the doubtful reading of the whole blob.
+
+    With *any_base*, for a blob taller than a symbol, the rest may also be a
+    digit or a ``)``; then the corner must stick out to the right of the
+    rest, as an exponent does, and must not be a ``1``: the top end of a
+    stroke (a ``4``'s stem, a bracket's tip) cut off reads as one.
     """
+    bases = _BASES if any_base else frozenset({_X, _TIMES})
     assert cand.probabilities is not None
     mask = cand.mask
     h, w = mask.shape
@@ -1667,10 +1680,12 @@ def _raised_corner(
             rest = crop_to_ink(_without_crumbs(mask & ~corner, least))
             if top is None or rest is None or not 0.2 * h <= top[0].shape[0] <= 0.6 * h:
                 continue
-            (top_m, _, top_y), (rest_m, _, rest_y) = top, rest
+            (top_m, top_x, top_y), (rest_m, rest_x, rest_y) = top, rest
             # The corner must be a smaller raised mark (checked before classifying).
             raised = top_y + top_m.shape[0] <= rest_y + 0.5 * rest_m.shape[0]
             if not raised or top_m.shape[0] > 0.7 * rest_m.shape[0]:
+                continue
+            if any_base and top_x + top_m.shape[1] < rest_x + rest_m.shape[1] + pen:
                 continue
             # Neighbouring cuts often give the same pair: classify it once.
             key = (
@@ -1688,13 +1703,12 @@ def _raised_corner(
     best: tuple[float, int] | None = None
     for k in range(len(tries)):
         top_p, rest_p = probs[2 * k], probs[2 * k + 1]
-        if int(np.argmax(top_p)) not in _DIGIT_INDICES or int(np.argmax(rest_p)) not in (
-            _X,
-            _TIMES,
-        ):
+        if int(np.argmax(top_p)) not in _DIGIT_INDICES or int(np.argmax(rest_p)) not in bases:
+            continue
+        if any_base and int(np.argmax(top_p)) == _ONE:
             continue
         if confidence(rest_p) < SURE:
-            continue  # the rest must be a sure x
+            continue  # the rest must be a sure base
         total = math.log(max(confidence(top_p), 1e-6)) + math.log(max(confidence(rest_p), 1e-6))
         if total > whole and (best is None or total > best[0]):
             best = (total, k)
@@ -1744,6 +1758,11 @@ def _resolve(
         parts = _raised_corner(cand, model, pen, height, reference)
         if len(parts) > 1:
             return parts
+    if cand.box[3] >= TALL_BLOB * height and cand.box[2] >= 0.35 * cand.box[3]:
+        # Taller than a symbol: maybe a base with its exponent run into it ("2²").
+        parts = _raised_corner(cand, model, pen, height, reference, any_base=True)
+        if len(parts) > 1:
+            return parts
     if not is_root and _needs_split(cand.box, cand.mask, height):
         if confidence(p) < SURE or w > 1.6 * height:
             return _split(cand, model, pen, height, reference)
@@ -1754,6 +1773,11 @@ def _resolve(
             return _split(cand, model, pen, height, reference, digits_only=True)
     return [cand]
 
+
+#: A blob at least this many typical heights tall may hold a base and its exponent.
+TALL_BLOB = 1.15
+#: What an exponent may be raised on when it touches it.
+_BASES = _DIGIT_INDICES | {_X, _TIMES, CLASS_INDEX[")"]}
 
 #: A blob read as x at least this many times as wide as tall may be two touching digits.
 WIDE_X = 1.2

@@ -623,6 +623,27 @@ def test_an_exponent_touching_its_xs_arm_is_cut_off_as_a_corner(crohme_dir):
     assert "9)x^{2} + x" in latex, latex
 
 
+@pytest.mark.crohme
+@pytest.mark.parametrize(
+    ("name", "kind", "expected"),
+    [
+        # The exponent runs into its base's top: one blob a little taller than
+        # a symbol, read whole as the base.
+        ("MfrDB0285", "canvas", "2 + 2^{2}"),
+        ("MfrDB0285", "photo", "2 + 2^{2}"),
+        ("MfrDB1788", "photo", "(12 - x)^{2}"),
+        # A 4 whose stem rises above its bar is as tall, and the stem's top
+        # reads as a 1: no exponent.
+        ("MfrDB0526", "canvas", "4 + 3"),
+    ],
+)
+def test_an_exponent_run_into_a_digit_or_a_bracket_is_cut_off_as_a_corner(
+    crohme_dir, name, kind, expected
+):
+    latex = _read_valid(crohme_dir, f"MfrDB/{name}", kind, split="train")
+    assert latex == expected, latex
+
+
 def test_a_bent_cut_finds_the_joint_a_straight_cut_misses():
     from mathocr.segmentation import BEND_REACH, _bent_lines
 
