@@ -1191,6 +1191,8 @@ def group_components(
         box = _union_box(members)
         ids = tuple(sorted(c.id for c in members))
         mask = _mask(labels, ids, box)
+        if allowed == _MINUS and len(ids) == 1 and _two_bars(mask):
+            allowed = _EQUALS  # an "=" whose bars touch at an end or two
         cand = Candidate(box=box, mask=mask, components=ids, allowed=allowed)
         if allowed is None:
             candidates.extend(_off_the_bar(cand, comps, pen, height))
@@ -1199,6 +1201,28 @@ def group_components(
     candidates.sort(key=lambda c: (c.box[0], c.box[1]))
     reference = typical_mask_size((c.mask for c in candidates), pen)
     return Segmentation(candidates, pen, height, len(comps), reference)
+
+
+_MINUS, _EQUALS = frozenset({"-"}), frozenset({"="})
+#: Share of a bar's columns that must cross ink twice for it to be two bars run together.
+TWO_BARS = 0.5
+
+
+def _two_bars(mask: np.ndarray) -> bool:
+    """Whether a bar-shaped piece of ink is two bars joined, as a quick ``=`` often is.
+
+    Drawn fast, the two strokes of ``=`` touch at one end or both and make
+    one component, which is flat and wide like a minus. Along most of its
+    length, though, a column down through it crosses two strokes with paper
+    between, where a minus (however thick or slanted) is crossed once.
+    """
+    ink = np.asarray(mask, bool)
+    columns = ink.any(axis=0)
+    if not columns.any():
+        return False
+    # Entries into ink going down each column: 1 for one stroke, 2 for two.
+    entries = np.count_nonzero(ink[1:] & ~ink[:-1], axis=0) + ink[0]
+    return float(np.mean(entries[columns] >= 2)) >= TWO_BARS
 
 
 def _without_crumbs(part: np.ndarray, least: float) -> np.ndarray:

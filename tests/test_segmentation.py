@@ -52,6 +52,18 @@ def test_two_stacked_bars_are_one_equals_sign():
     assert len(cands[1].components) == 2
 
 
+def test_two_bars_joined_at_an_end_are_an_equals_sign_and_a_thick_slanted_bar_a_minus():
+    seven = [(p[0] + 70, p[1]) for p in SEVEN]
+    # Written in one go: the first bar, back and down, the second bar.
+    joined = [(50, 62), (100, 62), (50, 62), (50, 73), (100, 74)]
+    cands = segment(_ink(ONE, joined, seven), pen_width=PEN)
+    assert [c.allowed for c in cands] == [None, frozenset({"="}), None]
+    assert len(cands[1].components) == 1
+    slanted = [(50, 64), (100, 72)]
+    cands = segment(_ink(ONE, slanted, slanted[::-1], seven), pen_width=PEN)
+    assert [c.allowed for c in cands] == [None, frozenset({"-"}), None]
+
+
 def test_two_bars_written_shifted_apart_are_still_an_equals_sign():
     cands = segment(_ink(ONE, [(50, 60), (90, 60)], [(76, 78), (116, 78)]), pen_width=PEN)
     assert [c.allowed for c in cands] == [None, frozenset({"="})]
