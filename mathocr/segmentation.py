@@ -1695,8 +1695,15 @@ def _raised_corner(
     least = 2 * pen * pen
     tries: list[tuple[tuple[np.ndarray, int, int], tuple[np.ndarray, int, int]]] = []
     seen: set[tuple[tuple[int, ...], bytes]] = set()
+    rows = [int(0.35 * h), int(0.45 * h), int(0.55 * h)]
+    if any_base:
+        # Only a corner whose ink reaches a pen further right than all the ink
+        # below it can stick out (checked before any cutting: it rules out most blobs).
+        cols = np.arange(w)
+        right = np.where(mask.any(axis=1), (mask * cols).max(axis=1), -1)
+        rows = [r for r in rows if right[:r].max(initial=-1) >= right[r:].max(initial=-1) + pen]
     for col in range(int(0.45 * w), int(0.85 * w), max(2, round(pen))):
-        for row in (int(0.35 * h), int(0.45 * h), int(0.55 * h)):
+        for row in rows:
             corner = mask.copy()
             corner[row:, :] = False
             corner[:, :col] = False
@@ -1782,8 +1789,13 @@ def _resolve(
         parts = _raised_corner(cand, model, pen, height, reference)
         if len(parts) > 1:
             return parts
-    if cand.box[3] >= TALL_BLOB * height and cand.box[2] >= 0.35 * cand.box[3]:
-        # Taller than a symbol: maybe a base with its exponent run into it ("2²").
+    if (
+        confidence(p) < SURE
+        and cand.box[3] >= TALL_BLOB * height
+        and cand.box[2] >= 0.35 * cand.box[3]
+    ):
+        # Taller than a symbol and doubtful: maybe a base with its exponent run
+        # into it ("2²"); a sure reading is not second-guessed (and not paid for).
         parts = _raised_corner(cand, model, pen, height, reference, any_base=True)
         if len(parts) > 1:
             return parts
