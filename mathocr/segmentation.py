@@ -1417,8 +1417,17 @@ def resolve_touching(
     root, which still need classifying.
     """
     candidates, pen, height, ref = seg.candidates, seg.pen_width, seg.height, seg.reference
+    # An x's two arcs are joined before either is cut: a wide arc the model
+    # doubts would otherwise be split, and its pieces no longer pair up.
+    scored = [replace_probs(c, probs[i]) if i in probs else c for i, c in enumerate(candidates)]
+    # Before cutting, both must be doubtful: a sure digit beside a blob of
+    # touching digits ("13" then "2") can read as an x together.
+    early = _arc_joins(scored, model, pen, height, ref, both_doubtful=True)
+    paired = {k for i, j, _ in early for k in (i, j)}
     replaced: dict[int, list[Candidate]] = {}
     for i, p in probs.items():
+        if i in paired:
+            continue
         cand = replace_probs(candidates[i], p)
         parts = _resolve(cand, model, pen, height, ref, 0)
         if (
@@ -1434,7 +1443,8 @@ def resolve_touching(
             if len(split) > 1:
                 parts = split
         replaced[i] = parts
-    out = [q for i, c in enumerate(candidates) for q in replaced.get(i, [c])]
+    out = [q for i, c in enumerate(candidates) if i not in paired for q in replaced.get(i, [c])]
+    out += [u for _, _, u in early]
     out.sort(key=lambda c: (c.box[0], c.box[1]))
     return _join_arcs(out, model, pen, height, ref)
 
@@ -1500,10 +1510,16 @@ def _arc_pair(a: Candidate, b: Candidate, height: float) -> bool:
     return 0.7 * h <= w <= 2.3 * h and h <= 1.3 * height and max(aw, bw) <= 0.75 * w
 
 
-def _join_arcs(
-    cands: list[Candidate], model: ProbabilityModel, pen: float, height: float, reference: float
-) -> list[Candidate]:
-    """Join neighbours that the model reads as one ``x`` better than as two symbols.
+def _arc_joins(
+    cands: list[Candidate],
+    model: ProbabilityModel,
+    pen: float,
+    height: float,
+    reference: float,
+    *,
+    both_doubtful: bool = False,
+) -> list[tuple[int, int, Candidate]]:
+    """Neighbours ``(i, j, union)`` that the model reads as one ``x`` better than as two symbols.
 
     Geometry alone cannot tell an ``x`` written as two strokes from two
     narrow symbols side by side (``2c``, ``)(``, ``1 1``), so the pair's union is
@@ -1514,6 +1530,7 @@ def _join_arcs(
     unless the halves reach into each other's box: the two strokes of one
     ``x`` cross, where a digit beside an ``x`` keeps to its own side.
     On photos the halves are often read fairly surely as ``)`` and ``2``.
+    With *both_doubtful* (before any blob is cut) neither half may be sure.
     """
     arcs = [CLASS_INDEX[c] for c in TWO_ARCS]
 
@@ -1524,6 +1541,8 @@ def _join_arcs(
             return False
         pa, pb = a.probabilities, b.probabilities
         if min(float(pa.max()), float(pb.max())) >= SURE:
+            return False
+        if both_doubtful and max(float(pa.max()), float(pb.max())) >= SURE:
             return False
         crossing = a.box[0] + a.box[2] - b.box[0] >= max(2.0, 1.5 * pen)
         sure_x = [p for p in (pa, pb) if int(np.argmax(p)) in arcs and confidence(p) >= HALF_X]
@@ -1540,11 +1559,11 @@ def _join_arcs(
         if j is not None and worth_trying(a, cands[j]):
             pairs.append((i, j))
     if not pairs:
-        return cands
+        return []
     unions = [_union(cands[i], cands[j]) for i, j in pairs]
     probs = score_masks(model, [u.mask for u in unions], pen, reference)
     used: set[int] = set()
-    joined: list[Candidate] = []
+    joined: list[tuple[int, int, Candidate]] = []
     for (i, j), union, p in zip(pairs, unions, probs, strict=True):
         if i in used or j in used:
             continue
@@ -1554,13 +1573,21 @@ def _join_arcs(
             and _x_beats_halves(confidence(p), cands[i], cands[j])
             and not _two_digits(cands[i], cands[j], confidence(p))
         ):
-            joined.append(
-                replace(union, probabilities=p.astype(np.float32), parts=(cands[i], cands[j]))
-            )
+            union = replace(union, probabilities=p.astype(np.float32), parts=(cands[i], cands[j]))
+            joined.append((i, j, union))
             used.update((i, j))
+    return joined
+
+
+def _join_arcs(
+    cands: list[Candidate], model: ProbabilityModel, pen: float, height: float, reference: float
+) -> list[Candidate]:
+    """*cands* with the neighbours :func:`_arc_joins` finds to be one ``x`` joined."""
+    joined = _arc_joins(cands, model, pen, height, reference)
     if not joined:
         return cands
-    out = [c for k, c in enumerate(cands) if k not in used] + joined
+    used = {k for i, j, _ in joined for k in (i, j)}
+    out = [c for k, c in enumerate(cands) if k not in used] + [u for _, _, u in joined]
     out.sort(key=lambda c: (c.box[0], c.box[1]))
     return out
 

@@ -628,6 +628,15 @@ def test_an_x_written_as_two_open_arcs_is_joined_though_one_arc_reads_as_a_doubt
 
 
 @pytest.mark.crohme
+@pytest.mark.parametrize("kind", ["canvas", "photo"])
+def test_an_xs_wide_doubtful_arc_is_joined_to_its_other_arc_before_it_is_cut(crohme_dir, kind):
+    # "x^{-1}": the x's first arc is a wide hook read 1 (0.5); cut as too wide
+    # for one symbol, its pieces no longer paired with the second arc ("1x").
+    latex = _read_valid(crohme_dir, "HAMEX/formulaire035-equation066", kind)
+    assert latex == "x^{-1} = \\frac{1}{x}", latex
+
+
+@pytest.mark.crohme
 def test_an_exponent_touching_its_xs_arm_is_cut_off_as_a_corner(crohme_dir):
     # "(2\\sqrt{21} - 9)x^2 + ...": the 2 touches the x's upper arm, above the
     # end of its lower arm, so no vertical cut frees it (a train writer's file).
