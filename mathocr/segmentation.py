@@ -1812,7 +1812,9 @@ def _resolve(
             out.extend(_resolve(replace_probs(part, q), model, pen, height, reference, depth + 1))
         out.append(_as_root(replace_probs(parts[-1], scored[-1])))
         return out
-    if not is_root and int(np.argmax(p)) in (_X, _TIMES) and confidence(p) < SURE:
+    # A doubtful x, or a doubtful root of no root's shape: an x with its
+    # exponent run into its arm reads as one as often as as an x.
+    if int(np.argmax(p)) in (_X, _TIMES, root) and confidence(p) < SURE:
         parts = _raised_corner(cand, model, pen, height, reference)
         if len(parts) > 1:
             return parts

@@ -637,6 +637,14 @@ def test_an_xs_wide_doubtful_arc_is_joined_to_its_other_arc_before_it_is_cut(cro
 
 
 @pytest.mark.crohme
+def test_an_exponent_touching_its_xs_arm_is_cut_off_though_the_blob_reads_as_a_root(crohme_dir):
+    # "x^{3} - x^{2} - x": the 2 runs into the x's upper arm and the blob
+    # reads as a root (0.7), though it has no root's shape.
+    latex = _read_valid(crohme_dir, "KAIST/TrainData2_20_sub_15", "canvas")
+    assert latex.startswith("(x^{3} - x^{2} - x)"), latex
+
+
+@pytest.mark.crohme
 def test_an_exponent_touching_its_xs_arm_is_cut_off_as_a_corner(crohme_dir):
     # "(2\\sqrt{21} - 9)x^2 + ...": the 2 touches the x's upper arm, above the
     # end of its lower arm, so no vertical cut frees it (a train writer's file).
