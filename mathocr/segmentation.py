@@ -219,16 +219,14 @@ def _is_speck_inside(dot: Component, body: Component, pen: float, height: float)
 
     A decimal point sits beside or below its digits, never inside one; the
     body must be symbol-sized, since a root's or a bracket's box does hold
-    whole symbols. Low in the box counts as inside, down to a pen above its
-    bottom: a speck over the middle of a ``2``'s base (a bit of the stroke
-    a photo broke off) is no point, which would lie past the base's end.
+    whole symbols.
     """
     if _is_bar(body, pen, height) or not 0.5 * height <= body.h <= 1.6 * height:
         return False
     if body.w > 1.3 * height:
         return False
     mx, my = 0.2 * body.w, 0.2 * body.h
-    return body.x + mx <= dot.cx <= body.right - mx and body.y + my <= dot.cy <= body.bottom - pen
+    return body.x + mx <= dot.cx <= body.right - mx and body.y + my <= dot.cy <= body.bottom - my
 
 
 def _is_hat(hat: Component, body: Component, pen: float, height: float) -> bool:
