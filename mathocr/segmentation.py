@@ -214,19 +214,31 @@ def _is_blot(c: Component, pen: float, height: float) -> bool:
     return c.w <= 1.6 * c.h and c.h <= 1.6 * c.w and c.area >= BLOT_FILL * c.w * c.h
 
 
-def _is_speck_inside(dot: Component, body: Component, pen: float, height: float) -> bool:
+def _is_speck_inside(
+    dot: Component, body: Component, pen: float, height: float, labels: np.ndarray | None = None
+) -> bool:
     """A speck well inside a symbol's box (a pen tap in a ``0``'s loop): part of it, not a point.
 
     A decimal point sits beside or below its digits, never inside one; the
     body must be symbol-sized, since a root's or a bracket's box does hold
-    whole symbols.
+    whole symbols. Low in the box, it is inside only with the body's own ink
+    just under it (*labels*, the component image): a bit of a ``2``'s base
+    that a photo broke off, where a point tucked under a ``7``'s slant has
+    paper below.
     """
     if _is_bar(body, pen, height) or not 0.5 * height <= body.h <= 1.6 * height:
         return False
     if body.w > 1.3 * height:
         return False
     mx, my = 0.2 * body.w, 0.2 * body.h
-    return body.x + mx <= dot.cx <= body.right - mx and body.y + my <= dot.cy <= body.bottom - my
+    if not body.x + mx <= dot.cx <= body.right - mx or dot.cy < body.y + my:
+        return False
+    if dot.cy <= body.bottom - my:
+        return True
+    if labels is None or dot.cy > body.bottom - pen:
+        return False
+    under = labels[dot.bottom : dot.bottom + max(2, round(2 * pen)), dot.x : dot.right]
+    return bool(np.any(under == body.id))
 
 
 def _is_hat(hat: Component, body: Component, pen: float, height: float) -> bool:
@@ -503,9 +515,12 @@ def _stubby_pairs(
 
 
 def _group(
-    comps: Sequence[Component], pen: float, height: float
+    comps: Sequence[Component], pen: float, height: float, labels: np.ndarray | None = None
 ) -> list[tuple[list[Component], frozenset[str] | None]]:
-    """Gather components into symbol groups, with the classes a group's shape allows."""
+    """Gather components into symbol groups, with the classes a group's shape allows.
+
+    *labels*, the component image, lets a few tests look at the ink itself.
+    """
     used: set[int] = set()
     groups: list[tuple[list[Component], frozenset[str] | None]] = []
     bars = [c for c in comps if _is_bar(c, pen, height)]
@@ -620,7 +635,7 @@ def _group(
                 continue
             if _is_dot(a, pen, height) or _is_dot(b, pen, height):
                 dot, body = (a, b) if _is_dot(a, pen, height) else (b, a)
-                if _is_speck_inside(dot, body, pen, height):
+                if _is_speck_inside(dot, body, pen, height, labels):
                     parent[find(a.id)] = find(b.id)
                 continue
             small, big = (a, b) if a.w * a.h <= b.w * b.h else (b, a)
@@ -1187,7 +1202,7 @@ def group_components(
         return Segmentation([], pen, 0.0, len(comps), 1.0)
     height = marks.height
     candidates: list[Candidate] = []
-    for members, allowed in _group(comps, pen, height):
+    for members, allowed in _group(comps, pen, height, labels):
         box = _union_box(members)
         ids = tuple(sorted(c.id for c in members))
         mask = _mask(labels, ids, box)

@@ -163,6 +163,17 @@ def test_a_speck_inside_a_zeros_loop_is_part_of_the_zero():
     assert cands[1].allowed == frozenset({"."})
 
 
+def test_a_speck_low_over_the_middle_of_a_twos_base_is_part_of_the_two():
+    # A bit of the base a photo broke off, over its middle; the point after
+    # the 2, past the base's end, is a point.
+    two = [(8, 42), (20, 30), (36, 36), (36, 58), (8, 100), (42, 100)]
+    speck, point = [(25, 92), (25, 92)], [(54, 100), (54, 100)]
+    seven = [(p[0] + 40, p[1]) for p in SEVEN]
+    cands = segment(_ink(two, speck, point, seven), pen_width=PEN)
+    assert [len(c.components) for c in cands] == [2, 1, 1]
+    assert cands[1].allowed == frozenset({"."})
+
+
 def test_two_specks_a_little_apart_between_digits_are_one_point():
     # A point and a tap of the pen beside it, as on a large photo: 8 px apart
     # next to 60-px digits; two points in a row would mean nothing.
