@@ -252,6 +252,25 @@ def _is_hat(hat: Component, body: Component, pen: float, height: float) -> bool:
     return starts_on_body and level and _x_overlap(hat, body) >= 0.2 * hat.w
 
 
+def _is_foot(
+    bar: Component, body: Component, comps: Sequence[Component], pen: float, height: float
+) -> bool:
+    """A bar along the bottom of a narrow symbol with nothing under it: a ``1``'s foot.
+
+    Written apart (or parted by a photo's blur), the foot is wider than the
+    stem and flag above it; a fraction bar has a denominator under it, and
+    a root's bar lies over its radicand.
+    """
+    if body.w > 0.6 * body.h or body.h < 0.7 * height or abs(bar.cy - body.bottom) > 1.5 * pen:
+        return False  # a minus after a small exponent can lie level with its bottom
+    reach = 0.25 * body.w  # the foot runs out under both sides of the symbol
+    if bar.w > 3 * body.w or bar.x > body.x + reach or bar.right < body.right - reach:
+        return False
+    return not any(
+        o.id not in (bar.id, body.id) and o.y >= bar.cy and _x_overlap(o, bar) > 0 for o in comps
+    )
+
+
 def _is_low_mark(c: Component, comps: Sequence[Component], height: float) -> bool:
     """A small mark sitting on the baseline between two symbols: a decimal point.
 
@@ -640,6 +659,9 @@ def _group(
                 continue
             small, big = (a, b) if a.w * a.h <= b.w * b.h else (b, a)
             if _is_hat(small, big, pen, height) and not fraction_bar(small):
+                parent[find(a.id)] = find(b.id)
+                continue
+            if _is_bar(small, pen, height) and _is_foot(small, big, comps, pen, height):
                 parent[find(a.id)] = find(b.id)
                 continue
             overlap = _x_overlap(a, b)

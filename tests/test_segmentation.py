@@ -217,6 +217,26 @@ def test_a_lifted_hat_joins_its_five():
     assert cands[1].allowed is None
 
 
+def test_a_ones_foot_written_apart_joins_the_one_but_a_bar_with_a_denominator_does_not():
+    one = [(22, 50), (34, 40), (34, 98)]
+    foot = [(18, 106), (50, 106)]
+    seven = [(p[0] + 40, p[1]) for p in SEVEN]
+    cands = segment(_ink(one, foot, seven), pen_width=PEN)
+    assert [len(c.components) for c in cands] == [2, 1]
+    # The same bar with a digit under it is a fraction's bar.
+    under = [(26, 124), (40, 124), (26, 150), (40, 150)]
+    cands = segment(_ink(one, foot, under, seven, size=(240, 400)), pen_width=PEN)
+    assert all(len(c.components) == 1 for c in cands)
+
+
+@pytest.mark.crohme
+def test_a_minus_level_with_the_bottom_of_an_exponent_is_no_foot(crohme_dir):
+    # "x^{3} - x^{2}": the minus starts under the raised 3's right half; a
+    # foot rule without the size and reach checks made the pair one blob.
+    latex = _read_valid(crohme_dir, "KAIST/TrainData2_10_sub_15", "canvas")
+    assert latex == "(x^{3} - x^{2} - x)(2x - 7)", latex
+
+
 def test_a_lifted_hat_joins_a_five_written_large():
     # A numerator's 5 nearly twice the height of the other symbols.
     five = [(150, 30), (146, 80), (185, 72), (198, 100), (175, 135), (140, 128)]
