@@ -206,8 +206,6 @@ class Recognizer:
         probs = [
             tee_as_plus(c.mask, p, seg.pen_width) for c, p in zip(candidates, probs, strict=True)
         ]
-        if not probs:
-            return probs
         normalized = [partial(normalize_symbol, c.mask) for c in candidates]
         return list(shape_checks(normalized, np.asarray(probs, np.float32)))
 

@@ -184,6 +184,8 @@ def typical_height(comps: Sequence[Component], pen_width: float) -> float:
 
 #: The classes of a candidate whose shape says it is a root.
 _ROOT_ONLY = frozenset({"\\sqrt"})
+#: The classes of a bar alone, and of two bars.
+_MINUS, _EQUALS = frozenset({"-"}), frozenset({"="})
 
 
 def _is_bar(c: Component, pen: float, height: float) -> bool:
@@ -215,7 +217,7 @@ def _is_blot(c: Component, pen: float, height: float) -> bool:
 
 
 def _is_speck_inside(
-    dot: Component, body: Component, pen: float, height: float, labels: np.ndarray | None = None
+    dot: Component, body: Component, pen: float, height: float, labels: np.ndarray
 ) -> bool:
     """A speck well inside a symbol's box (a pen tap in a ``0``'s loop): part of it, not a point.
 
@@ -235,7 +237,7 @@ def _is_speck_inside(
         return False
     if dot.cy <= body.bottom - my:
         return True
-    if labels is None or dot.cy > body.bottom - pen:
+    if dot.cy > body.bottom - pen:
         return False
     under = labels[dot.bottom : dot.bottom + max(2, round(2 * pen)), dot.x : dot.right]
     return bool(np.any(under == body.id))
@@ -534,7 +536,7 @@ def _stubby_pairs(
 
 
 def _group(
-    comps: Sequence[Component], pen: float, height: float, labels: np.ndarray | None = None
+    comps: Sequence[Component], pen: float, height: float, labels: np.ndarray
 ) -> list[tuple[list[Component], frozenset[str] | None]]:
     """Gather components into symbol groups, with the classes a group's shape allows.
 
@@ -608,17 +610,17 @@ def _group(
     for _, a, b in sorted(pairs, key=lambda p: p[0]):
         if a.id in used or b.id in used:
             continue
-        groups.append(([a, b], frozenset({"="})))
+        groups.append(([a, b], _EQUALS))
         used.update({a.id, b.id})
     for bar in bars:
         if bar.id in used:
             continue
         mark = _short_twin(bar, [c for c in comps if c.id not in used], pen, height)
         if mark is not None:
-            groups.append(([bar, mark], frozenset({"="})))
+            groups.append(([bar, mark], _EQUALS))
             used.update({bar.id, mark.id})
     for a, b in _stubby_pairs([c for c in comps if c.id not in used], comps, pen, height):
-        groups.append(([a, b], frozenset({"="})))
+        groups.append(([a, b], _EQUALS))
         used.update({a.id, b.id})
 
     # Parts of one symbol: a lifted hat (5, 7), a detached stroke (4, x drawn
@@ -698,7 +700,7 @@ def _group(
             dot_shaped = _is_dot(c, pen, height)
             dash = dot_shaped and _is_middle_dash(c, rest, height)
             if (_is_bar(c, pen, height) and not low) or dash:
-                allowed = frozenset({"-"})
+                allowed = _MINUS
             elif dot_shaped and not low and _is_middle_blot(c, rest, pen, height):
                 allowed = _MIDDLE_BLOT
             elif dot_shaped or low:
@@ -1240,7 +1242,6 @@ def group_components(
     return Segmentation(candidates, pen, height, len(comps), reference)
 
 
-_MINUS, _EQUALS = frozenset({"-"}), frozenset({"="})
 #: Share of a bar's columns that must cross ink twice for it to be two bars run together.
 TWO_BARS = 0.5
 
@@ -1397,7 +1398,7 @@ def _off_the_bar(
             box=(x0 + bx, y0 + by, bar_mask.shape[1], bar_mask.shape[0]),
             mask=bar_mask,
             components=cand.components,
-            allowed=frozenset({"-"}),
+            allowed=_MINUS,
         )
     ]
     for (part, dx, dy), _ in sides:
@@ -1465,7 +1466,7 @@ def resolve_touching(
     for i, p in probs.items():
         if i in paired:
             continue
-        cand = replace_probs(candidates[i], p)
+        cand = scored[i]
         parts = _resolve(cand, model, pen, height, ref, 0)
         if (
             len(parts) == 1
@@ -1527,8 +1528,9 @@ def _arc_pair(a: Candidate, b: Candidate, height: float) -> bool:
     An ``x`` drawn as two arcs (``)(`` turned back to back, or ``⊃⊂``) leaves
     two pieces of about the same height, level with each other, almost
     touching or crossing (:data:`ARC_OVERLAP`), each clearly narrower than
-    the pair; together they are about as wide as tall. Brackets around a product, ``)(``, are much taller than
-    wide together, so they do not qualify.
+    the pair; together they are about as wide as tall. Brackets around a
+    product, ``)(``, are much taller than wide together, so they do not
+    qualify.
     """
     if a.allowed is not None or b.allowed is not None or set(a.components) & set(b.components):
         return False

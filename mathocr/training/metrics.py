@@ -71,19 +71,26 @@ def score(
     }
 
 
+def _merged_right(
+    true: np.ndarray, pred: np.ndarray, classes: Sequence[str], merged: Sequence[str]
+) -> np.ndarray:
+    """Per sample, whether *pred* is right when the *merged* classes count as one."""
+    index = {c: i for i, c in enumerate(classes)}
+    ids = [index[c] for c in merged if c in index]
+    true = np.asarray(true)
+    pred = np.asarray(pred)
+    right = true == pred
+    if ids:
+        right |= np.isin(true, ids) & np.isin(pred, ids)
+    return right
+
+
 def merged_accuracy(
     true: np.ndarray, pred: np.ndarray, classes: Sequence[str], merged: Sequence[str] = MERGED
 ) -> float:
     """Accuracy when the *merged* classes count as one (``x`` vs ``\\times``)."""
-    index = {c: i for i, c in enumerate(classes)}
-    ids = [index[c] for c in merged if c in index]
-    true = np.asarray(true).copy()
-    pred = np.asarray(pred).copy()
-    if ids:
-        for i in ids[1:]:
-            true[true == i] = ids[0]
-            pred[pred == i] = ids[0]
-    return float((true == pred).mean()) if true.size else 0.0
+    right = _merged_right(true, pred, classes, merged)
+    return float(right.mean()) if right.size else 0.0
 
 
 def merged_per_class(
@@ -94,13 +101,8 @@ def merged_per_class(
     The per-class companion of :func:`merged_accuracy`: a true ``\\times``
     read ``x`` is right here, and the class keeps its own count.
     """
-    index = {c: i for i, c in enumerate(classes)}
-    ids = [index[c] for c in merged if c in index]
+    right = _merged_right(true, pred, classes, merged)
     true = np.asarray(true)
-    pred = np.asarray(pred)
-    right = true == pred
-    if ids:
-        right |= np.isin(true, ids) & np.isin(pred, ids)
     out = {}
     for i, label in enumerate(classes):
         mine = true == i
