@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 from skimage.morphology import thin
@@ -160,3 +161,26 @@ def test_a_batch_is_normalized_exactly_as_each_symbol_alone():
             assert image.sum() == skeleton.sum()
     with pytest.raises(ValueError, match="no ink"):
         normalize_symbols([masks[0], np.zeros((4, 4), bool)])
+
+
+def _enclosed_holes(image: np.ndarray) -> int:
+    """Background pieces that do not reach the image's border (4-connected)."""
+    background = (np.asarray(image) == 0).astype(np.uint8)
+    count, labels = cv2.connectedComponents(
+        np.pad(background, 1, constant_values=1), connectivity=4
+    )
+    return count - 2  # label 0 is the ink, label 1 the outside
+
+
+def test_shrinking_keeps_the_small_eye_a_thick_pen_left_open():
+    # An 8 whose upper eye is a pinhole in a blot of ink, as a photo of a thick pen
+    # leaves it, twice the box's size: the shrink must not fill the pinhole.
+    mask = np.zeros((64, 40), np.uint8)
+    cv2.circle(mask, (20, 44), 12, 1, thickness=7)
+    cv2.circle(mask, (20, 18), 11, 1, thickness=-1)
+    mask[17:19, 20] = 0
+    assert _enclosed_holes(mask) == 2
+    assert _enclosed_holes(normalize_symbol(mask)) == 2
+    # A hole of one pixel is noise, not an eye: shrinking may close it.
+    mask[17, 20] = 1
+    assert _enclosed_holes(normalize_symbol(mask)) == 1
