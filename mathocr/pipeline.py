@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 
 from .expression import interpret
+from .filled_loop import filled_eye_as_eight
 from .geometry import symbol_geometry
 from .imaging import Deskewed, LoadedImage, binarize, deskew, load_image, work_room
 from .layout import PlacedSymbol
@@ -194,8 +195,9 @@ class Recognizer:
     ) -> list[np.ndarray]:
         """*probs* read again beside the neighbours, then checked against the symbols' shapes.
 
-        A "T" read as a doubted 7 becomes a + (mathocr.tee), and a ÷ with a
-        dot run into its bar, read as +, a ÷ (mathocr.second_look).
+        A "T" read as a doubted 7 becomes a + (mathocr.tee), an 8 with an eye
+        filled in, read as 6, 0 or 9, an 8 (mathocr.filled_loop), and a ÷ with
+        a dot run into its bar, read as +, a ÷ (mathocr.second_look).
 
         Both passes over the candidates (the first, and the one after an x is
         parted) end their reading here.
@@ -205,6 +207,10 @@ class Recognizer:
         # A "T" the model reads as 7 but doubts is a high-crossed + (mathocr.tee).
         probs = [
             tee_as_plus(c.mask, p, seg.pen_width) for c, p in zip(candidates, probs, strict=True)
+        ]
+        probs = [
+            filled_eye_as_eight(c.mask, p, seg.pen_width)
+            for c, p in zip(candidates, probs, strict=True)
         ]
         normalized = [partial(normalize_symbol, c.mask) for c in candidates]
         return list(shape_checks(normalized, np.asarray(probs, np.float32)))

@@ -10,6 +10,8 @@ The recognizer's other check, a ``T``-shaped ``+`` read as ``7``
 (:mod:`mathocr.tee`), measures the pen on the full-size mask and so runs
 in the recognizer only; on the normalized valid and train symbol drawings
 it changes no reading, so the symbol figures stay those of the recognizer.
+So does the check for an ``8`` whose eye the pen filled (:mod:`mathocr.filled_loop`),
+which compares the ink's width with the pen's.
 """
 
 from __future__ import annotations
