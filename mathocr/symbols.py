@@ -119,18 +119,19 @@ def normalize_symbols(
         crops.append(found[0].astype(np.float32))
     inner = box - 2 * margin
     scales = [inner / max(crop.shape) for crop in crops]
-    skeletons = _thin_many([_scaled(c, s) for c, s in zip(crops, scales, strict=True)])
+    holes = _holes(crops, scales)
+    skeletons = _thin_many([_scaled(c, s, h) for c, s, h in zip(crops, scales, holes, strict=True)])
     # Thinning pulls the ends of a thick stroke in by half the pen width; scale
     # once more so the skeleton itself fills the box whatever the pen was.
     short = [i for i, sk in enumerate(skeletons) if _extent(sk) < inner - 1]
     again = _thin_many(
-        [_scaled(crops[i], scales[i] * inner / _extent(skeletons[i])) for i in short]
+        [_scaled(crops[i], scales[i] * inner / _extent(skeletons[i]), holes[i]) for i in short]
     )
     for i, skeleton in zip(short, again, strict=True):
         scale = scales[i]
         while _extent(skeleton) > box:  # rounding overshoot on tiny inputs
             scale *= 0.9
-            skeleton = _thin(_scaled(crops[i], scale))
+            skeleton = _thin(_scaled(crops[i], scale, holes[i]))
         skeletons[i] = skeleton
     out = np.zeros((len(crops), box, box), np.uint8)
     for k, skeleton in enumerate(skeletons):
@@ -148,8 +149,8 @@ def _extent(skeleton: np.ndarray) -> int:
     return int(max(np.ptp(ys), np.ptp(xs))) + 1
 
 
-def _scaled(crop: np.ndarray, scale: float) -> np.ndarray:
-    """*crop* resized by *scale* and thresholded back to a binary image."""
+def _scaled(crop: np.ndarray, scale: float, holes: Sequence[Hole] = ()) -> np.ndarray:
+    """*crop* resized by *scale* and thresholded back to a binary image, its *holes* kept."""
     h, w = crop.shape
     nh = max(1, round(h * scale))
     nw = max(1, round(w * scale))
@@ -163,41 +164,70 @@ def _scaled(crop: np.ndarray, scale: float) -> np.ndarray:
         small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_LINEAR) >= 0.5
     if not small.any():  # a faint sliver: keep whatever the resize touched
         small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA) > 0
-    elif scale < 1.0:
-        _keep_holes(crop, small, scale)
+    elif scale < 1.0 and holes:
+        _keep_holes(small, holes, scale)
     return np.asarray(small)
 
 
 #: The least area (in source pixels) of a loop's hole that shrinking must not close.
 HOLE_AREA = 2
 
+#: A hole this many pixels large once shrunk is open whatever the coverage cut.
+OPEN_AREA = 16
+#: A hole of a crop: its pixels' rows and columns, and which of them lies deepest in it.
+Hole = tuple[np.ndarray, np.ndarray, int]
 
-def _keep_holes(crop: np.ndarray, small: np.ndarray, scale: float) -> None:
-    """Reopen in *small* (in place) each hole of *crop* that shrinking filled in.
+
+def _holes(crops: Sequence[np.ndarray], scales: Sequence[float]) -> list[list[Hole]]:
+    """The holes (background the ink encloses) of each crop that shrinking by *scales* may close.
+
+    The crops are laid side by side on empty paper and the paper is flooded:
+    whatever background reaches a crop's edge goes with it, and only holes
+    are left. Most symbols have none, and those that have are labelled alone.
+    A hole that keeps :data:`OPEN_AREA` pixels at the scale is left out.
+    """
+    height = max(crop.shape[0] for crop in crops) + 2
+    starts = np.cumsum([1] + [crop.shape[1] + 1 for crop in crops])
+    sheet = np.ones((height, int(starts[-1])), np.uint8)
+    for crop, x in zip(crops, starts, strict=False):
+        sheet[1 : 1 + crop.shape[0], x : x + crop.shape[1]] = crop == 0
+    cv2.floodFill(sheet, None, (0, 0), 0, flags=4)
+    out: list[list[Hole]] = [[] for _ in crops]
+    if not cv2.countNonZero(sheet):
+        return out
+    columns = np.flatnonzero(sheet.any(axis=0))
+    for k in np.unique(np.searchsorted(starts, columns, side="right") - 1):
+        crop = crops[k]
+        part = sheet[1 : 1 + crop.shape[0], starts[k] : starts[k] + crop.shape[1]]
+        count, labels = cv2.connectedComponents(part, connectivity=4)
+        areas = np.bincount(labels.ravel(), minlength=count)
+        largest = OPEN_AREA / scales[k] ** 2
+        depth: np.ndarray | None = None
+        for label in range(1, count):
+            if not HOLE_AREA <= areas[label] < largest:
+                continue
+            if depth is None:
+                depth = cv2.distanceTransform((crop == 0).astype(np.uint8), cv2.DIST_L2, 3)
+            ys, xs = np.nonzero(labels == label)
+            out[k].append((ys, xs, int(np.argmax(depth[ys, xs]))))
+    return out
+
+
+def _keep_holes(small: np.ndarray, holes: Sequence[Hole], scale: float) -> None:
+    """Reopen in *small* (in place) each of the crop's *holes* that shrinking filled in.
 
     How many loops a symbol has is what tells 8 from 6 from 0; the small eye
     of an 8 written with a thick pen is a hole of a few pixels, and the low
     coverage cut that keeps thin strokes whole also covers it. Its deepest
-    pixel is opened again where ink surrounds it, so thinning draws a loop
-    around it.
+    pixel (the first, among equals) is opened again where ink surrounds it,
+    so thinning draws a loop around it.
     """
-    background = (crop == 0).astype(np.uint8)
-    count, labels = cv2.connectedComponents(background, connectivity=4)
-    if count <= 2:  # the outside alone (or nothing)
-        return
-    outside = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    areas = np.bincount(labels.ravel(), minlength=count)
-    depth = cv2.distanceTransform(background, cv2.DIST_L2, 3)
     h, w = small.shape
-    for label in range(1, count):
-        if label in outside or areas[label] < HOLE_AREA:
-            continue
-        ys, xs = np.nonzero(labels == label)
+    for ys, xs, deepest in holes:
         mapped_y = np.minimum((ys * scale).astype(int), h - 1)
         mapped_x = np.minimum((xs * scale).astype(int), w - 1)
         if not small[mapped_y, mapped_x].all():
             continue  # part of it is still open
-        deepest = int(np.argmax(depth[ys, xs]))
         y, x = int(mapped_y[deepest]), int(mapped_x[deepest])
         if 0 < y < h - 1 and 0 < x < w - 1 and small[y - 1 : y + 2, x - 1 : x + 2].all():
             small[y, x] = False  # only where it makes a loop: a stroke is never cut

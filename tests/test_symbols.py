@@ -140,7 +140,7 @@ def test_thinning_images_side_by_side_thins_each_as_alone():
 
 
 def test_a_batch_is_normalized_exactly_as_each_symbol_alone():
-    from mathocr.symbols import _scaled, _thin, normalize_symbols
+    from mathocr.symbols import _holes, _scaled, _thin, normalize_symbols
 
     # Symbol-like masks of all sizes, from specks to a long thin bar.
     masks = _random_inks(12, 60, 300)
@@ -151,11 +151,13 @@ def test_a_batch_is_normalized_exactly_as_each_symbol_alone():
     assert batch.shape == (len(masks), BOX, BOX) and batch.dtype == np.uint8
     for mask, image in zip(masks, batch, strict=True):
         assert np.array_equal(image, normalize_symbol(mask))
-        # ... and as the recipe on one symbol: scale, thin, refit to the box.
+        # ... and as the recipe on one symbol: scale (keeping its holes), thin, refit to the box.
         ys, xs = np.nonzero(mask)
         crop = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32)
         inner = BOX - 2 * MARGIN
-        skeleton = _thin(_scaled(crop, inner / max(crop.shape)))
+        skeleton = _thin(
+            _scaled(crop, inner / max(crop.shape), _holes([crop], [inner / max(crop.shape)])[0])
+        )
         extent = max(np.ptp(np.nonzero(skeleton)[0]), np.ptp(np.nonzero(skeleton)[1])) + 1
         if extent >= inner - 1:
             assert image.sum() == skeleton.sum()
