@@ -293,6 +293,33 @@ def _is_low_mark(c: Component, comps: Sequence[Component], height: float) -> boo
     )
 
 
+def _is_comma(mark: Component, body: Component, comps: Sequence[Component], height: float) -> bool:
+    """A decimal comma hanging under the right of the digit before it: its own symbol.
+
+    Many writers (the HAMEX ones, French) write the decimal point as a comma
+    that starts at the digit's foot and runs down below the line, under its
+    right half; overlapping the digit, it would join it as a lifted part and
+    turn a ``0`` into a ``9``. A symbol's own detached stroke (a ``9``'s or a
+    ``4``'s) starts higher up, and does not sit low between two digits.
+    """
+    if max(mark.w, mark.h) > 0.7 * height or mark.cx < body.cx:
+        return False
+    if not 0.5 * height <= body.h <= 1.3 * height:
+        return False  # a digit, not a bracket or a root
+    if mark.y < body.bottom - 0.35 * body.h or mark.bottom < body.bottom + 0.2 * height:
+        return False
+    # ... and the number goes on: a digit close on the right, whose foot the comma hangs below too.
+    return any(
+        o.id not in (mark.id, body.id)
+        and o.x >= mark.cx
+        and o.x - mark.right <= 0.8 * height
+        and 0.5 * height <= o.h <= 1.3 * height
+        and mark.bottom >= o.bottom + 0.2 * height
+        and o.y < mark.y
+        for o in comps
+    )
+
+
 def _neighbours(
     c: Component, comps: Sequence[Component], height: float, largest: float = 0.45
 ) -> tuple[Component, Component] | None:
@@ -660,6 +687,8 @@ def _group(
                     parent[find(a.id)] = find(b.id)
                 continue
             small, big = (a, b) if a.w * a.h <= b.w * b.h else (b, a)
+            if _is_comma(small, big, rest, height):
+                continue
             if _is_hat(small, big, pen, height) and not fraction_bar(small):
                 parent[find(a.id)] = find(b.id)
                 continue

@@ -163,6 +163,17 @@ def test_a_speck_inside_a_zeros_loop_is_part_of_the_zero():
     assert cands[1].allowed == frozenset({"."})
 
 
+def test_a_decimal_comma_hanging_under_a_zero_stays_apart_from_it():
+    # "0,7": the comma starts at the 0's foot, under its right half, and runs
+    # down below the line; overlapping the 0, it must not join it (a 9). What
+    # it is, the classifier says (CROHME's writers label such commas ".").
+    zero = [(30 + 18 * math.cos(t / 10), 70 + 30 * math.sin(t / 10)) for t in range(64)]
+    comma = [(45, 106), (37, 122)]
+    seven = [(p[0] + 40, p[1]) for p in SEVEN]
+    cands = segment(_ink(zero, comma, seven), pen_width=PEN)
+    assert [len(c.components) for c in cands] == [1, 1, 1]
+
+
 def test_a_speck_low_over_the_middle_of_a_twos_base_is_part_of_the_two():
     # A bit of the base a photo broke off, over its middle; the point after
     # the 2, past the base's end, is a point.
