@@ -1101,6 +1101,7 @@ def _split(
     depth: int = 0,
     *,
     digits_only: bool = False,
+    with_one: bool = False,
 ) -> list[Candidate]:
     """Cut a blob in two where the classifier likes the two pieces best, recursively.
 
@@ -1151,6 +1152,8 @@ def _split(
             continue  # a bracket is as tall as the digits: a short one is a sliver of a digit
         if digits_only and not _digits_or_coefficient(labels, [probs[i] for i in idx]):
             continue  # only sure digits (or a digit and its x) may come out of a sure x
+        if with_one and _ONE not in labels:
+            continue  # ... and only a 1 and its neighbour out of a sure digit
         if any(
             label == whole_label and np.count_nonzero(pieces[i][1]) >= TRIM * ink
             for label, i in zip(labels, idx, strict=True)
@@ -1904,6 +1907,11 @@ def _resolve(
             # model reads as a sure x; a cut into two digits it is sure of is
             # taken (an x's own halves read as brackets or doubtful digits).
             return _split(cand, model, pen, height, reference, digits_only=True)
+        if int(np.argmax(p)) in _DIGIT_INDICES and w >= WIDE_X * cand.box[3]:
+            # A 1 run into the foot of the next digit ("12") reads as that
+            # digit, sure, but wider than a digit is: only a cut into a sure 1
+            # and a sure digit is taken (a flat 2 cut is a "0" and a "2").
+            return _split(cand, model, pen, height, reference, digits_only=True, with_one=True)
     return [cand]
 
 
@@ -1912,7 +1920,8 @@ TALL_BLOB = 1.15
 #: What an exponent may be raised on when it touches it.
 _BASES = _DIGIT_INDICES | {_X, _TIMES, CLASS_INDEX[")"]}
 
-#: A blob read as x at least this many times as wide as tall may be two touching digits.
+#: A blob read as x (or a digit) at least this many times as wide as tall may be two
+#: touching digits.
 WIDE_X = 1.2
 #: Log-odds by which two digits may score below the sure x they were cut from: the
 #: model has never seen two touching digits, and reads them as an x about as surely.

@@ -922,3 +922,17 @@ def test_an_x_of_two_arcs_on_a_white_on_dark_photo_is_joined(crohme_dir):
     page = cv2.imdecode(np.frombuffer(photo.data, np.uint8), cv2.IMREAD_COLOR)
     negative = robustness._encode(robustness._white_on_dark(page, np.random.default_rng(0), 0.0))
     assert default_recognizer().recognize(negative).latex == "x^{3} - 3x + 1"
+
+
+@pytest.mark.crohme
+def test_a_one_run_into_the_next_digit_is_cut_from_it(crohme_dir):
+    # "(122": on the photo the 1 touches the 2's base, and the blob, half again
+    # as wide as tall, reads as a sure 2; a cut into a sure 1 and a sure 2 wins.
+    latex = _read_valid(crohme_dir, "HAMEX/formulaire014-equation030", "photo", "train")
+    assert latex.startswith("23 \\times (122 \\times"), latex
+
+
+@pytest.mark.crohme
+def test_a_decimal_comma_under_a_zero_does_not_make_it_a_nine(crohme_dir):
+    latex = _read_valid(crohme_dir, "HAMEX/formulaire027-equation045", "photo", "train")
+    assert latex.endswith("= 0.01"), latex
