@@ -29,7 +29,7 @@ import numpy as np
 
 from .symbols import CLASSES, _thin
 
-__all__ = ["EIGHT_DOUBT", "BLOT_WIDTH", "filled_eye", "filled_eye_as_eight"]
+__all__ = ["BLOT_WIDTH", "EIGHT_DOUBT", "OWN_WIDTH", "filled_eye", "filled_eye_as_eight"]
 
 _EIGHT = CLASSES.index("8")
 #: Readings that a lost top eye (``6``, ``0``) or a lost bottom eye (``9``, ``0``) gives.

@@ -186,6 +186,8 @@ def _holes(crops: Sequence[np.ndarray], scales: Sequence[float]) -> list[list[Ho
     are left. Most symbols have none, and those that have are labelled alone.
     A hole that keeps :data:`OPEN_AREA` pixels at the scale is left out.
     """
+    if not crops:
+        return []
     height = max(crop.shape[0] for crop in crops) + 2
     starts = np.cumsum([1] + [crop.shape[1] + 1 for crop in crops])
     sheet = np.ones((height, int(starts[-1])), np.uint8)

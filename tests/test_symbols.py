@@ -163,6 +163,7 @@ def test_a_batch_is_normalized_exactly_as_each_symbol_alone():
             assert image.sum() == skeleton.sum()
     with pytest.raises(ValueError, match="no ink"):
         normalize_symbols([masks[0], np.zeros((4, 4), bool)])
+    assert normalize_symbols([]).shape == (0, BOX, BOX)
 
 
 def _enclosed_holes(image: np.ndarray) -> int:
