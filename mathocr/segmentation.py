@@ -1114,16 +1114,24 @@ def _split(
     always a symbol's own stroke end (a 5's hat, a 1's foot), and ")(" out of
     one blob is an x written as two arcs far more often than two touching
     brackets, so neither counts as a split.
+
+    *digits_only* takes only cuts into sure digits (or a digit and its x);
+    *with_one* only straight cuts that part a narrow 1 off an end.
     """
     assert cand.probabilities is not None
     whole = math.log(max(confidence(cand.probabilities), 1e-6))
     mask = cand.mask
     pieces: list[tuple[tuple[int, bool], np.ndarray, int, int]] = []
     cuts = _cut_positions(mask, pen, height)
+    if with_one:
+        # A 1 is narrow: only cuts that leave a narrow piece at one end.
+        narrow = ONE_WIDTH * mask.shape[0]
+        cuts = [cut for cut in cuts if min(cut, mask.shape[1] - cut) <= narrow]
     lines: list[tuple[tuple[int, bool], np.ndarray]] = [
         ((cut, False), np.full(mask.shape[0], cut)) for cut in cuts
     ]
-    lines += [((cut, True), line) for cut, line in _bent_cuts(mask, cuts, pen)]
+    if not with_one:
+        lines += [((cut, True), line) for cut, line in _bent_cuts(mask, cuts, pen)]
     for key, line in lines:
         halves = _halves(mask, line)
         if len(halves) == 2 and all(np.count_nonzero(m) >= 2 * pen * pen for m, _, _ in halves):
@@ -1907,7 +1915,11 @@ def _resolve(
             # model reads as a sure x; a cut into two digits it is sure of is
             # taken (an x's own halves read as brackets or doubtful digits).
             return _split(cand, model, pen, height, reference, digits_only=True)
-        if int(np.argmax(p)) in _DIGIT_INDICES and w >= WIDE_X * cand.box[3]:
+        if (
+            int(np.argmax(p)) in _DIGIT_INDICES
+            and w >= WIDE_X * cand.box[3]
+            and _stroke_at_an_end(cand.mask, pen)
+        ):
             # A 1 run into the foot of the next digit ("12") reads as that
             # digit, sure, but wider than a digit is: only a cut into a sure 1
             # and a sure digit is taken (a flat 2 cut is a "0" and a "2").
@@ -1923,9 +1935,32 @@ _BASES = _DIGIT_INDICES | {_X, _TIMES, CLASS_INDEX[")"]}
 #: A blob read as x (or a digit) at least this many times as wide as tall may be two
 #: touching digits.
 WIDE_X = 1.2
+#: The widest a 1 cut off a blob may be, as a share of the blob's height.
+ONE_WIDTH = 0.5
 #: Log-odds by which two digits may score below the sure x they were cut from: the
 #: model has never seen two touching digits, and reads them as an x about as surely.
 DIGITS_MARGIN = math.log(0.5)
+
+
+def _stroke_at_an_end(mask: np.ndarray, pen: float) -> bool:
+    """Whether one end of *mask* is a single upright stroke most of its height: a 1's stem."""
+    h = mask.shape[0]
+    reach = max(1, round(ONE_WIDTH * h))
+    for end in (mask[:, :reach], mask[:, -reach:]):
+        rows = np.flatnonzero(end.any(axis=1))
+        if len(rows) < 0.7 * h:
+            continue
+        filled = end[rows]
+        first = filled.argmax(axis=1)
+        last = filled.shape[1] - 1 - filled[:, ::-1].argmax(axis=1)
+        if float(np.median(last - first + 1)) > 2.5 * pen:
+            continue
+        # ... and straight: a 0's or a 3's arc bows away from any line through it.
+        middle = (first + last) / 2.0
+        line = np.polyval(np.polyfit(rows, middle, 1), rows)
+        if float(np.abs(middle - line).max()) <= pen:
+            return True
+    return False
 
 
 def _as_root(cand: Candidate) -> Candidate:
