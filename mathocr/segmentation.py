@@ -1780,6 +1780,7 @@ def _raised_corner(
     reference: float,
     *,
     any_base: bool = False,
+    sure_x: bool = False,
 ) -> list[Candidate]:
     """Free an exponent touching its x's upper arm: ``x²`` written in one go.
 
@@ -1793,6 +1794,12 @@ def _raised_corner(
     digit or a ``)``; then the corner must stick out to the right of the
     rest, as an exponent does, and must not be a ``1``: the top end of a
     stroke (a ``4``'s stem, a bracket's tip) cut off reads as one.
+
+    With *sure_x*, for a blob the model reads as a sure x but at least as
+    wide as tall, the corner must stick out in the same way, read as a digit
+    other than ``1`` (at :data:`RAISED_DIGIT` or more), and the pair may
+    score below the whole by :data:`DIGITS_MARGIN` (the model reads an x
+    with its exponent run into it as an x, and sure of it).
     """
     bases = _BASES if any_base else frozenset({_X, _TIMES})
     assert cand.probabilities is not None
@@ -1802,7 +1809,8 @@ def _raised_corner(
     tries: list[tuple[tuple[np.ndarray, int, int], tuple[np.ndarray, int, int]]] = []
     seen: set[tuple[tuple[int, ...], bytes]] = set()
     rows = [int(0.35 * h), int(0.45 * h), int(0.55 * h)]
-    if any_base:
+    stick_out = any_base or sure_x
+    if stick_out:
         # Only a corner whose ink reaches a pen further right than all the ink
         # below it can stick out (checked before any cutting: it rules out most blobs).
         cols = np.arange(w)
@@ -1822,7 +1830,7 @@ def _raised_corner(
             raised = top_y + top_m.shape[0] <= rest_y + 0.5 * rest_m.shape[0]
             if not raised or top_m.shape[0] > 0.7 * rest_m.shape[0]:
                 continue
-            if any_base and top_x + top_m.shape[1] < rest_x + rest_m.shape[1] + pen:
+            if stick_out and top_x + top_m.shape[1] < rest_x + rest_m.shape[1] + pen:
                 continue
             # Neighbouring cuts often give the same pair: classify it once.
             key = (
@@ -1842,12 +1850,12 @@ def _raised_corner(
         top_p, rest_p = probs[2 * k], probs[2 * k + 1]
         if int(np.argmax(top_p)) not in _DIGIT_INDICES or int(np.argmax(rest_p)) not in bases:
             continue
-        if any_base and int(np.argmax(top_p)) == _ONE:
+        if stick_out and int(np.argmax(top_p)) == _ONE:
             continue
-        if confidence(rest_p) < SURE:
-            continue  # the rest must be a sure base
+        if confidence(rest_p) < SURE or (sure_x and confidence(top_p) < RAISED_DIGIT):
+            continue  # the rest must be a sure base (and the corner a likely digit)
         total = math.log(max(confidence(top_p), 1e-6)) + math.log(max(confidence(rest_p), 1e-6))
-        if total > whole and (best is None or total > best[0]):
+        if total > whole + (DIGITS_MARGIN if sure_x else 0.0) and (best is None or total > best[0]):
             best = (total, k)
     if best is None:
         return [cand]
@@ -1897,6 +1905,12 @@ def _resolve(
         parts = _raised_corner(cand, model, pen, height, reference)
         if len(parts) > 1:
             return parts
+    if int(np.argmax(p)) in (_X, _TIMES) and confidence(p) >= SURE and w >= cand.box[3]:
+        # A sure x as wide as tall or wider: an x² written in one go reads as
+        # a sure x; only a corner sticking out as an exponent does is tried.
+        parts = _raised_corner(cand, model, pen, height, reference, sure_x=True)
+        if len(parts) > 1:
+            return parts
     if (
         confidence(p) < SURE
         and cand.box[3] >= TALL_BLOB * height
@@ -1937,6 +1951,8 @@ _BASES = _DIGIT_INDICES | {_X, _TIMES, CLASS_INDEX[")"]}
 WIDE_X = 1.2
 #: The widest a 1 cut off a blob may be, as a share of the blob's height.
 ONE_WIDTH = 0.5
+#: Least probability of a digit for a corner cut off a sure x to be its exponent.
+RAISED_DIGIT = 0.5
 #: Log-odds by which two digits may score below the sure x they were cut from: the
 #: model has never seen two touching digits, and reads them as an x about as surely.
 DIGITS_MARGIN = math.log(0.5)

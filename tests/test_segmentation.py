@@ -936,3 +936,11 @@ def test_a_one_run_into_the_next_digit_is_cut_from_it(crohme_dir):
 def test_a_decimal_comma_under_a_zero_does_not_make_it_a_nine(crohme_dir):
     latex = _read_valid(crohme_dir, "HAMEX/formulaire027-equation045", "photo", "train")
     assert latex.endswith("= 0.01"), latex
+
+
+@pytest.mark.crohme
+def test_an_exponent_run_into_a_sure_x_is_freed(crohme_dir):
+    # "\frac{5}{x^{2} + x}" on a canvas: the 2 touches the x's upper arm and the
+    # blob, as wide as tall, reads as a sure x; the corner sticking out is the 2.
+    latex = _read_valid(crohme_dir, "MfrDB/MfrDB1809", "canvas", "train")
+    assert latex.endswith("\\frac{5}{x^{2} + x}"), latex
