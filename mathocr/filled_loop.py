@@ -27,7 +27,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .symbols import CLASSES, _thin
+from .symbols import _NEIGHBOURS, CLASSES, _thin
 
 __all__ = ["BLOT_WIDTH", "EIGHT_DOUBT", "OWN_WIDTH", "filled_eye", "filled_eye_as_eight"]
 
@@ -41,12 +41,14 @@ EIGHT_DOUBT = 0.01
 BLOT_WIDTH = 1.6
 #: ... and this many times as wide as the rest of the symbol's strokes.
 OWN_WIDTH = 1.35
-#: The eight neighbours as bits, clockwise from the top left.
-_AROUND = np.array([[1, 2, 4], [128, 0, 8], [64, 32, 16]], np.float32)
 
 
 def _end_codes() -> np.ndarray:
-    """For each neighbourhood code, 1 if it is an end: one neighbour, or two adjacent ones."""
+    """For each neighbourhood code, 1 if it is an end: one neighbour, or two adjacent ones.
+
+    The codes are the thinning's own (:data:`mathocr.symbols._NEIGHBOURS`), whose
+    bits go round the pixel in order, so neighbouring bits are touching pixels.
+    """
     out = np.zeros(256, np.uint8)
     for code in range(256):
         bits = [(code >> i) & 1 for i in range(8)]
@@ -73,7 +75,7 @@ def _pruned(skeleton: np.ndarray, steps: int) -> np.ndarray:
 def _ends(sk: np.ndarray) -> np.ndarray:
     """Where *sk* ends: pixels with one neighbour, or two that touch each other (the
     corners of the little triangle thinning may leave at a tip)."""
-    code = cv2.filter2D(sk, cv2.CV_32F, _AROUND, borderType=cv2.BORDER_CONSTANT)
+    code = cv2.filter2D(sk, cv2.CV_32F, _NEIGHBOURS, borderType=cv2.BORDER_CONSTANT)
     return (sk > 0) & (_END_CODES[code.astype(np.uint8)] > 0)
 
 

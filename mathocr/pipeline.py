@@ -34,13 +34,12 @@ import cv2
 import numpy as np
 
 from .expression import interpret
-from .filled_loop import filled_eye_as_eight
 from .geometry import symbol_geometry
 from .imaging import Deskewed, LoadedImage, binarize, deskew, load_image, work_room
 from .layout import PlacedSymbol
 from .neighbours import AsRecognizer, NeighbourModel, shipped_neighbours
 from .result import DebugImages, Recognition, RecognizedSymbol
-from .second_look import shape_checks
+from .second_look import mask_checks, shape_checks
 from .segmentation import (
     MAX_MARKS,
     Candidate,
@@ -56,7 +55,6 @@ from .segmentation import (
     score_masks,
 )
 from .symbols import CLASSES, normalize_symbol
-from .tee import tee_as_plus
 
 __all__ = ["Recognizer", "default_recognizer"]
 
@@ -204,13 +202,8 @@ class Recognizer:
         """
         if self._reader is not None and candidates:
             probs = _reread(self._reader, candidates, probs, seg)
-        # A "T" the model reads as 7 but doubts is a high-crossed + (mathocr.tee).
         probs = [
-            tee_as_plus(c.mask, p, seg.pen_width) for c, p in zip(candidates, probs, strict=True)
-        ]
-        probs = [
-            filled_eye_as_eight(c.mask, p, seg.pen_width)
-            for c, p in zip(candidates, probs, strict=True)
+            mask_checks(c.mask, p, seg.pen_width) for c, p in zip(candidates, probs, strict=True)
         ]
         normalized = [partial(normalize_symbol, c.mask) for c in candidates]
         return list(shape_checks(normalized, np.asarray(probs, np.float32)))

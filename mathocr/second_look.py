@@ -6,12 +6,13 @@ and the model's doubt agree. They run wherever a reading is meant to be
 the one users get: in the recognizer after the neighbour model's reread,
 and in ``evaluate-symbols`` and the benchmark after the same reread.
 
-The recognizer's other check, a ``T``-shaped ``+`` read as ``7``
-(:mod:`mathocr.tee`), measures the pen on the full-size mask and so runs
-in the recognizer only; on the normalized valid and train symbol drawings
-it changes no reading, so the symbol figures stay those of the recognizer.
-So does the check for an ``8`` whose eye the pen filled (:mod:`mathocr.filled_loop`),
-which compares the ink's width with the pen's.
+The recognizer's other checks (:func:`mask_checks`) need the full-size
+mask and the page's pen, so they run in the recognizer only: a
+``T``-shaped ``+`` read as ``7`` (:mod:`mathocr.tee`), and an ``8`` whose
+eye the pen filled (:mod:`mathocr.filled_loop`), which compares the ink's
+width with the pen's. On the normalized valid and train symbol drawings
+the first changes no reading, so the symbol figures stay those of the
+recognizer.
 """
 
 from __future__ import annotations
@@ -20,9 +21,20 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .filled_loop import filled_eye_as_eight
 from .obelus import obelus_as_div
+from .tee import tee_as_plus
 
-__all__ = ["shape_checks"]
+__all__ = ["mask_checks", "shape_checks"]
+
+
+def mask_checks(mask: np.ndarray, probs: np.ndarray, pen: float) -> np.ndarray:
+    """*probs* of one candidate checked against its full-size *mask* and the page's *pen*.
+
+    A "T" read as a doubted 7 becomes a + (:mod:`mathocr.tee`), then an 8
+    with an eye filled in, read as 6, 0 or 9, an 8 (:mod:`mathocr.filled_loop`).
+    """
+    return filled_eye_as_eight(mask, tee_as_plus(mask, probs, pen), pen)
 
 
 def shape_checks(
