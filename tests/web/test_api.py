@@ -486,3 +486,35 @@ def test_damaged_images_never_cause_a_server_error(visitor):
                 assert body["status"] in {"done", "failed"}
             codes.add(response.status_code)
     assert 400 in codes  # the damage was noticed at least sometimes
+
+
+def test_forwarded_for_is_ignored_without_proxies(visitor, settings):
+    """With NUM_PROXIES at its default 0, a client cannot pick its own address.
+
+    Each post claims another X-Forwarded-For; the throttle must still count them
+    all against the one real peer address.
+    """
+    from rest_framework.settings import api_settings
+
+    assert api_settings.NUM_PROXIES == 0
+    settings.MATHOCR_ANON_RATE = "2/minute"
+    answers = [
+        visitor.post(API, {"image": "bad!"}, format="json", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}")
+        for i in range(3)
+    ]
+    assert [a.status_code for a in answers] == [400, 400, 429]
+
+
+def test_forwarded_for_behind_one_proxy(visitor, settings):
+    """Behind one proxy the client is the last address the proxy appended, not the first."""
+    settings.REST_FRAMEWORK = {**django_settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.MATHOCR_ANON_RATE = "1/minute"
+
+    def post(xff: str) -> int:
+        return visitor.post(
+            API, {"image": "bad!"}, format="json", HTTP_X_FORWARDED_FOR=xff
+        ).status_code
+
+    assert post("1.1.1.1, 203.0.113.5") == 400
+    assert post("2.2.2.2, 203.0.113.5") == 429  # a forged first entry changes nothing
+    assert post("203.0.113.6") == 400  # another client behind the proxy

@@ -158,6 +158,10 @@ MATHOCR_LOW_CONFIDENCE = float(os.environ.get("MATHOCR_LOW_CONFIDENCE", "0.6"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MATHOCR_MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MATHOCR_MAX_IMAGE_BYTES + 64 * 1024
 
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"NUM_PROXIES={NUM_PROXIES} is negative (0 without a proxy)")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -167,7 +171,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "web.ocr.errors.exception_handler",
     # Behind N reverse proxies the client address is taken from X-Forwarded-For.
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
+    # 0 must stay 0: DRF reads None as "trust the header", which would let every
+    # client name its own address and walk past the throttles.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "mathocr API",
