@@ -518,3 +518,18 @@ def test_forwarded_for_behind_one_proxy(visitor, settings):
     assert post("1.1.1.1, 203.0.113.5") == 400
     assert post("2.2.2.2, 203.0.113.5") == 429  # a forged first entry changes nothing
     assert post("203.0.113.6") == 400  # another client behind the proxy
+
+
+@pytest.mark.parametrize("route", ["images", "create", "correction"])
+def test_deeply_nested_json_is_a_parse_error(visitor, staff, sum_b64, route):
+    """``[[[...]]]`` 1000 deep exhausts Python's recursion limit in the JSON decoder."""
+    url = {"images": API, "create": API + "create/"}.get(route)
+    client = visitor
+    if url is None:
+        pk = post_json(visitor, {"image": sum_b64}).json()["id"]
+        url, client = f"{API}{pk}/correction/", staff
+    body = "[" * 1000 + "]" * 1000
+    response = client.post(url, data=body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "parse_error"
+    assert "nested" in response.json()["error"]

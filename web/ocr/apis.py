@@ -8,13 +8,14 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .errors import PayloadTooLarge
 from .models import PostedImage
+from .parsers import JSONParser
 from .permissions import IsUploaderOrStaff
 from .selectors import image_list
 from .serializers import (

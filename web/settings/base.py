@@ -168,6 +168,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # DRF's JSON parser lets a deeply nested body crash into a 500; ours refuses it.
+    "DEFAULT_PARSER_CLASSES": [
+        "web.ocr.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "web.ocr.errors.exception_handler",
     # Behind N reverse proxies the client address is taken from X-Forwarded-For.
