@@ -14,3 +14,10 @@ urlpatterns = [
     path("api-auth/", include("rest_framework.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Errors Django answers itself (no route, bad host, a bug): JSON under /api/
+# (web.ocr.errors.API_PREFIX), Django's own pages elsewhere.
+handler400 = "web.ocr.errors.bad_request"
+handler403 = "web.ocr.errors.permission_denied"
+handler404 = "web.ocr.errors.page_not_found"
+handler500 = "web.ocr.errors.server_error"

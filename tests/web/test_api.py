@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -354,7 +355,7 @@ def test_basic_auth_for_scripts(staff_user, sum_b64, visitor):
     script.credentials(HTTP_AUTHORIZATION="Basic " + _b64(b"staff:pw-staff"))
     assert script.get(API).status_code == 200
     script.credentials(HTTP_AUTHORIZATION="Basic " + _b64(b"staff:wrong"))
-    assert script.get(API).status_code in (401, 403)
+    assert script.get(API).status_code == 401
 
 
 # --------------------------------------------------------------------------- corrections
@@ -533,3 +534,100 @@ def test_deeply_nested_json_is_a_parse_error(visitor, staff, sum_b64, route):
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "parse_error"
     assert "nested" in response.json()["error"]
+
+
+# --------------------------------------------------------------------------- one error shape
+
+
+def assert_json_error(response, status: int, code: str) -> dict:
+    """A client error under /api/ is JSON ``{"error", "code"}``, whatever raised it."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = response.json()
+    assert isinstance(body["error"], str) and body["error"], body
+    assert body["code"] == code, body
+    assert "detail" not in body
+    return body
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Basic " + _b64(b"staff:wrong"),
+        "Basic " + _b64(b"nobody:pw"),
+        "Basic !!!not-base64",
+        "Basic",
+    ],
+    ids=["wrong password", "unknown user", "not base64", "no credentials"],
+)
+def test_bad_basic_credentials_are_a_401_challenge(staff_user, header):
+    from rest_framework.test import APIClient
+
+    script = APIClient()
+    script.credentials(HTTP_AUTHORIZATION=header)
+    for response in (script.get(API), script.get(f"{API}1/"), script.post(API, {}, format="json")):
+        assert_json_error(response, 401, "authentication_failed")
+        assert response["WWW-Authenticate"] == 'Basic realm="api"'
+
+
+def test_not_found_is_json(staff, visitor):
+    assert_json_error(staff.get(f"{API}999999/"), 404, "not_found")
+    assert_json_error(_correct(staff, 999999, "1"), 404, "not_found")
+    assert_json_error(staff.get(f"{API}999999/file/"), 404, "not_found")
+    # no route at all, under /api/
+    for url in ("/api/nothing/", f"{API}abc/", f"{API}1/nothing/"):
+        assert_json_error(visitor.get(url), 404, "not_found")
+    # the rest of the site keeps Django's HTML pages
+    response = visitor.get("/nothing/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_unknown_host_is_json_under_the_api(visitor):
+    assert_json_error(visitor.get(API, HTTP_HOST="evil.example"), 400, "bad_request")
+    assert_json_error(
+        visitor.post(API, {"image": "x"}, format="json", HTTP_HOST="evil.example"),
+        400,
+        "bad_request",
+    )
+
+
+def test_too_many_form_fields_is_json(visitor, settings):
+    """Django's own limit on form fields raises a SuspiciousOperation inside DRF's parser."""
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    fields = {f"f{i}": "1" for i in range(20)}
+    for fmt in ("multipart", None):
+        if fmt is None:
+            from urllib.parse import urlencode
+
+            response = visitor.post(
+                API, urlencode(fields), content_type="application/x-www-form-urlencoded"
+            )
+        else:
+            response = visitor.post(API, fields, format=fmt)
+        assert_json_error(response, 400, "bad_request")
+
+
+def test_method_not_allowed_is_json(staff):
+    assert_json_error(staff.put(API, {}, format="json"), 405, "method_not_allowed")
+    assert_json_error(staff.delete(f"{API}1/"), 405, "method_not_allowed")
+
+
+def test_forbidden_is_json(visitor, member):
+    assert_json_error(visitor.get(API), 403, "not_authenticated")
+    assert_json_error(member.get(API), 403, "permission_denied")
+
+
+def test_server_error_handler_answers_json_under_the_api(rf):
+    """A bug reaches Django's handler500: JSON under /api/, the HTML page elsewhere."""
+    from web.ocr import errors
+
+    response = errors.server_error(rf.get("/api/images/"))
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content) == {
+        "error": "internal server error",
+        "code": "server_error",
+    }
+    page = errors.server_error(rf.get("/"))
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
