@@ -462,6 +462,10 @@ def test_throttle_off(visitor, settings):
         assert post_json(visitor, {"image": "bad!"}).status_code == 400
 
 
+# A damaged header can also claim another size or shape.
+DAMAGE_CODES = {"corrupt", "not_an_image", "bad_shape", "too_many_pixels"}
+
+
 def test_damaged_images_never_cause_a_server_error(visitor):
     """Seeded random damage to real PNG and JPEG files: a clear answer every time, never a 500."""
     import random
@@ -482,7 +486,7 @@ def test_damaged_images_never_cause_a_server_error(visitor):
             assert response.status_code in (201, 400), response.content
             body = response.json()
             if response.status_code == 400:
-                assert body["error"] and body["code"] in {"corrupt", "not_an_image"}, body
+                assert body["error"] and body["code"] in DAMAGE_CODES, body
             else:
                 assert body["status"] in {"done", "failed"}
             codes.add(response.status_code)
@@ -631,3 +635,110 @@ def test_server_error_handler_answers_json_under_the_api(rf):
     }
     page = errors.server_error(rf.get("/"))
     assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
+
+
+# --------------------------------------------------------------------------- what a PNG holds
+
+
+def _png(width: int, height: int, raw_rows: bytes, *, interlace: int = 0, colour: int = 0) -> bytes:
+    """A PNG whose IDAT is exactly *raw_rows* (filter byte + pixels per row), well formed."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, colour, 0, 0, interlace)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw_rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_png_whose_pixel_data_ends_early_is_corrupt(visitor):
+    """A complete zlib stream with half the rows: Pillow fills the rest with black."""
+    width, height = 120, 60
+    half = b"".join(b"\0" + b"\xff" * width for _ in range(height // 2))
+    response = post_json(visitor, {"image": _b64(_png(width, height, half))})
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "corrupt"
+    assert "truncated" in response.json()["error"]
+    assert PostedImage.objects.count() == 0
+
+
+def test_png_with_all_its_rows_is_read(visitor):
+    """The row count is checked exactly: whole gray, RGB and interlaced PNGs pass."""
+    width, height = 120, 60
+    for colour, channels in ((0, 1), (2, 3)):
+        rows = b"".join(b"\0" + b"\xff" * (width * channels) for _ in range(height))
+        response = post_json(visitor, {"image": _b64(_png(width, height, rows, colour=colour))})
+        assert response.status_code == 201, response.content
+    # interlaced: the seven Adam7 passes, each a small image of its own rows
+    import numpy as np
+
+    pixels = np.asarray(Image.open(io.BytesIO(render_png("2+3"))).convert("L"))
+    passes = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4))
+    passes += ((1, 0, 2, 2), (0, 1, 1, 2))
+    raw = b"".join(
+        b"".join(b"\0" + row.tobytes() for row in pixels[y0::dy, x0::dx])
+        for x0, y0, dx, dy in passes
+    )
+    height, width = pixels.shape
+    interlaced = _png(width, height, raw, interlace=1)
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(interlaced))), pixels)
+    response = post_json(visitor, {"image": _b64(interlaced)})
+    assert response.status_code == 201, response.content
+    assert compact(response.json()["result"]["latex"]) == "2+3"
+    # the last pass cut short is refused
+    short = _png(width, height, raw[: -width // 2], interlace=1)
+    assert post_json(visitor, {"image": _b64(short)}).json()["code"] == "corrupt"
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "TIFF"])
+def test_multi_frame_images_are_refused(visitor, fmt):
+    """An animation or a multi-page file: which frame to read is not ours to guess."""
+    frames = [Image.new("L", (80, 40), shade) for shade in (255, 0, 128)]
+    out = io.BytesIO()
+    frames[0].save(out, fmt, save_all=True, append_images=frames[1:])
+    assert Image.open(io.BytesIO(out.getvalue())).n_frames == 3
+    response = post_json(visitor, {"image": _b64(out.getvalue())})
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "multiple_frames"
+    assert "3 frames" in response.json()["error"]
+    assert PostedImage.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "size",
+    [(1, 40_000_000), (40_000_000, 1), (20_000, 100), (100, 3100)],
+    ids=["1x40M", "40Mx1", "a side over 16384", "31 times as tall as wide"],
+)
+def test_strips_are_refused_by_shape(visitor, size):
+    """Within the pixel limit, but a shape that costs recognition hundreds of MB."""
+    width, height = size
+    assert width * height <= django_settings.MATHOCR_MAX_IMAGE_PIXELS
+    response = post_json(visitor, {"image": _b64(png_claiming(width, height))})
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "bad_shape"
+    assert f"{width}x{height}" in response.json()["error"]
+    assert PostedImage.objects.count() == 0
+
+
+def test_shape_limits_follow_the_settings(visitor, settings):
+    """A long written line is fine; the limits are the operator's to move."""
+    wide = io.BytesIO()
+    Image.new("L", (3000, 120), 255).save(wide, "PNG")  # 25 : 1
+    assert post_json(visitor, {"image": _b64(wide.getvalue())}).status_code == 201
+    settings.MATHOCR_MAX_ASPECT_RATIO = 20
+    response = post_json(visitor, {"image": _b64(wide.getvalue())})
+    assert response.json()["code"] == "bad_shape"
+    settings.MATHOCR_MAX_ASPECT_RATIO = 30
+    settings.MATHOCR_MAX_IMAGE_SIDE = 2000
+    assert post_json(visitor, {"image": _b64(wide.getvalue())}).json()["code"] == "bad_shape"

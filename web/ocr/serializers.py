@@ -50,7 +50,11 @@ class ImageField(serializers.Field):
         else:
             self.fail("type")
         return check_image(
-            content, max_bytes=max_bytes, max_pixels=settings.MATHOCR_MAX_IMAGE_PIXELS
+            content,
+            max_bytes=max_bytes,
+            max_pixels=settings.MATHOCR_MAX_IMAGE_PIXELS,
+            max_side=settings.MATHOCR_MAX_IMAGE_SIDE,
+            max_aspect_ratio=settings.MATHOCR_MAX_ASPECT_RATIO,
         )
 
     def to_representation(self, value: Any) -> Any:  # write-only

@@ -40,6 +40,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} is not an integer") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -136,6 +146,11 @@ LANGUAGE_CODE = "en"
 MATHOCR_MAX_IMAGE_BYTES = env_int("MATHOCR_MAX_IMAGE_BYTES", 10 * 1024 * 1024)
 # Pixels (width x height) of one image; more is refused as a decompression bomb.
 MATHOCR_MAX_IMAGE_PIXELS = env_int("MATHOCR_MAX_IMAGE_PIXELS", 40_000_000)
+# The shape, too: recognition's memory follows the longer side, so a 1 x 40,000,000
+# strip (78 KB as a PNG) grew a worker by ~800 MB where a 6000 x 6000 photo takes
+# ~130 MB. A written line photographed end to end is rarely 20 times as long as high.
+MATHOCR_MAX_IMAGE_SIDE = env_int("MATHOCR_MAX_IMAGE_SIDE", 16_384)
+MATHOCR_MAX_ASPECT_RATIO = env_float("MATHOCR_MAX_ASPECT_RATIO", 30.0)
 # Anonymous POSTs to /api/images/ per client IP, DRF rate syntax ("30/minute");
 # "off" or empty disables the throttle.
 MATHOCR_ANON_RATE: str | None = os.environ.get("MATHOCR_ANON_RATE", "30/minute").strip() or None
