@@ -742,3 +742,39 @@ def test_shape_limits_follow_the_settings(visitor, settings):
     settings.MATHOCR_MAX_ASPECT_RATIO = 30
     settings.MATHOCR_MAX_IMAGE_SIDE = 2000
     assert post_json(visitor, {"image": _b64(wide.getvalue())}).json()["code"] == "bad_shape"
+
+
+def test_throttle_count_is_exact_under_concurrency(settings, tmp_path):
+    """16 threads, each its own file cache over one folder (as gunicorn's workers and
+    threads share it), post 64 times at once: exactly the rate is let through."""
+    import threading
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.cache.backends.filebased import FileBasedCache
+    from rest_framework.test import APIRequestFactory
+
+    from web.ocr.throttling import AnonymousUploadThrottle
+
+    settings.MATHOCR_ANON_RATE = "30/minute"
+    location = str(tmp_path / "cache")
+    factory = APIRequestFactory()
+    start = threading.Barrier(16)
+    allowed: list[bool] = []
+
+    def worker() -> None:
+        cache = FileBasedCache(location, {})
+        start.wait()
+        for _ in range(4):
+            throttle = AnonymousUploadThrottle()
+            throttle.cache = cache
+            request = factory.post(API, REMOTE_ADDR="198.51.100.7")
+            request.user = AnonymousUser()
+            allowed.append(throttle.allow_request(request, None))
+
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(allowed) == 64
+    assert sum(allowed) == 30
