@@ -778,3 +778,50 @@ def test_throttle_count_is_exact_under_concurrency(settings, tmp_path):
         thread.join()
     assert len(allowed) == 64
     assert sum(allowed) == 30
+
+
+# --------------------------------------------------------------------------- failed logins
+
+
+def test_failed_basic_logins_are_throttled(staff_user, settings):
+    """Guessing passwords over Basic auth: after the rate, even the right one is refused."""
+    from rest_framework.test import APIClient
+
+    settings.MATHOCR_FAILED_LOGIN_RATE = "5/hour"
+    guesser = APIClient(REMOTE_ADDR="203.0.113.9")
+    guesser.credentials(HTTP_AUTHORIZATION="Basic " + _b64(b"staff:guess"))
+    assert [guesser.get(API).status_code for _ in range(5)] == [401] * 5
+    response = guesser.get(API)
+    assert_json_error(response, 429, "throttled")
+    assert 0 < int(response["Retry-After"]) <= 3600
+    guesser.credentials(HTTP_AUTHORIZATION="Basic " + _b64(b"staff:pw-staff"))
+    assert_json_error(guesser.get(API), 429, "throttled")
+    # another address is not affected, and right logins are never counted
+    script = APIClient(REMOTE_ADDR="203.0.113.10")
+    script.credentials(HTTP_AUTHORIZATION="Basic " + _b64(b"staff:pw-staff"))
+    assert [script.get(API).status_code for _ in range(8)] == [200] * 8
+
+
+def test_failed_admin_logins_are_throttled(staff_user, settings, client):
+    """The admin's login form: after the rate, the right password does not sign in."""
+    settings.MATHOCR_FAILED_LOGIN_RATE = "5/hour"
+    url = "/admin/login/?next=/admin/"
+
+    def login(password: str, address: str) -> int:
+        form = {"username": "staff", "password": password, "next": "/admin/"}
+        return client.post(url, form, REMOTE_ADDR=address).status_code
+
+    assert [login("guess", "203.0.113.9") for _ in range(5)] == [200] * 5  # the form again
+    assert login("pw-staff", "203.0.113.9") == 200  # refused: still the form
+    assert "_auth_user_id" not in client.session
+    assert login("pw-staff", "203.0.113.10") == 302  # signed in from elsewhere
+    assert "_auth_user_id" in client.session
+
+
+def test_failed_login_limit_off(staff_user, settings):
+    from rest_framework.test import APIClient
+
+    settings.MATHOCR_FAILED_LOGIN_RATE = None
+    guesser = APIClient()
+    guesser.credentials(HTTP_AUTHORIZATION="Basic " + _b64(b"staff:guess"))
+    assert {guesser.get(API).status_code for _ in range(30)} == {401}

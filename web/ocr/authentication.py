@@ -8,6 +8,8 @@ from drf_spectacular.authentication import BasicScheme
 from rest_framework import authentication, exceptions, status
 from rest_framework.request import Request
 
+from .throttling import FailedLoginThrottle
+
 __all__ = ["BadCredentials", "BasicAuthentication"]
 
 REALM = "api"
@@ -30,11 +32,20 @@ class BadCredentials(exceptions.APIException):
 
 
 class BasicAuthentication(authentication.BasicAuthentication):
-    """DRF's Basic authentication; a bad header or wrong credentials answer 401."""
+    """DRF's Basic authentication; a bad header or wrong credentials answer 401.
+
+    A client over the failed-login rate gets 429 with ``Retry-After`` instead,
+    before its password is looked at.
+    """
 
     www_authenticate_realm = REALM
 
     def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        auth = authentication.get_authorization_header(request).split()
+        if auth and auth[0].lower() == b"basic":
+            wait = FailedLoginThrottle().wait_if_blocked(request)
+            if wait is not None:
+                raise exceptions.Throttled(wait, detail="too many failed logins from this address")
         try:
             return super().authenticate(request)
         except exceptions.AuthenticationFailed as e:

@@ -73,3 +73,52 @@ class AnonymousUploadThrottle(AtomicRateThrottle, AnonRateThrottle):
 
     def get_rate(self) -> str | None:
         return settings.MATHOCR_ANON_RATE
+
+
+class FailedLoginThrottle(AtomicRateThrottle):
+    """``MATHOCR_FAILED_LOGIN_RATE`` wrong passwords per client address, then no login at all.
+
+    Only failures count (Django's ``user_login_failed`` signal calls
+    :meth:`record`, for Basic auth and the admin's login form alike), so a
+    script that signs in right is never slowed. While a client is over the
+    rate, :class:`~web.ocr.backends.FailedLoginLimit` refuses every login from
+    it, the right password included: otherwise guessing would just go on.
+    The window slides, so a client that keeps guessing stays blocked.
+    """
+
+    scope = "failed_login"
+
+    def get_rate(self) -> str | None:
+        return settings.MATHOCR_FAILED_LOGIN_RATE
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def _history(self, request: Any) -> list[float]:
+        self.key = self.get_cache_key(request, None)
+        self.now = self.timer()
+        history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
+        self.history = history
+        return history
+
+    def wait_if_blocked(self, request: Any) -> float | None:
+        """Seconds until *request*'s client may try again, or None when it may now."""
+        if self.rate is None:
+            return None
+        with counter_lock(self.cache):
+            history = self._history(request)
+            if len(history) < self.num_requests:
+                return None
+            # Newest first: the client may try again once the num_requests-th
+            # newest failure leaves the window.
+            return max(0.0, history[self.num_requests - 1] + self.duration - self.now)
+
+    def record(self, request: Any) -> None:
+        """Count one failed login from *request*'s client."""
+        if self.rate is None:
+            return
+        with counter_lock(self.cache):
+            history = self._history(request)
+            history.insert(0, self.now)
+            # The newest num_requests failures decide; a guesser's list stays that short.
+            self.cache.set(self.key, history[: self.num_requests], self.duration)

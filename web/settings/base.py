@@ -165,6 +165,17 @@ CACHES = {
         "LOCATION": str(Path(os.environ.get("MATHOCR_CACHE_DIR", BASE_DIR / "var" / "cache"))),
     }
 }
+# Failed logins (HTTP Basic, the admin's form) per client IP, DRF rate syntax; past it
+# every login from that address is refused until the window slides ("off" disables).
+MATHOCR_FAILED_LOGIN_RATE: str | None = (
+    os.environ.get("MATHOCR_FAILED_LOGIN_RATE", "20/hour").strip() or None
+)
+if MATHOCR_FAILED_LOGIN_RATE and MATHOCR_FAILED_LOGIN_RATE.lower() in {"off", "none", "0"}:
+    MATHOCR_FAILED_LOGIN_RATE = None
+AUTHENTICATION_BACKENDS = [
+    "web.ocr.backends.FailedLoginLimit",  # first: refuses blocked clients before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
 # Symbols below this confidence are highlighted on the page with their alternatives.
 MATHOCR_LOW_CONFIDENCE = float(os.environ.get("MATHOCR_LOW_CONFIDENCE", "0.6"))
 
