@@ -33,7 +33,19 @@ import math
 from collections.abc import Mapping, Sequence
 
 from .grammar_prior import log_prior
-from .layout import DIGITS, Frac, Item, PlacedSymbol, Root, Row, Sup, Sym, build_layout
+from .layout import (
+    DIGITS,
+    RELATIONS,
+    Frac,
+    Item,
+    PlacedSymbol,
+    Root,
+    Row,
+    Sub,
+    Sup,
+    Sym,
+    build_layout,
+)
 
 __all__ = ["read_symbols", "best_labels", "candidates", "row_token_classes", "CONFUSABLE"]
 
@@ -98,8 +110,9 @@ def _step(state: State, label: str, top: bool) -> State | None:
         return None
     if label in ("\\times", "\\div", "/"):
         return (_MUL, depth) if prev in _ENDS else None
-    if label == "=":
-        return (_EQ, depth) if top and depth == 0 and prev in _ENDS else None
+    if label in RELATIONS:
+        # At the start too: a line of working may continue the one above ("= 27").
+        return (_EQ, depth) if top and depth == 0 and (prev in _ENDS or prev == _START) else None
     return None  # an empty \sqrt or anything unknown
 
 
@@ -219,7 +232,7 @@ def _forced(state: State, label: str, fixed_class: int | None) -> State:
         return (_OPEN, depth + 1)
     if label == ")":
         return (_CLOSE, max(depth - 1, 0))
-    simple = {".": _DOT, "x": _X, "+": _BIN, "-": _BIN, "=": _EQ}
+    simple = {".": _DOT, "x": _X, "+": _BIN, "-": _BIN, **dict.fromkeys(RELATIONS, _EQ)}
     return (simple.get(label, _MUL if label in ("\\times", "\\div", "/") else _OPND), depth)
 
 
@@ -307,6 +320,8 @@ def _fixed_class(item: Item) -> int | None:
     """The token class of a structure (an exponent, a fraction, a root); None for a symbol."""
     if isinstance(item, Sup):
         return _SUP
+    if isinstance(item, Sub):
+        return _X  # x_1 is a name: the subscript continues the x before it
     if isinstance(item, Frac | Root):
         return _OPND
     return None
@@ -318,7 +333,7 @@ def _inner_rows(item: Item) -> tuple[Row, ...]:
         return (item.num, item.den)
     if isinstance(item, Root):
         return (item.body,)
-    if isinstance(item, Sup):
+    if isinstance(item, Sup | Sub):
         return (item.row,)
     return ()
 
@@ -382,6 +397,8 @@ def _step_class(state: State, cls: int) -> State | None:
     prev, depth = state
     if cls == _SUP:
         return (_SUP, depth) if prev in (_D, _X, _CLOSE, _OPND) else None
+    if cls == _X:
+        return (_X, depth) if prev == _X else None
     return (_OPND, depth) if prev in _BEFORE_OPERAND else None
 
 
@@ -467,6 +484,8 @@ def _digit_heights(row: Row, raised: bool, out: list[tuple[bool, float]]) -> Non
     for item in row:
         if isinstance(item, Sym) and item.label in DIGITS:
             out.append((raised, item.box.h))
+        if isinstance(item, Sub):
+            continue  # a subscript's small digits say nothing about exponents
         for inner in _inner_rows(item):
             _digit_heights(inner, raised or isinstance(item, Sup), out)
 

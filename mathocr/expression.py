@@ -19,7 +19,6 @@ the LaTeX/text still say what was read.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -27,13 +26,17 @@ from fractions import Fraction
 from .context import read_symbols
 from .errors import ExpressionError
 from .exact import Num, TooLargeError
-from .layout import PlacedSymbol, Row, Sym
+from .layout import RELATIONS, PlacedSymbol, Row, Sym
+from .meaning.claims import Claim
+from .meaning.compare import equal_within_rounding
+from .meaning.intervals import SolutionSet
 from .notation import to_latex, to_text
 from .numeric_solve import SEARCH_LIMIT, roots_between
 from .polynomial import Poly, Rational, p_eval, poly_text, real_roots
 from .symbols import CLASSES
 from .syntax import (
     BinOp,
+    Equation,
     Neg,
     Node,
     Number,
@@ -42,10 +45,11 @@ from .syntax import (
     SyntaxProblem,
     Var,
     has_x,
+    names,
     parse_equation,
 )
 
-__all__ = ["Interpretation", "interpret"]
+__all__ = ["Interpretation", "interpret", "equation_meaning", "unknown_of"]
 
 #: Largest exponent applied to an expression with x.
 _MAX_X_POWER = 64
@@ -65,10 +69,15 @@ class Interpretation:
     holds: bool | None
     solutions: tuple[str, ...]
     kind: str
-    """``"value"``, ``"equation"``, ``"solve"``, ``"simplify"`` or ``"empty"``."""
+    """``"value"``, ``"equation"``, ``"comparison"`` (numbers only), ``"solve"``,
+    ``"inequality"``, ``"simplify"`` or ``"empty"``."""
     error: str | None
     labels: tuple[str, ...]
     """The final label of each input symbol, in input order (after context fixes)."""
+    solution_latex: str | None = None
+    """The solution set as LaTeX, for inequalities (``x \\le -1 \\text{ or } x \\ge 3``)."""
+    claim: Claim | None = None
+    """What the line asserts, for checking the next line of working against it."""
 
 
 def interpret(symbols: Sequence[PlacedSymbol]) -> Interpretation:
@@ -86,7 +95,7 @@ def interpret(symbols: Sequence[PlacedSymbol]) -> Interpretation:
         row = [Sym(labels[i], (i,)) for i in order]
         latex, text = to_latex(row), to_text(row)
         error = _TOO_DEEP
-    unknown = sorted({s for s in labels if s not in CLASSES})
+    unknown = sorted({s for s in labels if s not in _KNOWN})
     if unknown:
         error = f"unknown symbol label(s): {', '.join(unknown)}"
     elif error is None:
@@ -108,10 +117,14 @@ def interpret(symbols: Sequence[PlacedSymbol]) -> Interpretation:
         kind=meaning.kind,
         error=error,
         labels=tuple(labels),
+        solution_latex=meaning.solution_latex,
+        claim=meaning.claim,
     )
 
 
 _TOO_DEEP = "the expression is nested too deeply"
+#: Labels the layout reads: the classifier's, and comparisons a detector may give.
+_KNOWN = frozenset(CLASSES) | frozenset(RELATIONS)
 
 
 class _Unsupported(ExpressionError):
@@ -132,25 +145,45 @@ def _explain(error: ExpressionError, text: str) -> str:
 
 
 def _meaning(row: Row) -> _Meaning:
-    eq = parse_equation(row)
+    return equation_meaning(parse_equation(row))
+
+
+def unknown_of(eq: Equation) -> str:
+    """The one unknown of *eq* (``"x"`` when there is none); several are refused."""
+    found: set[str] = set()
+    for side in eq.sides:
+        found |= names(side)
+    if len(found) > 1:
+        raise _Unsupported(f"several unknowns ({', '.join(sorted(found))})")
+    return found.pop() if found else "x"
+
+
+def equation_meaning(eq: Equation) -> _Meaning:
+    """Value, truth or solutions of a parsed line; raises :class:`ExpressionError`."""
+    name = unknown_of(eq)
+    if eq.relations:
+        from .meaning.relations import relation_meaning
+
+        return relation_meaning(eq, name)
     ev = _Evaluator()
     any_x = any(has_x(side) for side in eq.sides)
     try:
         values = [ev.value_of(side) for side in eq.sides]
     except _Unsupported:
         if len(eq.sides) == 2 and any_x:
-            return _solve_numerically(eq.sides[0], eq.sides[1])
+            return _solve_numerically(eq.sides[0], eq.sides[1], name)
         raise
     if len(values) == 1:
         v = values[0]
         if any_x or not v.is_constant:
-            return _Meaning(value=_rational_text(v), kind="simplify")
+            return _Meaning(value=_rational_text(v, name), kind="simplify", claim=Claim(function=v))
         num = v.constant_value()
-        return _Meaning(value=num.exact_text(), decimal=num.decimal_text(), kind="value")
+        claim = Claim(number=num, decimals=_shown_decimals(eq.sides[0]))
+        return _Meaning(num.exact_text(), "value", num.decimal_text(), claim=claim)
     if not any_x:
         nums = [v.constant_value() for v in values]
         holds = all(
-            _equal_within_rounding(a, b, _shown_decimals(na), _shown_decimals(nb))
+            equal_within_rounding(a, b, _shown_decimals(na), _shown_decimals(nb))
             for a, b, na, nb in zip(nums, nums[1:], eq.sides, eq.sides[1:], strict=False)
         )
         return _Meaning(
@@ -158,8 +191,23 @@ def _meaning(row: Row) -> _Meaning:
             decimal=" = ".join(n.decimal_text() for n in nums),
             holds=holds,
             kind="equation",
+            claim=Claim(number=nums[-1] if holds else None, truth=holds),
         )
-    return _solve(values, ev.denominators)
+    return _solve(values, ev.denominators, name, _answer(eq))
+
+
+def _answer(eq: Equation) -> tuple[str, Num] | None:
+    """``x_1 = 5`` (or ``5 = x_1``): the name and the number it is given, else None."""
+    if len(eq.sides) != 2:
+        return None
+    for var, other in (eq.sides, eq.sides[::-1]):
+        if isinstance(var, Var) and not has_x(other):
+            try:
+                value = _Evaluator().value_of(other).constant_value()
+            except ExpressionError:
+                return None
+            return var.name, value
+    return None
 
 
 @dataclass(frozen=True)
@@ -169,13 +217,15 @@ class _Meaning:
     decimal: str | None = None
     holds: bool | None = None
     solutions: tuple[str, ...] = ()
+    solution_latex: str | None = None
+    claim: Claim | None = None
 
 
-def _rational_text(v: Rational) -> str:
-    top = poly_text(v.num)
+def _rational_text(v: Rational, name: str = "x") -> str:
+    top = poly_text(v.num, var=name)
     if len(v.den) == 1:
         return top
-    bottom = poly_text(v.den)
+    bottom = poly_text(v.den, var=name)
     wrap_top = f"({top})" if " " in top else top
     wrap_bottom = f"({bottom})" if " " in bottom or "*" in bottom or "^" in bottom else bottom
     return f"{wrap_top}/{wrap_bottom}"
@@ -188,21 +238,12 @@ def _shown_decimals(node: Node) -> int | None:
     return node.decimals if isinstance(node, Number) and node.decimals > 0 else None
 
 
-def _equal_within_rounding(a: Num, b: Num, da: int | None, db: int | None) -> bool:
-    """Exact equality, or equality after rounding to the decimals a side shows."""
-    if a.exact and b.exact and a == b:
-        return True
-    shown = [d for d in (da, db) if d is not None]
-    diff = abs(a.to_float() - b.to_float())
-    if shown:
-        # Half a unit in the last shown place (plus float slack): correct rounding.
-        return diff <= 0.5 * 10.0 ** -min(shown) * (1 + 1e-9) + 1e-12
-    if a.exact and b.exact:
-        return False
-    return math.isclose(a.to_float(), b.to_float(), rel_tol=1e-9, abs_tol=1e-12)
-
-
-def _solve(values: list[Rational], denominators: list[Poly]) -> _Meaning:
+def _solve(
+    values: list[Rational],
+    denominators: list[Poly],
+    name: str = "x",
+    answer: tuple[str, Num] | None = None,
+) -> _Meaning:
     """Solve every consecutive pair of sides for x; keep common solutions."""
     roots: list[Num] | None = None  # None: every x so far
     for left, right in zip(values, values[1:], strict=False):
@@ -217,19 +258,26 @@ def _solve(values: list[Rational], denominators: list[Poly]) -> _Meaning:
     if roots is not None:
         roots = [r for r in roots if not any(_vanishes(d, r) for d in denominators)]
     if roots is None:
-        excluded = _excluded(denominators)
-        value = "every x" + (f" except {excluded}" if excluded else "")
-        return _Meaning(value=value, kind="solve")
+        bad = _excluded(denominators)
+        excluded = " and ".join(f"{name} = {r.exact_text()}" for r in bad)
+        value = f"every {name}" + (f" except {excluded}" if excluded else "")
+        claim = Claim(solutions=SolutionSet.every_but(bad, name), answer=answer)
+        return _Meaning(value=value, kind="solve", claim=claim)
+    claim = Claim(solutions=SolutionSet.points(roots, name), answer=answer)
     if not roots:
-        return _Meaning(value="no solution", kind="solve")
+        return _Meaning(value="no solution", kind="solve", claim=claim)
     solutions = tuple(
-        f"x = {r.exact_text()}" if r.exact else f"x ≈ {r.decimal_text(8)}" for r in roots
+        f"{name} = {r.exact_text()}" if r.exact else f"{name} ≈ {r.decimal_text(8)}" for r in roots
     )
     decimal = None
     if any(not _is_integer(r) for r in roots):
-        decimal = " or ".join(f"x ≈ {r.decimal_text(8)}" for r in roots)
+        decimal = " or ".join(f"{name} ≈ {r.decimal_text(8)}" for r in roots)
     return _Meaning(
-        value=" or ".join(solutions), decimal=decimal, solutions=solutions, kind="solve"
+        value=" or ".join(solutions),
+        decimal=decimal,
+        solutions=solutions,
+        kind="solve",
+        claim=claim,
     )
 
 
@@ -243,7 +291,8 @@ def _vanishes(p: Poly, r: Num) -> bool:
     return v.is_zero or (not v.exact and abs(v.to_float()) < 1e-9)
 
 
-def _excluded(denominators: list[Poly]) -> str:
+def _excluded(denominators: list[Poly]) -> list[Num]:
+    """Where a denominator vanishes, ascending."""
     bad: list[Num] = []
     for d in denominators:
         if len(d) > 1:
@@ -251,27 +300,34 @@ def _excluded(denominators: list[Poly]) -> str:
                 if not any(r == b for b in bad):
                     bad.append(r)
     bad.sort(key=lambda n: n.to_float())
-    return " and ".join(f"x = {r.exact_text()}" for r in bad)
+    return bad
 
 
-def _solve_numerically(left: Node, right: Node) -> _Meaning:
+def _solve_numerically(left: Node, right: Node, name: str = "x") -> _Meaning:
     """Roots by bracketing in floating point, each then confirmed exactly if it can be."""
     roots = roots_between(left, right)
     if not roots:
         limit = f"{SEARCH_LIMIT:g}"
-        return _Meaning(value=f"no solution found for -{limit} <= x <= {limit}", kind="solve")
+        return _Meaning(value=f"no solution found for -{limit} <= {name} <= {limit}", kind="solve")
     solutions = []
+    found: list[Num] = []
     for r in roots:
         exact = _confirm_root(left, right, r)
+        found.append(exact if exact is not None else Num.approximate(r))
         if exact is not None:
-            solutions.append(f"x = {exact.exact_text()}")
+            solutions.append(f"{name} = {exact.exact_text()}")
         else:
-            solutions.append(f"x ≈ {Num.approximate(r).decimal_text(8)}")
+            solutions.append(f"{name} ≈ {Num.approximate(r).decimal_text(8)}")
     decimal = None
-    if any(s.startswith("x ≈") or "/" in s or "sqrt" in s for s in solutions):
-        decimal = " or ".join(f"x ≈ {Num.approximate(r).decimal_text(8)}" for r in roots)
+    if any("≈" in s or "/" in s or "sqrt" in s for s in solutions):
+        decimal = " or ".join(f"{name} ≈ {Num.approximate(r).decimal_text(8)}" for r in roots)
+    claim = Claim(solutions=SolutionSet.points(found, name))
     return _Meaning(
-        value=" or ".join(solutions), decimal=decimal, solutions=tuple(solutions), kind="solve"
+        value=" or ".join(solutions),
+        decimal=decimal,
+        solutions=tuple(solutions),
+        kind="solve",
+        claim=claim,
     )
 
 

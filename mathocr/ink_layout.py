@@ -23,19 +23,40 @@ from .layout import PlacedSymbol
 from .render import stroke_box
 from .symbols import crohme_to_class
 
-__all__ = ["placed_symbols"]
+__all__ = ["placed_symbols", "COMPARISONS"]
+
+#: CROHME's spellings of the comparison signs → the labels the layout reads.
+COMPARISONS = {
+    "<": "<",
+    "\\lt": "<",
+    ">": ">",
+    "\\gt": ">",
+    "\\leq": "\\le",
+    "\\le": "\\le",
+    "\\geq": "\\ge",
+    "\\ge": "\\ge",
+    "\\neq": "\\ne",
+    "\\ne": "\\ne",
+}
 
 
 def placed_symbols(
-    expr: InkExpression, *, symbol_px: float = 40.0, pen_pad: int = 2
+    expr: InkExpression, *, symbol_px: float = 40.0, pen_pad: int = 2, comparisons: bool = False
 ) -> list[PlacedSymbol] | None:
     """The expression's symbols as pixel boxes, or None if a label is not ours.
 
     Collections use different units, so coordinates are scaled until the median
     symbol (bars and dots aside) is *symbol_px* tall; *pen_pad* pixels are added
-    around each box, as a drawn pen's width would.
+    around each box, as a drawn pen's width would. With *comparisons*, the
+    comparison signs count as ours too (:data:`COMPARISONS`): the classifier
+    has no such class, but a detector may give them, and the layout reads them.
     """
-    labels = [crohme_to_class(s.label) for s in expr.symbols]
+    labels = [
+        COMPARISONS.get(s.label.strip())
+        if comparisons and s.label.strip() in COMPARISONS
+        else crohme_to_class(s.label)
+        for s in expr.symbols
+    ]
     if not labels or any(lab is None for lab in labels):
         return None
     raw = []

@@ -1,4 +1,4 @@
-"""Symbols with boxes → a layout tree: rows, fractions, roots and superscripts.
+"""Symbols with boxes → a layout tree: rows, fractions, roots, superscripts, subscripts.
 
 Handwritten arithmetic is mostly one line read left to right, with three
 two-dimensional structures: a fraction (a bar, labelled ``-``, with something
@@ -8,7 +8,10 @@ it). The structures nest, so the tree is built recursively: in a region the
 widest bars and roots claim their contents first (an outer fraction before
 the fraction in its numerator), the rest is sorted left to right, and a
 single pass over that row splits off superscripts by comparing each symbol's
-bottom and centre with those of the symbols before it.
+bottom and centre with those of the symbols before it. The same pass lowers
+a digit written under the line after an ``x`` into a subscript (``x_1``, a
+name of its own). Comparison signs (``<``, ``\\le`` ...) sit on the middle
+line like ``=`` and split the row the way ``=`` does.
 
 Everything here is geometry only; :mod:`mathocr.context` revises labels the
 grammar rules out, and :mod:`mathocr.expression` reads meaning from the tree.
@@ -30,13 +33,18 @@ __all__ = [
     "Frac",
     "Root",
     "Sup",
+    "Sub",
     "Item",
     "Row",
     "build_layout",
     "DIGITS",
+    "RELATIONS",
 ]
 
 DIGITS = frozenset("0123456789")
+#: Labels that relate two sides: the row splits at them (``=`` and the comparisons
+#: a detector emits as whole symbols).
+RELATIONS = ("=", "<", ">", "\\le", "\\ge", "\\ne")
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,15 @@ class Sup:
     box: Box = field(repr=False, compare=False, default=Box(0, 0, 0, 0))
 
 
-Item = Sym | Frac | Root | Sup
+@dataclass
+class Sub:
+    """A subscript; with the ``x`` just before it, it forms a name (``x_1``)."""
+
+    row: Row
+    box: Box = field(repr=False, compare=False, default=Box(0, 0, 0, 0))
+
+
+Item = Sym | Frac | Root | Sup | Sub
 Row = list[Item]
 
 # Set by looking at CROHME failures (mostly train/, a few valid/ ones too), so
@@ -131,9 +147,13 @@ SUP_OPERATOR = 0.75
 EQ_GAP = 0.9
 #: A numerator continues past its bar's end across gaps up to this many symbol heights.
 FRAC_REACH = 0.5
+#: A subscript's bottom is at least this many x heights below the x's bottom,
+SUB_DROP = 0.3
+#: ... and its centre this many x heights below the x's centre.
+SUB_CENTRE = 0.3
 
 _BASES = DIGITS | {"x", ")"}
-_CENTRED = {"+", "-", "=", "\\times", "\\div"}
+_CENTRED = {"+", "-", "\\times", "\\div", *RELATIONS}
 
 
 def build_layout(symbols: Sequence[PlacedSymbol], labels: Sequence[str] | None = None) -> Row:
@@ -350,10 +370,31 @@ def _baselines(units: list[Item]) -> Row:
     """
     row: Row = []
     bases: list[Box] = []
+    named: Box | None = None  # the box of an x that may still take a subscript
     height = _line_height(units)
     i = 0
     while i < len(units):
         u = units[i]
+        if named is not None and _lowered(u, named):
+            run = [u]
+            i += 1
+            while i < len(units):
+                nb = units[i].box
+                run_cy = sum(r.box.cy for r in run) / len(run)
+                run_top = min(r.box.y0 for r in run)
+                # Still in the subscript while closer to its line than to the x's.
+                if nb.cy > (named.cy + run_cy) / 2 and nb.y0 > (named.y0 + run_top) / 2:
+                    run.append(units[i])
+                    i += 1
+                else:
+                    break
+            sub = Sub(_baselines(run), _row_box(run))
+            if row and isinstance(row[-1], Sup):  # x^{2}_{1}: the name comes first
+                row.insert(len(row) - 1, sub)
+            else:
+                row.append(sub)
+            named = None
+            continue
         if bases and all(_raised(u, b, height) for b in bases[-2:]):
             base = bases[-1]
             run = [u]
@@ -376,6 +417,7 @@ def _baselines(units: list[Item]) -> Row:
             bases = []  # no second superscript on the same base
             continue
         row.append(u)
+        named = u.box if isinstance(u, Sym) and u.label == "x" else None
         ref = _reference(u)
         if ref is None:
             bases = []
@@ -383,6 +425,19 @@ def _baselines(units: list[Item]) -> Row:
             bases.append(ref)
         i += 1
     return row
+
+
+def _lowered(u: Item, x: Box) -> bool:
+    """Whether *u* starts a subscript of the ``x`` whose box is *x*.
+
+    Only a digit does (``x_1``, ``x_{12}``): its bottom well below the x's
+    and its centre too. A digit on the line sits on the x's baseline and a
+    bracket reaches as far above the x as below it, so neither qualifies.
+    """
+    if not (isinstance(u, Sym) and u.label in DIGITS) or x.h <= 0:
+        return False
+    b = u.box
+    return b.y1 - x.y1 > SUB_DROP * x.h and b.cy > x.cy + SUB_CENTRE * x.h
 
 
 def _line_height(units: list[Item]) -> float:

@@ -11,14 +11,21 @@ the expression does not make sense.
 
 from __future__ import annotations
 
-from .layout import DIGITS, Frac, Item, Root, Row, Sup, Sym
+from .layout import DIGITS, RELATIONS, Frac, Item, Root, Row, Sub, Sup, Sym
 
 __all__ = ["to_latex", "to_text"]
 
 _LATEX = {"\\times": "\\times", "\\div": "\\div", "\\sqrt": "\\sqrt{}"}
-_TEXT = {"\\times": "*", "\\div": "/", "\\sqrt": "sqrt()"}
+_TEXT = {
+    "\\times": "*",
+    "\\div": "/",
+    "\\sqrt": "sqrt()",
+    "\\le": "<=",
+    "\\ge": ">=",
+    "\\ne": "!=",
+}
 _BINARY = {"+", "-", "\\times", "\\div", "/"}
-_OPERAND_END = {"num", "x", "close", "sup", "struct"}
+_OPERAND_END = {"num", "x", "close", "sup", "sub", "struct"}
 
 
 def _kinds(row: Row) -> list[str]:
@@ -27,6 +34,8 @@ def _kinds(row: Row) -> list[str]:
         prev = kinds[-1] if kinds else None
         if isinstance(item, Sup):
             kinds.append("sup")
+        elif isinstance(item, Sub):
+            kinds.append("sub")
         elif isinstance(item, Frac | Root):
             kinds.append("struct")
         elif item.label in DIGITS or item.label == ".":
@@ -37,7 +46,7 @@ def _kinds(row: Row) -> list[str]:
             kinds.append("open")
         elif item.label == ")":
             kinds.append("close")
-        elif item.label == "=":
+        elif item.label in RELATIONS:
             kinds.append("eq")
         elif item.label in ("+", "-") and prev not in _OPERAND_END:
             kinds.append("unary")
@@ -50,7 +59,7 @@ def _kinds(row: Row) -> list[str]:
 
 def _tight(prev: str, cur: str) -> bool:
     """No space between two neighbouring tokens."""
-    if cur in ("sup", "close") or prev in ("open", "unary"):
+    if cur in ("sup", "sub", "close") or prev in ("open", "unary"):
         return True
     if prev == "sup" and cur == "num":  # 2^{8} 3^{6}
         return False
@@ -77,6 +86,8 @@ def _latex_item(item: Item) -> str:
         return f"\\frac{{{to_latex(item.num)}}}{{{to_latex(item.den)}}}"
     if isinstance(item, Root):
         return f"\\sqrt{{{to_latex(item.body)}}}"
+    if isinstance(item, Sub):
+        return f"_{{{to_latex(item.row)}}}"
     return f"^{{{to_latex(item.row)}}}"
 
 
@@ -93,10 +104,12 @@ def to_text(row: Row) -> str:
                 or kinds[i + 1] in ("eq", "close")
                 or (kinds[i + 1] == "binop" and _label(row[i + 1]) in ("+", "-"))
             )
-            left_ok = i == 0 or _label(row[i - 1]) in ("+", "-", "=", "(")
+            left_ok = i == 0 or _label(row[i - 1]) in ("+", "-", "(", *RELATIONS)
             out.append(body if alone_left and alone_right and left_ok else f"({body})")
         elif isinstance(item, Root):
             out.append(f"sqrt({to_text(item.body)})")
+        elif isinstance(item, Sub):
+            out.append("_" + _wrap(to_text(item.row)))
         elif isinstance(item, Sup):
             out.append("^" + _wrap(to_text(item.row)))
             if i + 1 < len(row) and kinds[i + 1] == "num":

@@ -201,6 +201,14 @@ def real_roots(p: Poly) -> tuple[list[Num], bool]:
     while len(p) > 1 and p[0].is_zero:
         p = p[1:]
         roots.append(_ZERO)
+    rational = [c.as_rational() for c in p]
+    if len(p) > 3 and all(q is not None for q in rational):
+        from .meaning.roots import rational_real_roots
+
+        factored = rational_real_roots([q for q in rational if q is not None])
+        if factored is not None:
+            exact_roots, exact = factored
+            return _distinct_sorted(roots + exact_roots), exact
     while len(p) > 3:
         found = _snap_rational_root(p)
         if found is None:

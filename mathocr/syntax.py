@@ -3,12 +3,14 @@
 Precedence is the school one: powers (a superscript binds to the atom before
 it), then unary signs, then products and quotients (``\\times``, ``\\div``,
 ``/`` and juxtaposition such as ``2x`` or ``2(3+4)``, left to right), then sums.
-A row may be split by ``=`` into the sides of an equation; a trailing ``=``
-asks for the value of the left side.
+A row may be split by ``=`` (or a comparison: ``<``, ``>``, ``\\le``,
+``\\ge``, ``\\ne``) into the sides of a chain; a trailing ``=`` asks for the
+value of the left side. An ``x`` with a subscript is a name of its own
+(``x_1``), so a student's ``x_1 = 5`` is not the x of the equation above.
 
 >>> from mathocr.layout import Sym
 >>> parse_equation([Sym("2", (0,)), Sym("+", (1,)), Sym("3", (2,)), Sym("=", (3,))])
-Equation(sides=[BinOp(op='+', left=Number(value=Fraction(2, 1), decimals=0), right=Number(value=Fraction(3, 1), decimals=0))], trailing_equals=True)
+Equation(sides=[BinOp(op='+', left=Number(value=Fraction(2, 1), decimals=0), right=Number(value=Fraction(3, 1), decimals=0))], trailing_equals=True, relations=(), leading=None)
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from fractions import Fraction
 
 from .errors import ExpressionError
 from .exact import TooLargeError
-from .layout import DIGITS, Frac, Item, Root, Row, Sup, Sym
+from .layout import DIGITS, RELATIONS, Frac, Item, Root, Row, Sub, Sup, Sym
 
 __all__ = [
     "Node",
@@ -33,6 +35,7 @@ __all__ = [
     "parse_row",
     "SyntaxProblem",
     "has_x",
+    "names",
 ]
 
 
@@ -49,7 +52,8 @@ class Number:
 
 @dataclass(frozen=True)
 class Var:
-    pass
+    name: str = "x"
+    """``"x"``, or a subscripted name such as ``"x_1"``."""
 
 
 @dataclass(frozen=True)
@@ -80,11 +84,35 @@ Node = Number | Var | Neg | BinOp | Power | SquareRoot
 
 @dataclass(frozen=True)
 class Equation:
+    """Sides joined by relations: ``a = b``, ``0 < x < 2``, or one expression."""
+
     sides: list[Node]
     trailing_equals: bool
+    relations: tuple[str, ...] = ()
+    """The relation between each pair of neighbouring sides; empty means all ``=``."""
+    leading: str | None = None
+    """A relation the row starts with: a line of working continuing the one above."""
+
+    def relation(self, k: int) -> str:
+        """The relation between side *k* and side *k + 1*."""
+        return self.relations[k] if self.relations else "="
+
+
+def names(node: Node) -> set[str]:
+    """The variable names in *node* (``{"x"}``, ``{"x_1", "x_2"}``)."""
+    if isinstance(node, Var):
+        return {node.name}
+    if isinstance(node, Number):
+        return set()
+    if isinstance(node, Neg | SquareRoot):
+        return names(node.operand)
+    if isinstance(node, BinOp):
+        return names(node.left) | names(node.right)
+    return names(node.base) | names(node.exponent)
 
 
 def has_x(node: Node) -> bool:
+    """Whether *node* has a variable (``x`` or a subscripted name)."""
     if isinstance(node, Var):
         return True
     if isinstance(node, Number):
@@ -109,27 +137,49 @@ def _describe(item: Item | None) -> str:
         return "a fraction"
     if isinstance(item, Root):
         return "a square root"
+    if isinstance(item, Sub):
+        return "a subscript"
     return "a superscript"
 
 
-def parse_equation(row: Row) -> Equation:
-    """Parse the top row; raises :class:`ExpressionError` with a precise reason."""
+def parse_equation(row: Row, *, continued: bool = False) -> Equation:
+    """Parse the top row; raises :class:`ExpressionError` with a precise reason.
+
+    With *continued*, the row may start with a relation (``= 27`` under
+    ``3 \\times 9``): it is kept as :attr:`Equation.leading`.
+    """
     if not row:
         raise SyntaxProblem("nothing to read")
+    leading: str | None = None
+    first = row[0]
+    if continued and isinstance(first, Sym) and first.label in RELATIONS and len(row) > 1:
+        leading, row = first.label, row[1:]
     sides: list[Row] = [[]]
+    relations: list[str] = []
     for item in row:
-        if isinstance(item, Sym) and item.label == "=":
+        if isinstance(item, Sym) and item.label in RELATIONS:
             sides.append([])
+            relations.append(item.label)
         else:
             sides[-1].append(item)
+    for k, side in enumerate(sides):
+        if not side and not (k == len(sides) - 1 and k > 0 and relations[-1] == "="):
+            where, sign = ("before", relations[0]) if k == 0 else ("after", relations[k - 1])
+            raise SyntaxProblem(f"nothing {where} '{_SIGNS.get(sign, sign)}'")
     trailing = len(sides) > 1 and not sides[-1]
     if trailing:
         sides.pop()
-    for k, side in enumerate(sides):
-        if not side:
-            where = "before" if k == 0 else "after"
-            raise SyntaxProblem(f"nothing {where} '='")
-    return Equation([parse_row(side) for side in sides], trailing)
+        relations.pop()
+    plain = all(r == "=" for r in relations)
+    return Equation(
+        [parse_row(side) for side in sides],
+        trailing,
+        () if plain else tuple(relations),
+        leading,
+    )
+
+
+_SIGNS = {"\\le": "≤", "\\ge": "≥", "\\ne": "≠"}
 
 
 def parse_row(row: Row) -> Node:
@@ -225,12 +275,21 @@ class _Parser:
             return SquareRoot(parse_row(item.body))
         if isinstance(item, Sup):
             raise SyntaxProblem("a superscript with nothing before it")
+        if isinstance(item, Sub):
+            raise SyntaxProblem("a subscript with nothing to name")
         label = item.label
         if label in DIGITS:
             return self.number()
         if label == "x":
             self.pos += 1
-            return Var()
+            sub = self.peek()
+            if not isinstance(sub, Sub):
+                return Var()
+            self.pos += 1
+            digits = "".join(u.label if isinstance(u, Sym) else "?" for u in sub.row)
+            if not digits.isdigit():
+                raise SyntaxProblem("a subscript other than a number")
+            return Var(f"x_{digits}")
         if label == "(":
             self.pos += 1
             inner = self.expr()

@@ -35,7 +35,7 @@ def _parse(toks: list[str], i: int = 0, stop: str | None = None) -> tuple[Spec, 
         t = toks[i]
         if t == stop:
             return out, i + 1
-        if t in ("\\frac", "\\sqrt", "^"):
+        if t in ("\\frac", "\\sqrt", "^", "_"):
             args = []
             i += 1
             for _ in range(2 if t == "\\frac" else 1):
@@ -61,6 +61,11 @@ _SHAPES = {
     "-": (0.5, -0.53, -0.47),
     "=": (0.5, -0.65, -0.35),
     "\\times": (0.45, -0.72, -0.28),
+    "<": (0.45, -0.75, -0.25),
+    ">": (0.45, -0.75, -0.25),
+    "\\le": (0.45, -0.8, -0.2),
+    "\\ge": (0.45, -0.8, -0.2),
+    "\\ne": (0.5, -0.8, -0.2),
     "\\div": (0.5, -0.75, -0.25),
     "/": (0.45, -1.05, 0.05),
     ".": (0.12, -0.12, 0.0),
@@ -79,6 +84,13 @@ def _layout(spec: Spec, x: float, base: float, size: float, out: list[_Ink]) -> 
                 end = _layout(args[0], x - 0.05 * size, 0.0, 0.6 * size, sup)
                 dy = base - 0.55 * size - max(0.0, max(i.y1 for i in sup))
                 out.extend(_Ink(i.label, i.x0, i.y0 + dy, i.x1, i.y1 + dy) for i in sup)
+                x = end + gap
+            elif kind == "_":
+                # Lowered so that the subscript's top sits near the base's middle.
+                sub: list[_Ink] = []
+                end = _layout(args[0], x - 0.05 * size, 0.0, 0.6 * size, sub)
+                dy = base - 0.3 * size - min(i.y0 for i in sub)
+                out.extend(_Ink(i.label, i.x0, i.y0 + dy, i.x1, i.y1 + dy) for i in sub)
                 x = end + gap
             elif kind == "\\frac":
                 x = _frac(args[0], args[1], x, base, size, out) + gap
@@ -131,7 +143,16 @@ def _sqrt(body: Spec, x: float, base: float, size: float, out: list[_Ink]) -> fl
     return end
 
 
-_SPELLINGS = {"X": "x", "*": "\\times", "\\ast": "\\times"}
+_SPELLINGS = {
+    "X": "x",
+    "*": "\\times",
+    "\\ast": "\\times",
+    "\\leq": "\\le",
+    "\\geq": "\\ge",
+    "\\neq": "\\ne",
+    "\\lt": "<",
+    "\\gt": ">",
+}
 
 
 def typeset(latex: str, *, size: float = 40.0, order: str = "written") -> list[PlacedSymbol]:
