@@ -25,6 +25,7 @@ def checked_card(
     *,
     card_format: int,
     input_problems: Callable[[dict[str, Any]], list[str]],
+    classes: tuple[str, ...] = CLASSES,
 ) -> dict[str, Any]:
     """The card at *card_path* for *model_path*, or :class:`ModelError` saying what differs."""
     try:
@@ -42,8 +43,8 @@ def checked_card(
         problems.append("no version")
     if card.get("file") != model_path.name:
         problems.append(f"describes {card.get('file')!r}, not {model_path.name!r}")
-    if tuple(card.get("classes") or ()) != CLASSES:
-        problems.append("its classes differ from mathocr.symbols.CLASSES")
+    if tuple(card.get("classes") or ()) != classes:
+        problems.append("its classes differ from this code's class list")
     problems += input_problems(card.get("input") or {})
     if problems:
         raise ModelError(f"{card_path} does not match this mathocr: " + "; ".join(problems))

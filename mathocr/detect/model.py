@@ -1,0 +1,197 @@
+"""The shipped symbol detector, served with ONNX Runtime.
+
+:class:`SymbolDetector` checks the card beside the model (format, classes,
+the preparation its input must come from, checksum) and turns a prepared
+image into symbols: decoded peaks, each box fitted to the ink it covers, and
+a calibrated confidence with the runner-up classes. No torch here.
+
+>>> from mathocr.detect.model import default_detector
+>>> found = default_detector().detect(prepared)  # doctest: +SKIP
+>>> found[0].label, found[0].confidence  # doctest: +SKIP
+('7', 0.98)
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError
+from ..model_files import checked_card, cpu_session
+from .classes import DETECTOR_CLASSES
+from .decode import Detection, decode
+from .prepare import MULTIPLE, TARGET_HEIGHT, Prepared
+
+__all__ = [
+    "CARD_FORMAT",
+    "CARD_NAME",
+    "DEFAULT_DETECTOR",
+    "Found",
+    "SymbolDetector",
+    "calibrated",
+    "default_detector",
+    "fit_to_ink",
+]
+
+CARD_FORMAT = 1
+CARD_NAME = "detector_card.json"
+PREPARATION = "mathocr.detect.prepare.prepare"
+DEFAULT_DETECTOR = Path(__file__).resolve().parent.parent / "models" / "detector.onnx"
+#: Runner-up classes kept per symbol.
+ALTERNATIVES = 2
+
+
+@dataclass(frozen=True)
+class Found:
+    """One symbol found in a prepared image."""
+
+    label: str
+    confidence: float
+    """Calibrated probability that this symbol is there and is *label*."""
+    alternatives: tuple[tuple[str, float], ...]
+    box: tuple[float, float, float, float]
+    """x0, y0, x1, y1 in the prepared image, fitted to the ink inside the predicted box."""
+    score: float
+    """The raw peak score (what the decoding threshold applies to)."""
+
+
+def calibrated(score: np.ndarray | float, a: float, b: float) -> np.ndarray:
+    """Platt scaling of a peak score: ``sigmoid(a · logit(score) + b)``."""
+    s = np.clip(np.asarray(score, np.float64), 1e-6, 1 - 1e-6)
+    return 1.0 / (1.0 + np.exp(-(a * np.log(s / (1 - s)) + b)))
+
+
+def fit_to_ink(
+    box: tuple[float, float, float, float], ink: np.ndarray, slack: float = 2.0
+) -> tuple[float, float, float, float]:
+    """*box* shrunk (or grown by at most *slack* px) to the ink it covers; unchanged if none."""
+    h, w = ink.shape
+    x0 = int(max(0, np.floor(box[0] - slack)))
+    y0 = int(max(0, np.floor(box[1] - slack)))
+    x1 = int(min(w, np.ceil(box[2] + slack)))
+    y1 = int(min(h, np.ceil(box[3] + slack)))
+    if x1 <= x0 or y1 <= y0:
+        return box
+    part = ink[y0:y1, x0:x1]
+    rows = np.flatnonzero(part.any(axis=1))
+    if rows.size == 0:
+        return box
+    cols = np.flatnonzero(part.any(axis=0))
+    return (
+        float(x0 + cols[0]),
+        float(y0 + rows[0]),
+        float(x0 + cols[-1] + 1),
+        float(y0 + rows[-1] + 1),
+    )
+
+
+def load_card(model_path: str | Path) -> dict[str, Any]:
+    """Read and check the card of *model_path*; :class:`ModelError` on any mismatch."""
+    model_path = Path(model_path)
+
+    def input_problems(inp: dict[str, Any]) -> list[str]:
+        expected = {
+            "preparation": PREPARATION,
+            "target_height": TARGET_HEIGHT,
+            "multiple": MULTIPLE,
+            "values": "ink 1, paper 0",
+        }
+        return [
+            f"input {key} is {inp.get(key)!r}, expected {value!r}"
+            for key, value in expected.items()
+            if inp.get(key) != value
+        ]
+
+    return checked_card(
+        model_path,
+        model_path.with_name(CARD_NAME),
+        card_format=CARD_FORMAT,
+        input_problems=input_problems,
+        classes=DETECTOR_CLASSES,
+    )
+
+
+class SymbolDetector:
+    """An ONNX Runtime session over the detector, checked against its card.
+
+    Parameters
+    ----------
+    model_path : path, optional
+        The ``.onnx`` file with ``detector_card.json`` beside it (default: shipped).
+    threads : int
+        ONNX Runtime intra-op threads (1 keeps a web worker on one core).
+    """
+
+    def __init__(self, model_path: str | Path | None = None, *, threads: int = 1) -> None:
+        self.path = Path(model_path) if model_path is not None else DEFAULT_DETECTOR
+        self.card = load_card(self.path)
+        self.version: str = self.card["version"]
+        decoding = self.card.get("decode") or {}
+        calibration = self.card.get("calibration") or {}
+        self.threshold = float(decoding.get("threshold", 0.3))
+        self._platt = (float(calibration.get("a", 1.0)), float(calibration.get("b", 0.0)))
+        self._session = cpu_session(self.path, threads)
+        names = [o.name for o in self._session.get_outputs()]
+        if names != ["heat", "size", "offset"]:
+            raise ModelError(f"{self.path}: expected outputs heat, size, offset; got {names}")
+        self._input = self._session.get_inputs()[0].name
+
+    def __repr__(self) -> str:
+        return f"SymbolDetector({str(self.path)!r}, version={self.version!r})"
+
+    def maps(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The raw (C, h, w), (2, h, w), (2, h, w) output maps of one prepared image."""
+        if image.ndim != 2 or image.shape[0] % MULTIPLE or image.shape[1] % MULTIPLE:
+            raise ValueError(f"image must be 2-D with sides a multiple of {MULTIPLE}")
+        heat, size, offset = self._session.run(
+            None, {self._input: image.astype(np.float32)[None, None]}
+        )
+        return heat[0], size[0], offset[0]
+
+    def detections(self, prepared: Prepared) -> list[Detection]:
+        """The decoded peaks of *prepared*, before fitting and calibration."""
+        if prepared.empty:
+            return []
+        return decode(*self.maps(prepared.image), threshold=self.threshold)
+
+    def detect(self, prepared: Prepared) -> list[Found]:
+        """Every symbol of *prepared*, left to right."""
+        out = []
+        for d in self.detections(prepared):
+            confidence = float(calibrated(d.score, *self._platt))
+            share = d.scores / max(float(d.scores.sum()), 1e-9)
+            order = [int(k) for k in np.argsort(-share) if int(k) != d.label][:ALTERNATIVES]
+            rest = max(float(share[order].sum()), 1e-9) if order else 1.0
+            alternatives = tuple(
+                (DETECTOR_CLASSES[k], round((1 - confidence) * float(share[k]) / rest, 4))
+                for k in order
+                if share[k] > 0.01
+            )
+            out.append(
+                Found(
+                    DETECTOR_CLASSES[d.label],
+                    confidence,
+                    alternatives,
+                    fit_to_ink(d.box, prepared.ink),
+                    d.score,
+                )
+            )
+        out.sort(key=lambda f: (f.box[0], f.box[1]))
+        return out
+
+
+_default: SymbolDetector | None = None
+_default_lock = threading.Lock()
+
+
+def default_detector() -> SymbolDetector:
+    """The shipped detector, loaded once per process (thread-safe)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = SymbolDetector()
+        return _default

@@ -1,0 +1,121 @@
+"""The detector's view of an image: ink grey, flat paper, typical symbol 32 px tall.
+
+One function, :func:`prepare`, used both when serving and when building the
+training images (``mathocr.training.detector_data`` renders a scene, then
+prepares it with this very code), so the detector is trained on exactly what
+it will be shown, estimation errors of the scale included.
+
+The steps reuse the recognizer's imaging: the paper's brightness is divided
+out and light-on-dark writing is inverted (:func:`mathocr.imaging.binarize`),
+the typical symbol height is measured on the ink's components
+(:func:`mathocr.segmentation.find_marks`), the writing is cropped and
+straightened (:func:`mathocr.imaging.deskew`), then the grey ink (not a
+thinned mask: the detector sees stroke width and antialiasing) is rescaled so
+that the typical symbol is :data:`TARGET_HEIGHT` pixels tall.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..imaging import binarize, deskew
+from ..segmentation import find_marks
+
+__all__ = ["MARGIN", "MULTIPLE", "TARGET_HEIGHT", "Prepared", "prepare"]
+
+#: The typical symbol's height in the detector's input.
+TARGET_HEIGHT = 32.0
+#: Empty border around the writing, in input pixels.
+MARGIN = 16
+#: The input's sides are padded to a multiple of this (the network's coarsest stride).
+MULTIPLE = 16
+#: At most this many input pixels: writing measured as tiny on a large page is
+#: not enlarged into a huge tensor.
+MAX_PIXELS = 1_500_000
+#: Enlarge or shrink by at most this much.
+MIN_SCALE, MAX_SCALE = 0.05, 4.0
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The detector's input and how it maps back to the working image."""
+
+    image: np.ndarray
+    """(H, W) float32, ink 1 and paper 0; H and W are multiples of :data:`MULTIPLE`."""
+    ink: np.ndarray
+    """(H, W) bool: the binarized ink in the same frame, for fitting boxes to ink."""
+    matrix: np.ndarray
+    """2×3 affine map from working-image pixels to input pixels."""
+    typical: float
+    """The typical symbol height measured in the working image (0 when there is no ink)."""
+    pen_width: float
+    """The pen width in working-image pixels."""
+    angle: float
+    """Degrees the writing was rotated by to straighten it."""
+
+    @property
+    def empty(self) -> bool:
+        """No ink was found."""
+        return self.typical <= 0
+
+    def to_working(self, boxes: np.ndarray) -> np.ndarray:
+        """(N, 4) x0, y0, x1, y1 input boxes as the upright boxes around them in the working image."""
+        boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+        inverse = cv2.invertAffineTransform(self.matrix)
+        corners = np.stack(
+            [boxes[:, [0, 1]], boxes[:, [2, 1]], boxes[:, [2, 3]], boxes[:, [0, 3]]], axis=1
+        )
+        pts = corners @ inverse[:, :2].T + inverse[:, 2]
+        return np.concatenate([pts.min(axis=1), pts.max(axis=1)], axis=1)
+
+
+def _empty(gray: np.ndarray) -> Prepared:
+    blank = np.zeros((MULTIPLE, MULTIPLE), np.float32)
+    return Prepared(blank, blank > 0, np.eye(2, 3), 0.0, 0.0, 0.0)
+
+
+def prepare(gray: np.ndarray, *, target: float = TARGET_HEIGHT) -> Prepared:
+    """The detector's input for a working-resolution grey image (uint8, any polarity)."""
+    if gray.ndim != 2 or gray.dtype != np.uint8:
+        raise ValueError(f"gray must be a 2-D uint8 array, got {gray.dtype} {gray.shape}")
+    found = binarize(gray)
+    if not found.binary.any():
+        return _empty(gray)
+    marks = find_marks(found.binary, pen_width=found.pen_width)
+    typical = marks.height
+    if typical <= 0:
+        # Too many marks (a texture) or none usable: nothing to read.
+        return _empty(gray)
+    straight = deskew(found.binary, pen_width=found.pen_width)
+    ch, cw = straight.binary.shape
+    scale = float(np.clip(target / typical, MIN_SCALE, MAX_SCALE))
+    room = MAX_PIXELS / max(1.0, (cw * scale + 2 * MARGIN) * (ch * scale + 2 * MARGIN))
+    if room < 1.0:
+        scale *= float(np.sqrt(room))
+    new_w, new_h = max(1, round(cw * scale)), max(1, round(ch * scale))
+    ink_grey = 255 - found.normalized
+    rotated = cv2.warpAffine(
+        ink_grey, straight.matrix, (cw, ch), flags=cv2.INTER_LINEAR, borderValue=0
+    )
+    shrink = new_w < cw
+    interpolation = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+    small = cv2.resize(rotated, (new_w, new_h), interpolation=interpolation)
+    small_ink = cv2.resize(
+        straight.binary.astype(np.float32), (new_w, new_h), interpolation=interpolation
+    )
+    width = -(-(new_w + 2 * MARGIN) // MULTIPLE) * MULTIPLE
+    height = -(-(new_h + 2 * MARGIN) // MULTIPLE) * MULTIPLE
+    image = np.zeros((height, width), np.float32)
+    image[MARGIN : MARGIN + new_h, MARGIN : MARGIN + new_w] = small.astype(np.float32) / 255.0
+    ink = np.zeros((height, width), bool)
+    ink[MARGIN : MARGIN + new_h, MARGIN : MARGIN + new_w] = small_ink > 0.3
+    sx, sy = new_w / cw, new_h / ch
+    resize = np.array([[sx, 0.0, MARGIN], [0.0, sy, MARGIN]])
+    matrix = resize[:, :2] @ straight.matrix
+    matrix = np.hstack(
+        [matrix[:, :2], (resize[:, :2] @ straight.matrix[:, 2] + resize[:, 2])[:, None]]
+    )
+    return Prepared(image, ink, matrix, float(typical), float(found.pen_width), straight.angle)
