@@ -28,8 +28,8 @@ class FailedLoginLimit:
             raise PermissionDenied("too many failed logins from this address")
         return None
 
-    def get_user(self, user_id: Any) -> None:
-        return None
+    # No get_user(): it signs nobody in, and Django (force_login, login() without
+    # a backend) picks the first backend that has one to restore sessions with.
 
 
 @receiver(user_login_failed, dispatch_uid="web.ocr.count_failed_login")
