@@ -1,0 +1,166 @@
+"""Training the detector: data, targets, a tiny run that resumes, and an export that serves."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from mathocr.detect.classes import DETECTOR_CLASSES, class_index
+
+from .test_dataset import write_inkml_dir
+
+torch = pytest.importorskip("torch", reason="training needs the [train] extra (PyTorch)")
+
+from mathocr.training.detector.compose import SymbolBank, compose_scene  # noqa: E402
+from mathocr.training.detector.data import (  # noqa: E402
+    build_real_shards,
+    dev_writers,
+    load_shards,
+    save_shard,
+    split_files,
+)
+from mathocr.training.detector.scenes import make_sample  # noqa: E402
+from mathocr.training.detector.targets import CROP, centre_targets, crop_sample  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ink_dir(tmp_path_factory):
+    return write_inkml_dir(tmp_path_factory.mktemp("ink"), n_files=12, seed=3)
+
+
+@pytest.fixture(scope="module")
+def samples(ink_dir, tmp_path_factory):
+    files = sorted(ink_dir.glob("expr*.inkml"))
+    out = tmp_path_factory.mktemp("shards")
+    paths = build_real_shards(files, out, seed=0, per_shard=5, jobs=1)
+    return load_shards(paths)
+
+
+def test_samples_carry_every_symbol_inside_the_image(samples):
+    # 12 files, canvas and photo each; every file has 0 1 - + and an alpha.
+    assert len(samples) == 24
+    for s in samples:
+        assert s.image.dtype == np.uint8 and s.image.shape[0] % 16 == 0
+        assert sorted(DETECTOR_CLASSES[k] for k in s.labels) == sorted(
+            ["0", "1", "-", "+", "other"]
+        )
+        h, w = s.image.shape
+        assert (s.boxes[:, 0] >= -2).all() and (s.boxes[:, 2] <= w + 2).all()
+        assert (s.boxes[:, 1] >= -2).all() and (s.boxes[:, 3] <= h + 2).all()
+        # Each box holds ink.
+        for x0, y0, x1, y1 in s.boxes.astype(int):
+            assert s.image[max(0, y0) : y1, max(0, x0) : x1].max() > 100
+
+
+def test_shards_round_trip(samples, tmp_path):
+    path = save_shard(samples[:3], tmp_path / "a.npz")
+    back = load_shards([path])
+    assert len(back) == 3
+    for a, b in zip(samples[:3], back, strict=True):
+        assert np.array_equal(a.image, b.image) and np.array_equal(a.boxes, b.boxes)
+        assert np.array_equal(a.labels, b.labels)
+
+
+def test_same_seed_same_shards(ink_dir, tmp_path):
+    files = sorted(ink_dir.glob("expr*.inkml"))[:3]
+    a = load_shards(build_real_shards(files, tmp_path / "a", seed=5, jobs=1))
+    b = load_shards(build_real_shards(files, tmp_path / "b", seed=5, jobs=1))
+    c = load_shards(build_real_shards(files, tmp_path / "c", seed=6, jobs=1))
+    assert all(np.array_equal(x.image, y.image) for x, y in zip(a, b, strict=True))
+    assert not all(
+        x.image.shape == y.image.shape and np.array_equal(x.image, y.image)
+        for x, y in zip(a, c, strict=True)
+    )
+
+
+def test_composed_expressions_use_the_bank(ink_dir):
+    bank = SymbolBank.from_inkml(sorted(ink_dir.glob("expr*.inkml")))
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        scene = compose_scene(bank, rng)
+        used = sorted(i for _, ids in scene.symbols for i in ids)
+        assert used == list(range(len(scene.strokes)))  # every stroke is in one symbol
+        assert all(label in DETECTOR_CLASSES for label, _ in scene.symbols)
+        sample = make_sample(scene, rng, "canvas")
+        assert sample is not None and len(sample.labels) == len(scene.symbols)
+
+
+def test_targets_peak_at_the_box_centre():
+    boxes = np.array([[40, 20, 72, 52], [100, 60, 104, 64]], np.float32)
+    labels = np.array([class_index("7"), class_index(".")])
+    heat, size, offset, mask = centre_targets(boxes, labels, len(DETECTOR_CLASSES), CROP)
+    assert heat.shape == (len(DETECTOR_CLASSES), CROP[0] // 4, CROP[1] // 4)
+    assert heat[class_index("7"), 9, 14] == 1.0 and mask[9, 14] == 1.0
+    assert size[:, 9, 14] == pytest.approx(np.log([8.0, 8.0]))
+    assert offset[:, 9, 14] == pytest.approx([0.0, 0.0])
+    # The point keeps its own peak (a dot survives stride 4).
+    assert heat[class_index("."), 15, 25] == 1.0
+    assert mask.sum() == 2
+
+
+def test_crops_keep_the_symbols_whose_centre_is_inside(samples):
+    rng = np.random.default_rng(0)
+    for s in samples[:6]:
+        image, boxes, labels = crop_sample(s, rng)
+        assert image.shape == CROP
+        cx = (boxes[:, 0] + boxes[:, 2]) / 2
+        assert ((cx >= 0) & (cx < CROP[1])).all()
+        assert len(labels) <= len(s.labels)
+
+
+def test_dev_split_is_writer_disjoint(crohme_dir):
+    train, dev = split_files(crohme_dir)
+    assert len(dev) > 300 and len(train) > 5000
+    writers = {}
+    with open(crohme_dir / "manifest.csv", newline="") as fh:
+        for row in csv.DictReader(fh):
+            writers[str(crohme_dir / row["path"])] = (row["collection"], row["writer"])
+    held = {writers[str(p)] for p in dev}
+    assert held == dev_writers(crohme_dir / "manifest.csv")
+    assert not held & {writers[str(p)] for p in train}
+    assert all(c != "MathBrush" for c, _ in held)
+    assert not any("valid" in p.parts for p in train + dev)
+
+
+def test_a_tiny_run_resumes_and_exports_a_model_that_serves(samples, tmp_path):
+    from mathocr.detect.model import SymbolDetector
+    from mathocr.detect.prepare import Prepared
+    from mathocr.training.detector.export import export_detector
+    from mathocr.training.detector.train import TrainConfig, train_detector
+
+    cfg = TrainConfig(
+        epochs=2, samples_per_epoch=16, batch=8, width=8, dev_images=4, warmup_steps=2
+    )
+    run = tmp_path / "run"
+    logs: list[str] = []
+    short = TrainConfig(**{**cfg.__dict__, "epochs": 1})
+    train_detector(lambda: samples, samples[:4], run, short, log=logs.append)
+    first = torch.load(run / "last.pt", weights_only=False)
+    assert first["epoch"] == 0 and len(first["history"]) == 1
+    best = train_detector(lambda: samples, samples[:4], run, cfg, resume=True, log=logs.append)
+    assert any("resumed" in line for line in logs)
+    state = torch.load(run / "last.pt", weights_only=False)
+    assert [h["epoch"] for h in state["history"]] == [1, 2]
+    out = export_detector(
+        best, tmp_path / "model", command="test", dev=samples[:4], valid=samples[4:6]
+    )
+    card = json.loads((tmp_path / "model" / "detector_card.json").read_text())
+    assert card["classes"] == list(DETECTOR_CLASSES) and card["valid"]["images"] == 2
+    assert "Per class" in (tmp_path / "model" / "DETECTOR_CARD.md").read_text()
+    detector = SymbolDetector(out)
+    image = samples[0].image.astype(np.float32) / 255.0
+    heat, size, offset = detector.maps(image)
+    from mathocr.training.detector.net import Detector
+
+    net = Detector(len(DETECTOR_CLASSES), 8)
+    net.load_state_dict(torch.load(best, weights_only=False)["model"])
+    net.eval()
+    with torch.no_grad():
+        t_heat, _, _ = net(torch.from_numpy(image[None, None]))
+    assert np.abs(t_heat[0].numpy() - heat).max() < 1e-4
+    prepared = Prepared(image, image > 0.3, np.eye(2, 3), 32.0, 3.0, 0.0)
+    for found in detector.detect(prepared):
+        assert found.label in DETECTOR_CLASSES and 0 <= found.confidence <= 1
