@@ -20,7 +20,7 @@ the LaTeX/text still say what was read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from .context import read_symbols
@@ -78,10 +78,19 @@ class Interpretation:
     """The solution set as LaTeX, for inequalities (``x \\le -1 \\text{ or } x \\ge 3``)."""
     claim: Claim | None = None
     """What the line asserts, for checking the next line of working against it."""
+    equation: Equation | None = None
+    """The parsed line (a continued line with the side above prepended)."""
 
 
-def interpret(symbols: Sequence[PlacedSymbol]) -> Interpretation:
-    """Lay out, read and evaluate *symbols*; errors are reported, never raised."""
+def interpret(
+    symbols: Sequence[PlacedSymbol], *, continued: bool = False, after: Node | None = None
+) -> Interpretation:
+    """Lay out, read and evaluate *symbols*; errors are reported, never raised.
+
+    With *continued*, the symbols are a line of working that may start with a
+    relation (``= 27``): it then relates *after*, the last side of the line
+    above, to what follows (see :mod:`mathocr.meaning.page`).
+    """
     if not symbols:
         return Interpretation("", "", None, None, None, (), "empty", None, ())
     error: str | None = None
@@ -100,7 +109,7 @@ def interpret(symbols: Sequence[PlacedSymbol]) -> Interpretation:
         error = f"unknown symbol label(s): {', '.join(unknown)}"
     elif error is None:
         try:
-            meaning = _meaning(row)
+            meaning = _meaning(row, continued, after)
         except ExpressionError as e:
             error = _explain(e, text)
         except RecursionError:
@@ -119,6 +128,7 @@ def interpret(symbols: Sequence[PlacedSymbol]) -> Interpretation:
         labels=tuple(labels),
         solution_latex=meaning.solution_latex,
         claim=meaning.claim,
+        equation=meaning.equation,
     )
 
 
@@ -144,8 +154,15 @@ def _explain(error: ExpressionError, text: str) -> str:
 # -- meaning ----------------------------------------------------------------------
 
 
-def _meaning(row: Row) -> _Meaning:
-    return equation_meaning(parse_equation(row))
+def _meaning(row: Row, continued: bool = False, after: Node | None = None) -> _Meaning:
+    eq = parse_equation(row, continued=continued)
+    if eq.leading is not None:
+        if after is None:
+            raise SyntaxProblem(f"nothing before '{eq.leading}'")
+        relations = (eq.leading, *(eq.relation(k) for k in range(len(eq.sides) - 1)))
+        plain = all(r == "=" for r in relations)
+        eq = Equation([after, *eq.sides], eq.trailing_equals, () if plain else relations)
+    return replace(equation_meaning(eq), equation=eq)
 
 
 def unknown_of(eq: Equation) -> str:
@@ -219,6 +236,7 @@ class _Meaning:
     solutions: tuple[str, ...] = ()
     solution_latex: str | None = None
     claim: Claim | None = None
+    equation: Equation | None = None
 
 
 def _rational_text(v: Rational, name: str = "x") -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["RecognizedSymbol", "DebugImages", "Recognition"]
+__all__ = ["RecognizedSymbol", "RecognizedLine", "DebugImages", "Recognition"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,47 @@ class RecognizedSymbol:
             "alternatives": [[a, round(float(p), 4)] for a, p in self.alternatives],
             "box": [int(v) for v in self.box],
             "components": [int(c) for c in self.components],
+        }
+
+
+@dataclass(frozen=True)
+class RecognizedLine:
+    """One line of a page of working, read on its own and checked against the lines above."""
+
+    latex: str
+    text: str
+    value: str | None = None
+    decimal: str | None = None
+    holds: bool | None = None
+    """Whether the line is true: an equation or comparison of numbers, or for a
+    line that continues the one above (``= 27``), every link of the chain."""
+    solutions: tuple[str, ...] = ()
+    solution_latex: str | None = None
+    """The solution set as LaTeX (inequalities: ``x \\le -1 \\text{ or } x \\ge 3``)."""
+    kind: str = "empty"
+    error: str | None = None
+    symbols: tuple[int, ...] = ()
+    """Indices of the line's symbols in the recognition's ``symbols``, left to right."""
+    step: str = "start"
+    """``"start"`` (the first line, or one that starts anew), ``"ok"`` (it follows
+    from the last line that did), ``"wrong"`` or ``"unreadable"``."""
+    continues: bool = False
+    """The line starts with ``=`` (or a comparison) and continues the line above."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "latex": self.latex,
+            "text": self.text,
+            "value": self.value,
+            "decimal": self.decimal,
+            "holds": self.holds,
+            "solutions": list(self.solutions),
+            "solution_latex": self.solution_latex,
+            "kind": self.kind,
+            "error": self.error,
+            "symbols": [int(i) for i in self.symbols],
+            "step": self.step,
+            "continues": self.continues,
         }
 
 
@@ -82,6 +123,11 @@ class Recognition:
     image_size: tuple[int, int] = (0, 0)
     """Width, height of the original image."""
     debug: DebugImages | None = None
+    lines: tuple[RecognizedLine, ...] = ()
+    """The lines of the page, top first, each read and checked on its own (the
+    fields above describe the whole: for one line, that line)."""
+    first_wrong: int | None = None
+    """Index in ``lines`` of the first line of working that does not follow."""
 
     @property
     def ms(self) -> float:
@@ -103,4 +149,6 @@ class Recognition:
             "image_size": list(self.image_size),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "ms": round(self.ms, 3),
+            "lines": [line.to_dict() for line in self.lines],
+            "first_wrong": self.first_wrong,
         }

@@ -37,8 +37,10 @@ from ..layout import PlacedSymbol
 
 __all__ = ["split_lines", "REACH", "BAR_GAP"]
 
-#: Symbols further apart than this many symbol heights horizontally are not linked directly.
-REACH = 2.0
+#: Symbols further apart than this many symbol heights horizontally are not linked directly
+#: (kept short so that pieces stay local: the numerators of two fractions side by side
+#: are two pieces, each over its own bar; a line cut by a wide space is joined again).
+REACH = 1.0
 #: Two symbols overlapping vertically by this share of the shorter one are on one line.
 OVERLAP = 0.3
 #: A bar takes a piece above or below it within this many symbol heights.
@@ -127,8 +129,8 @@ def _link_fractions(boxes: list[_Box], bars: list[int], height: float, groups: _
             if groups.find(piece[0]) == groups.find(c):
                 continue
             x0, y0, x1, y1 = _extent(piece, boxes)
-            if x0 < bx0 - slack or x1 > bx1 + slack:
-                continue
+            if min(x1, bx1 + slack) - max(x0, bx0 - slack) < 0.5 * (x1 - x0):
+                continue  # not over the bar (half of a numerator may stick out)
             above = y1 <= (by0 + by1) / 2
             gap = by0 - y1 if above else y0 - by1
             if gap > BAR_GAP * height:

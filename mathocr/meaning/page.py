@@ -1,0 +1,180 @@
+"""A page of working: placed symbols → lines, each read, evaluated and checked.
+
+:func:`read_page` is what a recognizer calls instead of
+:func:`mathocr.expression.interpret` when an image may hold several lines:
+the symbols are split into lines (:mod:`.lines`), each line is read on its
+own (layout, context fixes, LaTeX, meaning), a line starting with ``=`` or a
+comparison continues the line above (its first link is the last side above
+it), and every line gets a verdict (:mod:`.steps`).
+
+The page's own fields describe the whole. For a single line they are exactly
+what :func:`~mathocr.expression.interpret` gives, so one-line clients see no
+change; for several, the LaTeX stacks the lines (``\\\\``), the value and
+solutions are the last line's, and ``holds`` says whether the working is right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..errors import ExpressionError
+from ..expression import Interpretation, equation_meaning, interpret
+from ..layout import PlacedSymbol
+from ..result import RecognizedLine
+from ..syntax import Equation
+from .claims import Claim
+from .lines import split_lines
+from .steps import OK, START, UNREADABLE, WRONG, Checker
+
+__all__ = ["Page", "read_page"]
+
+
+@dataclass(frozen=True)
+class Page:
+    """Every line of a page with its verdict, and the whole in the shape of one reading."""
+
+    lines: tuple[RecognizedLine, ...]
+    labels: tuple[str, ...]
+    """The final label of each input symbol, in input order (after context fixes)."""
+    latex: str
+    text: str
+    value: str | None
+    decimal: str | None
+    holds: bool | None
+    solutions: tuple[str, ...]
+    kind: str
+    """As :class:`~mathocr.expression.Interpretation`'s for one line; ``"working"`` for several."""
+    error: str | None
+    first_wrong: int | None
+    """Index of the first line whose step is ``"wrong"``."""
+    solution_latex: str | None = None
+
+    def recognition_fields(self) -> dict[str, object]:
+        """Keyword arguments for :class:`mathocr.result.Recognition`'s meaning fields."""
+        return {
+            "latex": self.latex,
+            "text": self.text,
+            "value": self.value,
+            "decimal": self.decimal,
+            "holds": self.holds,
+            "solutions": self.solutions,
+            "kind": self.kind,
+            "error": self.error,
+            "lines": self.lines,
+            "first_wrong": self.first_wrong,
+        }
+
+
+def read_page(symbols: Sequence[PlacedSymbol]) -> Page:
+    """Split *symbols* into lines, read each, and check each against the lines above.
+
+    Never raises for bad input: a line that cannot be read is ``"unreadable"``
+    and says why in its ``error``.
+    """
+    groups = split_lines(symbols)
+    readings: list[Interpretation] = []
+    continues: list[bool] = []
+    verdicts: list[str] = []
+    checker = Checker()
+    above: Equation | None = None  # the last trusted line: a continued line links to it
+    for k, group in enumerate(groups):
+        after = above.sides[-1] if above is not None else None
+        reading = interpret([symbols[i] for i in group], continued=k > 0, after=after)
+        continued = k > 0 and reading.latex.startswith(_RELATION_LATEX)
+        verdict = checker.check(_claim(reading, continued), continued)
+        readings.append(reading)
+        continues.append(continued)
+        verdicts.append(verdict)
+        if verdict in (OK, START):
+            above = reading.equation
+    labels = ["" for _ in symbols]
+    lines: list[RecognizedLine] = []
+    for group, reading, verdict, cont in zip(groups, readings, verdicts, continues, strict=True):
+        for i, label in zip(group, reading.labels, strict=True):
+            labels[i] = label
+        lines.append(_line(reading, tuple(group), verdict, cont))
+    return _whole(tuple(lines), tuple(labels), readings)
+
+
+#: How a line that starts with a relation begins in LaTeX.
+_RELATION_LATEX = ("=", "<", ">", "\\le", "\\ge", "\\ne")
+
+
+def _claim(reading: Interpretation, continued: bool) -> Claim | None:
+    """What the checker compares; for a continued line, its links and its last side."""
+    if reading.error is not None or reading.claim is None:
+        return None
+    if not continued or reading.equation is None:
+        return reading.claim
+    links = reading.claim
+    if links.truth is not None:
+        every = links.truth
+    else:
+        every = links.solutions is not None and links.solutions.holes() is not None
+    try:
+        last = equation_meaning(Equation([reading.equation.sides[-1]], False)).claim
+    except ExpressionError:  # x in an exponent: the side has no value of its own
+        last = None
+    base = last if last is not None else Claim()
+    return Claim(number=base.number, function=base.function, truth=every)
+
+
+def _line(
+    reading: Interpretation, symbols: tuple[int, ...], verdict: str, continued: bool
+) -> RecognizedLine:
+    return RecognizedLine(
+        latex=reading.latex,
+        text=reading.text,
+        value=reading.value,
+        decimal=reading.decimal,
+        holds=reading.holds if not continued else verdict != WRONG,
+        solutions=tuple(reading.solutions),
+        solution_latex=reading.solution_latex,
+        kind=reading.kind,
+        error=reading.error,
+        symbols=symbols,
+        step=verdict,
+        continues=continued,
+    )
+
+
+def _whole(
+    lines: tuple[RecognizedLine, ...], labels: tuple[str, ...], readings: list[Interpretation]
+) -> Page:
+    first_wrong = next((k for k, line in enumerate(lines) if line.step == WRONG), None)
+    if len(lines) <= 1:
+        r = readings[0] if readings else interpret([])
+        return Page(
+            lines=lines,
+            labels=labels,
+            latex=r.latex,
+            text=r.text,
+            value=r.value,
+            decimal=r.decimal,
+            holds=r.holds,
+            solutions=tuple(r.solutions),
+            kind=r.kind,
+            error=r.error,
+            first_wrong=first_wrong,
+            solution_latex=r.solution_latex,
+        )
+    last = lines[-1]
+    checked = any(line.step == "ok" for line in lines)
+    holds = False if first_wrong is not None else (True if checked else None)
+    errors = [f"line {k + 1}: {line.error}" for k, line in enumerate(lines) if line.error]
+    unreadable = any(line.step == UNREADABLE for line in lines)
+    return Page(
+        lines=lines,
+        labels=labels,
+        latex=" \\\\ ".join(line.latex for line in lines),
+        text="\n".join(line.text for line in lines),
+        value=last.value,
+        decimal=last.decimal,
+        holds=None if unreadable and holds else holds,
+        solutions=last.solutions,
+        kind="working",
+        error=errors[0] if errors else None,
+        first_wrong=first_wrong,
+        solution_latex=last.solution_latex,
+    )
