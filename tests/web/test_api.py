@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -121,7 +122,10 @@ def test_stored_file_and_row(visitor, sum_png):
     assert row.timings["total"] > 0 and row.ms == pytest.approx(row.timings["total"], abs=1e-3)
     assert (row.width, row.height, row.format) == (*Image.open(io.BytesIO(sum_png)).size, "PNG")
     assert row.size_bytes == len(sum_png)
-    assert row.session_key == visitor.session.session_key
+    # the edit token is answered once and only its hash is kept
+    token = body["edit_token"]
+    assert len(token) >= 32 and token not in row.edit_token_hash
+    assert row.edit_token_hash == hashlib.sha256(token.encode()).hexdigest()
 
     # saved under a random name, never the client's
     path = Path(row.image.path)
@@ -158,11 +162,13 @@ def test_image_url_serves_the_file_to_its_uploader_only(visitor, stranger, staff
     body = visitor.post(API, {"image": upload}, format="multipart").json()
     url = body["image"]
     assert url.startswith("http://testserver/api/images/")
-    response = visitor.get(url)
+    assert visitor.get(url).status_code == 403  # the poster shows its token
+    response = visitor.get(url, HTTP_X_EDIT_TOKEN=body["edit_token"])
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert b"".join(response.streaming_content) == sum_png
     assert stranger.get(url).status_code == 403
+    assert stranger.get(url, HTTP_X_EDIT_TOKEN=body["edit_token"][:-1] + "x").status_code == 403
     assert staff.get(url).status_code == 200
 
 
@@ -361,13 +367,19 @@ def test_basic_auth_for_scripts(staff_user, sum_b64, visitor):
 # --------------------------------------------------------------------------- corrections
 
 
-def _correct(api, pk, latex):
-    return api.post(f"{API}{pk}/correction/", {"latex": latex}, format="json")
+def _correct(api, pk, latex, token=None):
+    headers = {} if token is None else {"HTTP_X_EDIT_TOKEN": token}
+    return api.post(f"{API}{pk}/correction/", {"latex": latex}, format="json", **headers)
+
+
+def _post_for_token(api, sum_b64) -> tuple[int, str]:
+    body = post_json(api, {"image": sum_b64}).json()
+    return body["id"], body["edit_token"]
 
 
 def test_uploader_can_correct(visitor, sum_b64):
-    pk = post_json(visitor, {"image": sum_b64}).json()["id"]
-    response = _correct(visitor, pk, "  2 + 8  ")
+    pk, token = _post_for_token(visitor, sum_b64)
+    response = _correct(visitor, pk, "  2 + 8  ", token)
     assert response.status_code == 200, response.content
     assert response.json()["correction"]["latex"] == "2 + 8"
     row = PostedImage.objects.get(pk=pk)
@@ -378,12 +390,66 @@ def test_uploader_can_correct(visitor, sum_b64):
 
 
 def test_stranger_cannot_correct(visitor, stranger, member, sum_b64):
-    pk = post_json(visitor, {"image": sum_b64}).json()["id"]
+    pk, token = _post_for_token(visitor, sum_b64)
+    other, _ = _post_for_token(visitor, sum_b64)
     for outsider in (stranger, member):
         response = _correct(outsider, pk, "1+1")
         assert response.status_code == 403
         assert "error" in response.json()
+    # a token is good for its own image only, and an empty one for none
+    assert _correct(visitor, other, "1+1", token).status_code == 403
+    assert _correct(visitor, pk, "1+1", "").status_code == 403
     assert PostedImage.objects.get(pk=pk).corrected_latex == ""
+    assert PostedImage.objects.get(pk=other).corrected_latex == ""
+
+
+def test_cross_site_correction_with_only_cookies_is_refused(sum_b64, django_user_model):
+    """A page on another site makes the browser post with our cookies, and nothing else.
+
+    Enforcing CSRF as a browser would, the anonymous poster's session cookie
+    used to be enough to correct its image; now the edit token is needed (a
+    header no other site can set), and a signed-in poster needs the CSRF token.
+    """
+    from rest_framework.test import APIClient
+
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.get("/")  # the page: sets the csrftoken cookie
+    pk, token = _post_for_token(browser, sum_b64)
+    response = _correct(browser, pk, "6 6 6")
+    assert response.status_code == 403, response.content
+    assert PostedImage.objects.get(pk=pk).corrected_latex == ""
+    # the page itself sends the token
+    assert _correct(browser, pk, "2+3", token).status_code == 200
+
+    member = django_user_model.objects.create_user("poster", password="pw-poster")
+    signed_in = APIClient(enforce_csrf_checks=True)
+    signed_in.force_login(member)
+    signed_in.get("/")
+    csrf = signed_in.cookies["csrftoken"].value
+    response = signed_in.post(API, {"image": sum_b64}, format="json", HTTP_X_CSRFTOKEN=csrf)
+    pk = response.json()["id"]
+    assert _correct(signed_in, pk, "6 6 6").status_code == 403  # no CSRF header
+    response = signed_in.post(
+        f"{API}{pk}/correction/", {"latex": "2+3"}, format="json", HTTP_X_CSRFTOKEN=csrf
+    )
+    assert response.status_code == 200, response.content
+
+
+def test_anonymous_posts_create_no_sessions(sum_b64, sum_png):
+    """A script that never sends cookies back used to leave a session row per post."""
+    from django.contrib.sessions.models import Session
+    from rest_framework.test import APIClient
+
+    for _ in range(3):
+        assert post_json(APIClient(), {"image": sum_b64}).status_code == 201
+        assert post_json(APIClient(), {"image": "bad!"}).status_code == 400
+    upload = io.BytesIO(sum_png)
+    upload.name = "a.png"
+    response = APIClient().post(API, {"image": upload}, format="multipart")
+    assert response.status_code == 201
+    assert "sessionid" not in response.cookies
+    assert Session.objects.count() == 0
+    assert PostedImage.objects.filter(session_key="").count() == 4
 
 
 def test_staff_can_correct(visitor, staff, staff_user, sum_b64):
@@ -407,8 +473,10 @@ def test_signed_in_uploader_can_correct_from_another_session(member, sum_b64, dj
     "payload", [{}, {"latex": ""}, {"latex": "   "}, {"latex": "1" * 1001}, {"latex": None}]
 )
 def test_bad_correction(visitor, sum_b64, payload):
-    pk = post_json(visitor, {"image": sum_b64}).json()["id"]
-    response = visitor.post(f"{API}{pk}/correction/", payload, format="json")
+    pk, token = _post_for_token(visitor, sum_b64)
+    response = visitor.post(
+        f"{API}{pk}/correction/", payload, format="json", HTTP_X_EDIT_TOKEN=token
+    )
     assert response.status_code == 400
     assert response.json()["fields"]["latex"]
 

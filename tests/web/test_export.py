@@ -42,12 +42,15 @@ def test_export_writes_images_labels_and_symbols(visitor, tmp_path, capsys):
         png = render_png(text)
         body = visitor.post("/api/images/", {"image": io.BytesIO(png)}, format="multipart")
         assert body.status_code == 201, body.content
-        posted[text] = (body.json()["id"], png)
+        posted[text] = (body.json()["id"], png, body.json()["edit_token"])
     # the user fixes the first two; the third stays uncorrected
     for text, correction in (("2+3", "2+3"), ("7-4", "\\frac{7}{4}")):
-        pk = posted[text][0]
+        pk, _, token = posted[text]
         response = visitor.post(
-            f"/api/images/{pk}/correction/", {"latex": correction}, format="json"
+            f"/api/images/{pk}/correction/",
+            {"latex": correction},
+            format="json",
+            HTTP_X_EDIT_TOKEN=token,
         )
         assert response.status_code == 200
 
@@ -62,7 +65,7 @@ def test_export_writes_images_labels_and_symbols(visitor, tmp_path, capsys):
         rows = list(csv.DictReader(f))
     assert [r["latex"] for r in rows] == ["2+3", "\\frac{7}{4}"]
     for row, text in zip(rows, ("2+3", "7-4"), strict=True):
-        pk, png = posted[text]
+        pk, png, _ = posted[text]
         assert row["file"] == f"images/{pk}.png"
         assert (out / row["file"]).read_bytes() == png
         assert row["predicted"] == PostedImage.objects.get(pk=pk).latex

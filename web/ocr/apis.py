@@ -49,14 +49,6 @@ class ImagePagination(PageNumberPagination):
     max_page_size = 100
 
 
-def _session_key(request: Request) -> str:
-    """The caller's session key, creating the session so that they can correct later."""
-    session = request.session
-    if not session.session_key:
-        session.save()
-    return session.session_key or ""
-
-
 def _wants_debug(request: Request, data: dict) -> bool:
     flag = request.query_params.get("debug", "")
     return bool(data.get("debug")) or flag.lower() in {"1", "true", "yes", "on"}
@@ -99,11 +91,12 @@ class ImageListCreateApi(generics.ListAPIView):
         form.is_valid(raise_exception=True)
         posted = image_create(
             checked=form.validated_data["image"],
-            session_key=_session_key(request),
+            session_key=request.session.session_key or "",  # never creates one
             user=request.user,
             debug=_wants_debug(request, form.validated_data),
         )
         data = ImageOutput(posted.image, context={"request": request}).data
+        data["edit_token"] = posted.edit_token
         if posted.debug is not None:
             data["steps"] = steps_as_data_urls(posted.debug)
         return Response(data, status=status.HTTP_201_CREATED)
@@ -127,7 +120,7 @@ class ImageDetailApi(generics.RetrieveAPIView):
 
 
 class ImageCorrectionApi(APIView):
-    """Store the right reading of an image: its uploader's session, or staff."""
+    """Store the right reading of an image: its poster (edit token or signed-in user), or staff."""
 
     permission_classes = [IsUploaderOrStaff]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
@@ -143,7 +136,7 @@ class ImageCorrectionApi(APIView):
 
 
 class ImageFileApi(APIView):
-    """The stored image file: its uploader's session, or staff."""
+    """The stored image file: its poster (edit token or signed-in user), or staff."""
 
     permission_classes = [IsUploaderOrStaff]
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-__all__ = ["PostedImage", "random_image_name"]
+__all__ = ["PostedImage", "random_image_name", "hash_edit_token"]
+
+
+def hash_edit_token(token: str) -> str:
+    """What is stored of an edit token: a leaked database does not leak the tokens."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def random_image_name(instance: PostedImage, filename: str) -> str:
@@ -46,8 +52,12 @@ class PostedImage(models.Model):
     timings = models.JSONField(default=dict, blank=True)
     ms = models.FloatField(null=True, blank=True)
 
-    # Who posted it: the session (anonymous users can correct their own images) and the user.
+    # Who posted it: the signed-in user, and the session the post came with, if any (a
+    # record only: since the edit token, an anonymous session grants nothing).
     session_key = models.CharField(max_length=40, blank=True, db_index=True)
+    # SHA-256 of the edit token handed to the poster (the token itself is never stored):
+    # showing the token is what lets an anonymous poster correct or fetch the image.
+    edit_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

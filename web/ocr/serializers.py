@@ -142,12 +142,16 @@ class ImageOutput(serializers.ModelSerializer):
 
 
 class ImageCreateOutput(ImageOutput):
+    edit_token = serializers.CharField(
+        help_text="Send it as the X-Edit-Token header to correct this image or fetch its "
+        "file; it is shown only here, once."
+    )
     steps = StepsOutput(
         required=False, help_text="Preprocessing stages as PNG data URLs (with debug only)."
     )
 
     class Meta(ImageOutput.Meta):
-        fields = [*ImageOutput.Meta.fields, "steps"]
+        fields = [*ImageOutput.Meta.fields, "edit_token", "steps"]
 
 
 def _png_data_url(image: np.ndarray) -> str:

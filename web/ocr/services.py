@@ -8,6 +8,7 @@ reason, for someone to look at.
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -21,7 +22,7 @@ from mathocr.errors import MathOCRError
 from mathocr.result import DebugImages
 
 from .decoding import CheckedImage
-from .models import PostedImage
+from .models import PostedImage, hash_edit_token
 
 __all__ = ["Posted", "image_create", "image_correct", "image_recognize", "pending_recover"]
 
@@ -33,6 +34,8 @@ class Posted:
     image: PostedImage
     debug: DebugImages | None
     """The intermediate images, when asked for (never stored)."""
+    edit_token: str
+    """Proves the poster later (corrections, the file); only its hash is stored."""
 
 
 def image_create(
@@ -42,8 +45,16 @@ def image_create(
     user: AbstractBaseUser | AnonymousUser | None,
     debug: bool = False,
 ) -> Posted:
-    """Save *checked* under a random name, recognize it, and store the result on its row."""
+    """Save *checked* under a random name, recognize it, and store the result on its row.
+
+    *session_key* is recorded when the post came with a session; none is
+    created for it (a script that never sends cookies back would leave one
+    session row per post). The poster proves itself with the returned edit
+    token instead.
+    """
+    edit_token = secrets.token_urlsafe(24)
     row = PostedImage(
+        edit_token_hash=hash_edit_token(edit_token),
         format=checked.format,
         width=checked.width,
         height=checked.height,
@@ -55,7 +66,8 @@ def image_create(
     row.image.save(f"upload.{checked.extension}", ContentFile(checked.content), save=False)
     row.save()
     source = checked.decoded if checked.decoded is not None else checked.content
-    return Posted(image=row, debug=image_recognize(row, source, debug=debug))
+    steps = image_recognize(row, source, debug=debug)
+    return Posted(image=row, debug=steps, edit_token=edit_token)
 
 
 def image_recognize(row: PostedImage, source: object, *, debug: bool = False) -> DebugImages | None:

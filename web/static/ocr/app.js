@@ -122,7 +122,9 @@
 
   // ---- talking to the API -----------------------------------------------------
   let lastRequest = 0;
-  let currentImage = null; // {id, src}
+  // {id, src, token}: the edit token the API answered with proves us the poster
+  // when we send a correction (a header: another site's page cannot send it).
+  let currentImage = null;
 
   function say(text, isError) {
     status.textContent = text;
@@ -134,8 +136,8 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
 
-  async function post(url, body) {
-    const headers = { "X-CSRFToken": csrfToken(), Accept: "application/json" };
+  async function post(url, body, extraHeaders) {
+    const headers = { "X-CSRFToken": csrfToken(), Accept: "application/json", ...extraHeaders };
     if (!(body instanceof FormData)) headers["Content-Type"] = "application/json";
     const response = await fetch(url, {
       method: "POST",
@@ -204,7 +206,7 @@
   const SVG = "http://www.w3.org/2000/svg";
 
   function show(data, src) {
-    currentImage = { id: data.id, src };
+    currentImage = { id: data.id, src, token: data.edit_token };
     $("answer").hidden = false;
     $("correction").hidden = true;
     $("correction-status").textContent = "";
@@ -358,7 +360,11 @@
       return;
     }
     try {
-      const { ok, data } = await post(`${api}${currentImage.id}/correction/`, { latex });
+      const { ok, data } = await post(
+        `${api}${currentImage.id}/correction/`,
+        { latex },
+        { "X-Edit-Token": currentImage.token },
+      );
       out.textContent = ok ? "Thank you — saved. It will help the next model." : data.error;
       out.classList.toggle("error", !ok);
     } catch (e) {
