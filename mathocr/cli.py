@@ -12,7 +12,16 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .commands import dataset, evaluate, recognize, serve, train, train_detector, train_neighbours
+from .commands import (
+    dataset,
+    evaluate,
+    evaluate_images,
+    recognize,
+    serve,
+    train,
+    train_detector,
+    train_neighbours,
+)
 from .errors import MathOCRError
 
 __all__ = ["main", "build_parser"]
@@ -25,7 +34,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mathocr {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (recognize, serve, train, train_neighbours, train_detector, evaluate, dataset):
+    for module in (
+        recognize,
+        serve,
+        train,
+        train_neighbours,
+        train_detector,
+        evaluate_images,
+        evaluate,
+        dataset,
+    ):
         module.register(sub)
     return parser
 
