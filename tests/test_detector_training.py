@@ -14,13 +14,12 @@ from .test_dataset import write_inkml_dir
 
 torch = pytest.importorskip("torch", reason="training needs the [train] extra (PyTorch)")
 
+from mathocr.splits import dev_writers, split_files  # noqa: E402
 from mathocr.training.detector.compose import SymbolBank, compose_scene  # noqa: E402
 from mathocr.training.detector.data import (  # noqa: E402
     build_real_shards,
-    dev_writers,
     load_shards,
     save_shard,
-    split_files,
 )
 from mathocr.training.detector.scenes import make_sample  # noqa: E402
 from mathocr.training.detector.targets import CROP, centre_targets, crop_sample  # noqa: E402

@@ -286,3 +286,13 @@ def test_evaluate_both_kinds_prints_a_table(crohme_dir, capsys):
     out = capsys.readouterr().out
     assert "canvas" in out and "photo" in out
     assert "read right, all" in out
+
+
+def test_dev_selects_only_the_dev_writers(crohme_dir):
+    from mathocr.commands.evaluate_images import select_expressions
+    from mathocr.splits import split_files
+
+    held = {str(p) for p in split_files(crohme_dir)[1]}
+    chosen = select_expressions(crohme_dir, dev=True)
+    assert chosen and all(ink.path in held for ink in chosen)
+    assert all("valid" not in ink.path for ink in chosen)

@@ -57,6 +57,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="rules: segmentation and classifier; detector: the learned detector (default rules)",
     )
     parser.add_argument(
+        "--dev",
+        action="store_true",
+        help="only the dev split's writers (DIR is CROHME's folder with manifest.csv, or train/)",
+    )
+    parser.add_argument(
+        "--detector",
+        type=Path,
+        metavar="ONNX",
+        help="with --engine detector: this model (its card beside it) instead of the shipped one",
+    )
+    parser.add_argument(
         "--limit",
         type=_positive,
         metavar="N",
@@ -75,13 +86,16 @@ def _positive(text: str) -> int:
     return value
 
 
-def select_expressions(inkml: Path, limit: int | None = None) -> list[InkExpression]:
+def select_expressions(
+    inkml: Path, limit: int | None = None, *, dev: bool = False
+) -> list[InkExpression]:
     """The expressions under *inkml* made only of detector classes, in file order.
 
     With *limit*, every k-th of them as the benchmark picks them
     (``bench/images.py``), so that a small run still samples every collection
     and writer instead of the first folder. Malformed files are skipped with
     a note on stderr: one bad file should not cost the whole evaluation.
+    With *dev*, only the files of the dev split's writers (:mod:`mathocr.splits`).
     """
     from ..evaluation import detector_scope
     from ..inkml import iter_inkml, read_inkml
@@ -89,6 +103,14 @@ def select_expressions(inkml: Path, limit: int | None = None) -> list[InkExpress
     if not inkml.exists():
         raise MathOCRError(f"--inkml: {inkml} does not exist")
     paths = list(iter_inkml(inkml))
+    if dev:
+        from ..splits import split_files
+
+        root = inkml if (inkml / "manifest.csv").is_file() else inkml.parent
+        if not (root / "manifest.csv").is_file():
+            raise MathOCRError(f"--dev: no manifest.csv in {inkml} or its parent")
+        held = {p.resolve() for p in split_files(root)[1]}
+        paths = [p for p in paths if p.resolve() in held]
     if not paths:
         raise MathOCRError(f"--inkml: no .inkml files under {inkml}")
     chosen = []
@@ -106,7 +128,7 @@ def select_expressions(inkml: Path, limit: int | None = None) -> list[InkExpress
     return chosen
 
 
-def make_recognizer(engine: str) -> Any:
+def make_recognizer(engine: str, detector: Path | None = None) -> Any:
     """The *engine*'s recognizer on one thread; :class:`ModelError` when it cannot load.
 
     One thread, so that the median time is that of one web worker on one
@@ -125,7 +147,7 @@ def make_recognizer(engine: str) -> Any:
             from ..detect.model import SymbolDetector
             from ..detect.recognizer import DetectorRecognizer
 
-            return DetectorRecognizer(SymbolDetector(threads=1))
+            return DetectorRecognizer(SymbolDetector(detector, threads=1))
     except ModelError as e:
         raise ModelError(f"the {engine} engine cannot load its model: {e}") from e
     except ImportError as e:
@@ -167,8 +189,8 @@ def _table(results: dict[str, dict[str, Any]]) -> str:
 def run(args: argparse.Namespace) -> int:
     from ..evaluation import evaluate_images
 
-    expressions = select_expressions(args.inkml, args.limit)
-    recognizer = make_recognizer(args.engine)
+    expressions = select_expressions(args.inkml, args.limit, dev=args.dev)
+    recognizer = make_recognizer(args.engine, args.detector)
     kinds = ("canvas", "photo") if args.kind == "both" else (args.kind,)
     results = {kind: evaluate_images(_images(expressions, kind), recognizer) for kind in kinds}
     if args.json:

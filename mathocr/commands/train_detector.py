@@ -59,11 +59,11 @@ def command_line(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     require_torch()
+    from ..splits import split_files
     from ..training.detector.data import (
         build_real_shards,
         build_synthetic_shards,
         load_shards,
-        split_files,
     )
     from ..training.detector.train import TrainConfig, train_detector
 
