@@ -6,6 +6,7 @@ import base64
 import hashlib
 import io
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -893,3 +894,128 @@ def test_failed_login_limit_off(staff_user, settings):
     guesser = APIClient()
     guesser.credentials(HTTP_AUTHORIZATION="Basic " + _b64(b"staff:guess"))
     assert {guesser.get(API).status_code for _ in range(30)} == {401}
+
+
+# --------------------------------------------------------------------------- storage faults
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file()]
+
+
+def assert_nothing_kept(response, media: Path) -> None:
+    """A storage fault: 503 in the API's shape, and neither a row nor a file left over."""
+    assert_json_error(response, 503, "storage_unavailable")
+    assert PostedImage.objects.count() == 0
+    assert _files_under(media) == []
+
+
+@pytest.fixture
+def tiny_tmpfs(tmp_path):
+    """Mount a real tmpfs (a full or read-only disk) on demand; needs root with CAP_SYS_ADMIN.
+
+    Root ignores file modes, so a chmod'ed folder would not refuse it: a
+    filesystem of its own is the real thing.
+    """
+    import subprocess
+
+    mounted = []
+
+    def mount(options: str) -> Path:
+        point = tmp_path / f"mnt{len(mounted)}"
+        point.mkdir()
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", str(point)], check=True)
+
+
+def test_media_root_that_is_not_a_folder_is_a_503(visitor, settings, tmp_path, sum_b64):
+    """MEDIA_ROOT is a file: every write fails with OSError, as root too."""
+    media = tmp_path / "media"
+    media.write_bytes(b"not a folder")
+    settings.MEDIA_ROOT = str(media)
+    response = post_json(visitor, {"image": sum_b64})
+    assert_json_error(response, 503, "storage_unavailable")
+    assert PostedImage.objects.count() == 0
+    assert media.read_bytes() == b"not a folder"
+
+
+def test_read_only_media_is_a_503(visitor, settings, tiny_tmpfs, sum_b64):
+    media = tiny_tmpfs("size=1m,ro")
+    settings.MEDIA_ROOT = str(media)
+    assert_nothing_kept(post_json(visitor, {"image": sum_b64}), media)
+
+
+def test_full_disk_leaves_no_partial_file(visitor, settings, tiny_tmpfs, sum_png, sum_b64):
+    """One 4 KB page of room for a 4.4 KB PNG: the write fails half-way with ENOSPC."""
+    media = tiny_tmpfs("size=4k")
+    settings.MEDIA_ROOT = str(media)
+    assert len(sum_png) > 4096
+    assert_nothing_kept(post_json(visitor, {"image": sum_b64}), media)
+    # the space was given back: a small image fits
+    small = io.BytesIO()
+    Image.open(io.BytesIO(sum_png)).resize((120, 64)).save(small, "PNG")
+    assert len(small.getvalue()) < 4096
+    response = post_json(visitor, {"image": _b64(small.getvalue())})
+    assert response.status_code == 201, response.content
+    assert len(_files_under(media)) == 1
+
+
+@contextmanager
+def _database_refuses_writes():
+    """Make the test database refuse writes as a full or read-only one does.
+
+    SQLite: ``PRAGMA query_only`` (SQLITE_READONLY, an OperationalError);
+    PostgreSQL: a read-only transaction (an InternalError). Both are the
+    databases' own refusals, not mocks.
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            cursor.execute("SET TRANSACTION READ ONLY")
+    try:
+        yield
+    finally:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA query_only = OFF")
+
+
+def test_database_refusing_the_row_leaves_no_file(visitor, settings, tmp_path, sum_b64):
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = str(media)
+    with _database_refuses_writes():
+        response = post_json(visitor, {"image": sum_b64})
+        assert_nothing_kept(response, media)
+
+
+def test_database_refusing_the_reading_leaves_neither(visitor, settings, tmp_path, sum_b64):
+    """The row is in, the reading cannot be saved: row and file are both removed.
+
+    No database refuses only UPDATEs on its own, so this one test intercepts
+    the query with Django's execute_wrapper and raises the OperationalError
+    SQLite gives for a full disk.
+    """
+    from django.db import OperationalError, connection
+
+    def refuse_updates(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("UPDATE") and "ocr_postedimage" in sql:
+            raise OperationalError("database or disk is full")
+        return execute(sql, params, many, context)
+
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = str(media)
+    with connection.execute_wrapper(refuse_updates):
+        response = post_json(visitor, {"image": sum_b64})
+    assert_nothing_kept(response, media)

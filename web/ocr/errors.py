@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .decoding import ImageInputError
+from .services import StorageError
 
 __all__ = [
     "API_PREFIX",
@@ -90,6 +91,8 @@ def _as_api_exception(exc: Exception) -> Exception:
     """Django's exceptions as DRF's, so that they get a code like every other error."""
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
+    if isinstance(exc, StorageError):
+        return StorageUnavailable(str(exc) or None)
     if isinstance(exc, Http404):
         return exceptions.NotFound(str(exc) or None)
     if isinstance(exc, DjangoPermissionDenied):

@@ -3,6 +3,13 @@
 The row and the file are saved *before* recognition runs, so an image is
 never lost: if recognition fails the row stays, marked ``failed`` with the
 reason, for someone to look at.
+
+Storage can fail too (a full or read-only disk, a database that refuses
+writes). Then nothing half-done is left behind: a file is never kept
+without its row (a partly written one is removed), a row that cannot be
+finished is removed with its file, and the caller gets a
+:class:`StorageError` (the API answers 503). Only when even the removal
+fails does the row stay ``pending`` with its file, for ``recognize_pending``.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from datetime import timedelta
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
+from django.db import InternalError, OperationalError, transaction
 from django.utils import timezone
 
 import mathocr
@@ -24,9 +33,24 @@ from mathocr.result import DebugImages
 from .decoding import CheckedImage
 from .models import PostedImage, hash_edit_token
 
-__all__ = ["Posted", "image_create", "image_correct", "image_recognize", "pending_recover"]
+__all__ = [
+    "Posted",
+    "StorageError",
+    "image_create",
+    "image_correct",
+    "image_recognize",
+    "pending_recover",
+]
 
 log = logging.getLogger(__name__)
+
+# What a database raises when it cannot write (full, read-only, gone), as opposed
+# to a bad query (ProgrammingError) or bad data (IntegrityError, DataError).
+_DATABASE_FAULTS = (OperationalError, InternalError)
+
+
+class StorageError(Exception):
+    """The image or its row could not be written; nothing of the post was kept."""
 
 
 @dataclass(frozen=True)
@@ -62,12 +86,63 @@ def image_create(
         session_key=session_key or "",
         user=user if user is not None and user.is_authenticated else None,
     )
-    # The name given here only carries the extension; upload_to makes it random.
-    row.image.save(f"upload.{checked.extension}", ContentFile(checked.content), save=False)
-    row.save()
+    _store_file(row, checked)
+    try:
+        with transaction.atomic():
+            row.save()
+    except _DATABASE_FAULTS as e:
+        log.error("the row for a posted image could not be saved: %s", e)
+        _discard_file(row.image.storage, row.image.name)
+        raise StorageError("the image could not be stored (the database refused it)") from e
     source = checked.decoded if checked.decoded is not None else checked.content
-    steps = image_recognize(row, source, debug=debug)
+    try:
+        steps = image_recognize(row, source, debug=debug)
+    except StorageError:
+        _discard_row(row)
+        raise
     return Posted(image=row, debug=steps, edit_token=edit_token)
+
+
+def _store_file(row: PostedImage, checked: CheckedImage) -> None:
+    """Write the image under a fresh random name, or leave no file at all and raise."""
+    field = row.image
+    # The name given here only carries the extension; upload_to makes it random.
+    name = field.field.generate_filename(row, f"upload.{checked.extension}")
+    try:
+        field.name = field.storage.save(
+            name, ContentFile(checked.content), max_length=field.field.max_length
+        )
+    except OSError as e:
+        # A full disk fails mid-write and Django leaves the part written. The
+        # random name (a UUID) was free a moment ago, so it is ours to remove.
+        log.error("a posted image could not be written to %s: %s", name, e)
+        _discard_file(field.storage, name)
+        raise StorageError(
+            f"the image could not be stored ({e.strerror or type(e).__name__})"
+        ) from e
+
+
+def _discard_file(storage: Storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except OSError as e:  # a read-only disk: nothing was written there either
+        log.warning("could not remove %s after a failed post: %s", name, e)
+
+
+def _discard_row(row: PostedImage) -> None:
+    """Remove a row whose reading could not be saved, then its file.
+
+    If the database refuses the removal too, both stay (the row ``pending``,
+    pointing at its file): ``recognize_pending`` finishes it later, and no
+    file is left without a row.
+    """
+    try:
+        with transaction.atomic():
+            row.delete()
+    except _DATABASE_FAULTS as e:
+        log.error("image %s left pending: its reading could not be saved (%s)", row.pk, e)
+        return
+    _discard_file(row.image.storage, row.image.name)
 
 
 def image_recognize(row: PostedImage, source: object, *, debug: bool = False) -> DebugImages | None:
@@ -90,9 +165,21 @@ def image_recognize(row: PostedImage, source: object, *, debug: bool = False) ->
         row.timings = row.result["timings"]
         row.ms = recognition.ms
         steps = recognition.debug
-    row.save(
-        update_fields=["status", "reason", "result", "latex", "model_version", "timings", "ms"]
-    )
+    try:
+        with transaction.atomic():
+            row.save(
+                update_fields=[
+                    "status",
+                    "reason",
+                    "result",
+                    "latex",
+                    "model_version",
+                    "timings",
+                    "ms",
+                ]
+            )
+    except _DATABASE_FAULTS as e:
+        raise StorageError("the reading could not be stored (the database refused it)") from e
     return steps
 
 
