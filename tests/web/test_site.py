@@ -119,6 +119,51 @@ def test_schema_lists_the_routes(visitor):
 
 
 @pytest.mark.django_db
+def test_schema_documents_the_errors_and_what_is_required(visitor):
+    """Clients generated from the schema must know the error shape and the empty image."""
+    schema = visitor.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    error = components["ErrorOutput"]
+    assert set(error["required"]) == {"error", "code"}
+    assert {"error", "code", "fields"} <= error["properties"].keys()
+
+    def errors_of(path: str, method: str) -> set[str]:
+        responses = schema["paths"][path][method]["responses"]
+        documented = set()
+        for status, response in responses.items():
+            if status.startswith(("4", "5")):
+                ref = response["content"]["application/json"]["schema"]["$ref"]
+                assert ref == "#/components/schemas/ErrorOutput", (path, status)
+                documented.add(status)
+        return documented
+
+    posting = {"400", "401", "403", "413", "415", "429", "503"}
+    assert errors_of("/api/images/", "post") == posting
+    assert errors_of("/api/images/create/", "post") == posting
+    assert errors_of("/api/images/", "get") == {"401", "403"}
+    assert errors_of("/api/images/{id}/", "get") == {"401", "403", "404"}
+    assert errors_of("/api/images/{id}/correction/", "post") >= {"400", "403", "404"}
+    assert errors_of("/api/images/{id}/file/", "get") == {"401", "403", "404"}
+    described = schema["paths"]["/api/images/"]["post"]["responses"]["400"]["description"]
+    for code in ("invalid_base64", "empty", "corrupt", "bad_shape", "multiple_frames"):
+        assert code in described
+    # the list keeps its paginated 200
+    ok = schema["paths"]["/api/images/"]["get"]["responses"]["200"]
+    assert ok["content"]["application/json"]["schema"]["$ref"].endswith("PaginatedImageOutputList")
+
+    # what the API refuses as empty, the schema refuses too
+    assert components["ImageCreateInput"]["properties"]["image"]["minLength"] == 1
+    assert components["CorrectionInput"]["properties"]["latex"]["minLength"] == 1
+    assert "edit_token" in components["ImageCreateOutput"]["required"]
+    headers = {
+        p["name"]
+        for p in schema["paths"]["/api/images/{id}/correction/"]["post"]["parameters"]
+        if p["in"] == "header"
+    }
+    assert headers == {"X-Edit-Token"}
+
+
+@pytest.mark.django_db
 def test_docs_use_local_static_files(visitor):
     response = visitor.get("/api/docs/")
     assert response.status_code == 200

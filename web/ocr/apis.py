@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -16,10 +16,11 @@ from rest_framework.views import APIView
 from .errors import PayloadTooLarge
 from .models import PostedImage
 from .parsers import JSONParser
-from .permissions import IsUploaderOrStaff
+from .permissions import EDIT_TOKEN_HEADER, IsUploaderOrStaff
 from .selectors import image_list
 from .serializers import (
     CorrectionInput,
+    ErrorOutput,
     ImageCreateInput,
     ImageCreateOutput,
     ImageOutput,
@@ -39,6 +40,46 @@ __all__ = [
 DEBUG_PARAMETER = OpenApiParameter(
     "debug", bool, description="Also answer the preprocessing stages (`steps`) as PNG data URLs."
 )
+EDIT_TOKEN_PARAMETER = OpenApiParameter(
+    EDIT_TOKEN_HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    description="The `edit_token` the image's POST answered: proves the poster. "
+    "Not needed by staff or by the signed-in user who posted it.",
+)
+
+# What each error status means, for the schema. Every error body is ErrorOutput.
+ERRORS = {
+    400: "Bad input, with its `code`: a body that is not JSON (`parse_error`), a field "
+    "missing or of the wrong type (DRF's codes, with `fields`).",
+    401: "Wrong or malformed HTTP Basic credentials (`authentication_failed`); the answer "
+    'carries `WWW-Authenticate: Basic realm="api"`.',
+    403: "Not allowed (`not_authenticated`, `permission_denied`; also a signed-in "
+    "session's request without its CSRF token).",
+    404: "No such image, or no such route (`not_found`).",
+    413: "`too_large`: the image (or the body) is over MATHOCR_MAX_IMAGE_BYTES.",
+    415: "`unsupported_media_type`: send JSON or multipart.",
+    429: "`throttled`: too many anonymous posts, or failed logins, from this address; "
+    "see `Retry-After`.",
+    503: "`storage_unavailable`: the image could not be stored (disk full or read-only, "
+    "database refusing writes); nothing was kept, try again later.",
+}
+IMAGE_400 = (
+    "The image cannot be used, with its `code`: `invalid_base64`, `empty`, `not_an_image`, "
+    "`unsupported_format`, `corrupt` (truncated), `too_many_pixels`, `bad_shape` (a side "
+    "too long, or too long for its width), `multiple_frames` (an animation or several "
+    "pages); `parse_error` for a body that is not JSON; DRF's field codes with `fields`."
+)
+
+
+def error_responses(*statuses: int, **described: str) -> dict[int, OpenApiResponse]:
+    """Schema responses for *statuses*, each an ErrorOutput; ``s400=...`` rewords one."""
+    return {
+        status_code: OpenApiResponse(
+            ErrorOutput, description=described.get(f"s{status_code}", ERRORS[status_code])
+        )
+        for status_code in statuses
+    }
 
 
 class ImagePagination(PageNumberPagination):
@@ -74,8 +115,18 @@ class ImageListCreateApi(generics.ListAPIView):
         return ImageCreateInput if self.request.method == "POST" else ImageOutput
 
     @extend_schema(
+        responses={200: ImageOutput(many=True), **error_responses(401, 403)},
+        summary="List posted images (staff)",
+    )
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
         request={"application/json": ImageCreateInput, "multipart/form-data": ImageCreateInput},
-        responses={201: ImageCreateOutput},
+        responses={
+            201: ImageCreateOutput,
+            **error_responses(400, 401, 403, 413, 415, 429, 503, s400=IMAGE_400),
+        },
         parameters=[DEBUG_PARAMETER],
         summary="Recognize an image",
     )
@@ -118,6 +169,13 @@ class ImageDetailApi(generics.RetrieveAPIView):
     serializer_class = ImageOutput
     permission_classes = [permissions.IsAdminUser]
 
+    @extend_schema(
+        responses={200: ImageOutput, **error_responses(401, 403, 404)},
+        summary="One posted image (staff)",
+    )
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
+
 
 class ImageCorrectionApi(APIView):
     """Store the right reading of an image: its poster (edit token or signed-in user), or staff."""
@@ -125,7 +183,23 @@ class ImageCorrectionApi(APIView):
     permission_classes = [IsUploaderOrStaff]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
-    @extend_schema(request=CorrectionInput, responses={200: ImageOutput}, summary="Correct")
+    @extend_schema(
+        request=CorrectionInput,
+        responses={
+            200: ImageOutput,
+            **error_responses(
+                400,
+                401,
+                403,
+                404,
+                415,
+                s400="`latex` missing, blank or over 1000 characters (with `fields`), or "
+                "a body that is not JSON (`parse_error`).",
+            ),
+        },
+        parameters=[EDIT_TOKEN_PARAMETER],
+        summary="Correct",
+    )
     def post(self, request: Request, pk: int) -> Response:
         image = get_object_or_404(PostedImage, pk=pk)
         self.check_object_permissions(request, image)
@@ -140,7 +214,11 @@ class ImageFileApi(APIView):
 
     permission_classes = [IsUploaderOrStaff]
 
-    @extend_schema(responses={(200, "image/*"): bytes}, summary="The stored image")
+    @extend_schema(
+        responses={(200, "image/*"): bytes, **error_responses(401, 403, 404)},
+        parameters=[EDIT_TOKEN_PARAMETER],
+        summary="The stored image",
+    )
     def get(self, request: Request, pk: int) -> FileResponse:
         image = get_object_or_404(PostedImage, pk=pk)
         self.check_object_permissions(request, image)

@@ -10,7 +10,6 @@ import numpy as np
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -24,11 +23,13 @@ __all__ = [
     "ImageCreateInput",
     "CorrectionInput",
     "ImageOutput",
+    "ErrorOutput",
     "steps_as_data_urls",
 ]
 
 
-@extend_schema_field(OpenApiTypes.BINARY)
+# minLength: an empty string is refused ("empty"), so the schema must not allow it.
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
 class ImageField(serializers.Field):
     """An image as base64, a ``data:image/...;base64,`` URL, or a multipart file.
 
@@ -74,7 +75,10 @@ class ImageCreateInput(serializers.Serializer):
 
 class CorrectionInput(serializers.Serializer):
     latex = serializers.CharField(
-        max_length=1000, trim_whitespace=True, help_text="The expression as it really reads."
+        min_length=1,  # blank is refused anyway; this puts minLength in the schema
+        max_length=1000,
+        trim_whitespace=True,
+        help_text="The expression as it really reads.",
     )
 
 
@@ -104,6 +108,20 @@ class ResultOutput(serializers.Serializer):
     image_size = serializers.ListField(child=serializers.IntegerField(), required=False)
     timings = serializers.DictField(child=serializers.FloatField(), required=False)
     ms = serializers.FloatField(help_text="Recognition time in the server process.")
+
+
+class ErrorOutput(serializers.Serializer):
+    """Every error the API answers, 4xx or 5xx, has this shape."""
+
+    error = serializers.CharField(help_text="What went wrong, for people.")
+    code = serializers.CharField(
+        help_text="What went wrong, for programs: e.g. not_an_image, too_large, throttled."
+    )
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Validation errors only: the messages per input field.",
+    )
 
 
 class CorrectionOutput(serializers.Serializer):
