@@ -444,7 +444,7 @@ def markdown(result: dict) -> str:
         f"to `mathocr serve` (gunicorn, {server['workers']} {server['worker_class']} workers x "
         f"{server['threads']} threads, production settings, SQLite), {result['clients']} "
         "concurrent clients (keep-alive where the server allows it) on the same machine, "
-        "without cookies (a new session each post, the costlier case). Each answer must be "
+        "without cookies (posting creates no session). Each answer must be "
         "a 201 with status `done`.",
         "",
         "| clients | load | requests | median | p95 | p99 | errors |",
