@@ -147,10 +147,13 @@ SUP_OPERATOR = 0.75
 EQ_GAP = 0.9
 #: A numerator continues past its bar's end across gaps up to this many symbol heights.
 FRAC_REACH = 0.5
-#: A subscript's bottom is at least this many x heights below the x's bottom,
-SUB_DROP = 0.3
-#: ... and its centre this many x heights below the x's centre.
-SUB_CENTRE = 0.3
+#: A subscript's top is at least this many x heights below the x's top,
+SUB_TOP = 0.1
+#: ... its centre this many x heights below the x's centre,
+SUB_CENTRE = 0.1
+#: ... and its bottom no more than this many x heights above the x's bottom
+#: (chosen on held-out train writers, bench/layout_pages.py's dev part).
+SUB_FOOT = 0.15
 
 _BASES = DIGITS | {"x", ")"}
 _CENTRED = {"+", "-", "\\times", "\\div", *RELATIONS}
@@ -430,14 +433,19 @@ def _baselines(units: list[Item]) -> Row:
 def _lowered(u: Item, x: Box) -> bool:
     """Whether *u* starts a subscript of the ``x`` whose box is *x*.
 
-    Only a digit does (``x_1``, ``x_{12}``): its bottom well below the x's
-    and its centre too. A digit on the line sits on the x's baseline and a
-    bracket reaches as far above the x as below it, so neither qualifies.
+    Only a digit does (``x_1``, ``x_{12}``): small and low, its top well
+    below the x's top, its foot on the x's baseline or under it. A digit on
+    the line is taller than an x and reaches above it; a raised one is an
+    exponent.
     """
     if not (isinstance(u, Sym) and u.label in DIGITS) or x.h <= 0:
         return False
     b = u.box
-    return b.y1 - x.y1 > SUB_DROP * x.h and b.cy > x.cy + SUB_CENTRE * x.h
+    return (
+        b.y0 > x.y0 + SUB_TOP * x.h
+        and b.cy > x.cy + SUB_CENTRE * x.h
+        and b.y1 > x.y1 - SUB_FOOT * x.h
+    )
 
 
 def _line_height(units: list[Item]) -> float:

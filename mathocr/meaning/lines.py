@@ -11,10 +11,10 @@ from geometry alone:
    two lines, one under the other, do not overlap at all. A fraction's
    numerator and denominator, or an exponent written high, may still form
    pieces of their own.
-2. *Structures*: a bar takes the nearest piece lying over its span above it,
-   and the nearest below it, when they are close (a fraction is one line,
-   however tall), then small pieces that are still alone join the symbol
-   they are raised or lowered against (an exponent, a subscript).
+2. *Structures*: a bar with a symbol close above it and one close below it,
+   over its span, joins them (a fraction is one line, however tall), then
+   small pieces that are still alone join the symbol they are raised or
+   lowered against (an exponent, a subscript).
 3. *Rows*: groups whose core bands (their symbols' middle halves) overlap
    are one line broken by a wide space; what is left is sorted top to bottom.
 
@@ -43,13 +43,23 @@ __all__ = ["split_lines", "REACH", "BAR_GAP"]
 REACH = 1.0
 #: Two symbols overlapping vertically by this share of the shorter one are on one line.
 OVERLAP = 0.3
-#: A bar takes a piece above or below it within this many symbol heights.
-BAR_GAP = 0.8
+#: A bar takes a symbol above or below it within this many symbol heights,
+BAR_GAP = 0.7
+#: ... or within this many when the bar is wider than WIDE_BAR symbol heights and the
+#: symbol lies within its span (a stacked fraction's levels are spaced out; a minus
+#: sign is short, and the lines around it reach past its ends).
+FAR_BAR_GAP = 1.5
+WIDE_BAR = 1.2
 #: A piece is small (may be an exponent or subscript) below these sizes, in symbol heights.
-SMALL_HEIGHT = 0.95
+SMALL_HEIGHT = 1.3
 SMALL_WIDTH = 3.0
+#: ... and at most this share of its base's height.
+SCRIPT_SIZE = 0.85
+#: A mark no bigger than this many symbol heights is a dot.
+DOT = 0.3
 
 _Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+_DIGITS = frozenset("0123456789")
 
 
 def split_lines(symbols: Sequence[PlacedSymbol]) -> list[list[int]]:
@@ -64,7 +74,8 @@ def split_lines(symbols: Sequence[PlacedSymbol]) -> list[list[int]]:
     _link_rows(boxes, height, groups)
     bars = [i for i, s in enumerate(symbols) if s.label == "-"]
     _link_fractions(boxes, bars, height, groups)
-    _link_scripts(boxes, height, groups)
+    _link_scripts(boxes, [s.label for s in symbols], height, groups)
+    _link_dots(boxes, height, groups)
     lines = _merge_rows(groups.members(), boxes, symbols)
     lines.sort(key=lambda line: _core(line, boxes, symbols)[0])
     return [sorted(line, key=lambda i: (boxes[i][0] + boxes[i][2]) / 2) for line in lines]
@@ -119,52 +130,127 @@ def _extent(ids: list[int], boxes: list[_Box]) -> _Box:
 
 
 def _link_fractions(boxes: list[_Box], bars: list[int], height: float, groups: _Groups) -> None:
-    """Each bar takes the nearest piece over its span on each side, if close."""
-    pieces = groups.members()
-    for c in sorted(bars, key=lambda i: boxes[i][0] - boxes[i][2]):  # widest first
+    """A bar with a symbol close above it and one close below, over its span, is a fraction.
+
+    Symbols, not pieces, are measured: a numerator written at the height of
+    the rest of the line is in the line's piece already. A minus sign of one
+    line has the lines above and below it further away than a bar has its
+    numerator and denominator (half a symbol plus the gap between lines).
+    """
+    for c in bars:
         bx0, by0, bx1, by1 = boxes[c]
+        middle = (by0 + by1) / 2
         slack = 0.2 * height
-        best: dict[bool, tuple[float, list[int]]] = {}
-        for piece in pieces:
-            if groups.find(piece[0]) == groups.find(c):
+        nearest: dict[bool, tuple[float, int]] = {}
+        wide = bx1 - bx0 > WIDE_BAR * height
+        for j, (x0, y0, x1, y1) in enumerate(boxes):
+            if j == c or not bx0 - slack <= (x0 + x1) / 2 <= bx1 + slack:
                 continue
-            x0, y0, x1, y1 = _extent(piece, boxes)
-            if min(x1, bx1 + slack) - max(x0, bx0 - slack) < 0.5 * (x1 - x0):
-                continue  # not over the bar (half of a numerator may stick out)
-            above = y1 <= (by0 + by1) / 2
-            gap = by0 - y1 if above else y0 - by1
-            if gap > BAR_GAP * height:
-                continue
-            if above not in best or gap < best[above][0]:
-                best[above] = (gap, piece)
-        if len(best) == 2:  # a fraction has both: a lone minus takes nothing
-            for _, piece in best.values():
-                groups.join(piece[0], c)
-        pieces = groups.members()
+            above = (y0 + y1) / 2 < middle
+            gap = max(by0 - y1 if above else y0 - by1, 0.0)
+            reach_out = max(slack, 0.1 * (bx1 - bx0))
+            inside = wide and bx0 - reach_out <= x0 and x1 <= bx1 + reach_out
+            reach = (FAR_BAR_GAP if inside else BAR_GAP) * height
+            if gap <= reach and (above not in nearest or gap < nearest[above][0]):
+                nearest[above] = (gap, j)
+        if len(nearest) == 2:  # a fraction has both: a lone minus takes nothing
+            for _, j in nearest.values():
+                groups.join(j, c)
 
 
-def _link_scripts(boxes: list[_Box], height: float, groups: _Groups) -> None:
-    """A small piece still alone joins the symbol it is raised or lowered against."""
+def _link_scripts(boxes: list[_Box], labels: list[str], height: float, groups: _Groups) -> None:
+    """Small pieces still apart join the symbol they are an exponent or a subscript of,
+    or the script that was taken into a fraction without them (``\\frac{1}{2^{3}}``:
+    the bar's nearest symbol below is the 3).
+
+    An exponent starts past its base's middle, close to its end, smaller than
+    it, its foot above the base's middle and not far above its top; a
+    subscript hangs from an x. A line of one short number under or over
+    another line is as tall as the symbols beside it, and is left alone.
+    """
+    for j, b in enumerate(boxes):
+        if labels[j] != "x":
+            continue
+        # A subscript overlaps its x's height: it can join whatever took it first
+        # (the nearest symbol over a bar may be x_3's 3 rather than its x).
+        for i, s in enumerate(boxes):
+            low = (s[1] + s[3]) / 2 >= (b[1] + b[3]) / 2
+            apart = groups.find(i) != groups.find(j)
+            if labels[i] in _DIGITS and low and apart and _script(b, "x", s, height):
+                groups.join(i, j)
     for piece in groups.members():
         x0, y0, x1, y1 = _extent(piece, boxes)
         if y1 - y0 > SMALL_HEIGHT * height or x1 - x0 > SMALL_WIDTH * height:
             continue
+        first = min(piece, key=lambda i: boxes[i][0])
+        last = max(piece, key=lambda i: boxes[i][2])
         best: tuple[float, int] | None = None
         for j, b in enumerate(boxes):
             if groups.find(j) == groups.find(piece[0]):
                 continue
-            step = x0 - b[2]
-            if not -0.5 * height <= step <= 1.0 * height:
+            if _script(b, labels[j], (x0, y0, x1, y1), height, _line_top(j, boxes, groups, height)):
+                distance = abs(x0 - b[2]) + min(abs(y1 - b[1]), abs(y0 - b[3]))
+            elif _script(boxes[last], labels[last], b, height):
+                distance = abs(b[0] - boxes[last][2]) + abs(b[3] - boxes[last][1])
+            else:
                 continue
-            mid = (b[1] + b[3]) / 2
-            raised = b[1] - 0.5 * height <= y1 <= mid + 0.2 * height
-            lowered = mid - 0.2 * height <= y0 <= b[3] + 0.3 * height
-            if raised or lowered:
-                distance = abs(step) + min(abs(y1 - b[1]), abs(y0 - b[3]))
-                if best is None or distance < best[0]:
-                    best = (distance, j)
+            if best is None or distance < best[0]:
+                best = (distance, j)
         if best is not None:
-            groups.join(piece[0], best[1])
+            groups.join(first, best[1])
+
+
+def _link_dots(boxes: list[_Box], height: float, groups: _Groups) -> None:
+    """A dot still alone (a decimal point a little below the line) joins the nearest symbol."""
+    for piece in groups.members():
+        if len(piece) != 1:
+            continue
+        i = piece[0]
+        x0, y0, x1, y1 = boxes[i]
+        if max(x1 - x0, y1 - y0) > DOT * height:
+            continue
+        best: tuple[float, int] | None = None
+        for j, (a0, b0, a1, b1) in enumerate(boxes):
+            if j == i:
+                continue
+            dx = max(a0 - x1, x0 - a1, 0.0)
+            dy = max(b0 - y1, y0 - b1, 0.0)
+            distance = (dx * dx + dy * dy) ** 0.5
+            if distance <= height and (best is None or distance < best[0]):
+                best = (distance, j)
+        if best is not None:
+            groups.join(i, best[1])
+
+
+def _line_top(j: int, boxes: list[_Box], groups: _Groups, height: float) -> float:
+    """The top of symbol *j*'s line just before it: its group's symbols ending near it."""
+    b = boxes[j]
+    group = groups.find(j)
+    near = [
+        o[1]
+        for i, o in enumerate(boxes)
+        if groups.find(i) == group
+        and b[0] - 2 * height <= o[2] <= b[2]
+        and o[3] - o[1] > 0.3 * height
+    ]
+    return min([b[1], *near])
+
+
+def _script(base: _Box, label: str, script: _Box, height: float, top: float | None = None) -> bool:
+    """Whether *script* sits where an exponent of *base* (or a subscript of an x) does.
+
+    *top* is the top of the base's line just before it (an exponent of a short
+    x is measured against the digits beside it); the base's own top if None.
+    """
+    x0, y0, x1, y1 = script
+    if not (base[0] + base[2]) / 2 <= x0 <= base[2] + 1.0 * height:
+        return False
+    mid = (base[1] + base[3]) / 2
+    if label == "x" and mid <= (y0 + y1) / 2 and y0 <= base[3]:
+        return True  # a subscript: it overlaps the x, so it cannot be another line
+    top = base[1] if top is None else min(top, base[1])
+    small = y1 - y0 <= SCRIPT_SIZE * (base[3] - top)
+    return small and top - 0.25 * height <= y1 <= mid
 
 
 def _core(
