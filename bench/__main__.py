@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench.report import RESULTS, write_report
 
-ORDER = ["symbols", "layout", "pipeline", "robustness", "serve"]
+ORDER = ["symbols", "layout", "pipeline", "detector", "robustness", "serve"]
 
 
 def machine() -> dict[str, object]:

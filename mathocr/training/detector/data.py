@@ -20,7 +20,14 @@ from ...errors import InkMLError
 from ...inkml import read_inkml
 from .scenes import Sample, Scene, make_sample
 
-__all__ = ["Shard", "ink_scene", "load_shards", "save_shard", "build_real_shards", "build_synthetic_shards"]
+__all__ = [
+    "Shard",
+    "ink_scene",
+    "load_shards",
+    "save_shard",
+    "build_real_shards",
+    "build_synthetic_shards",
+]
 
 
 def ink_scene(path: str | Path) -> Scene | None:
