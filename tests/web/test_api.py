@@ -394,9 +394,8 @@ def test_stranger_cannot_correct(visitor, stranger, member, sum_b64):
     pk, token = _post_for_token(visitor, sum_b64)
     other, _ = _post_for_token(visitor, sum_b64)
     for outsider in (stranger, member):
-        response = _correct(outsider, pk, "1+1")
-        assert response.status_code == 403
-        assert "error" in response.json()
+        body = assert_json_error(_correct(outsider, pk, "1+1"), 403, "permission_denied")
+        assert "X-Edit-Token" in body["error"]  # says what is missing
     # a token is good for its own image only, and an empty one for none
     assert _correct(visitor, other, "1+1", token).status_code == 403
     assert _correct(visitor, pk, "1+1", "").status_code == 403

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, permissions, status
+from rest_framework import exceptions, generics, permissions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -177,7 +177,21 @@ class ImageDetailApi(generics.RetrieveAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class ImageCorrectionApi(APIView):
+class PosterOnlyMixin:
+    """Refusals name what is missing: the edit token, not a login.
+
+    DRF answers any refused anonymous request "Authentication credentials
+    were not provided", which sends a poster looking for a password when it
+    lacks its ``X-Edit-Token``.
+    """
+
+    def permission_denied(
+        self, request: Request, message: str | None = None, code: str | None = None
+    ) -> None:
+        raise exceptions.PermissionDenied(detail=message, code=code)
+
+
+class ImageCorrectionApi(PosterOnlyMixin, APIView):
     """Store the right reading of an image: its poster (edit token or signed-in user), or staff."""
 
     permission_classes = [IsUploaderOrStaff]
@@ -209,7 +223,7 @@ class ImageCorrectionApi(APIView):
         return Response(ImageOutput(image, context={"request": request}).data)
 
 
-class ImageFileApi(APIView):
+class ImageFileApi(PosterOnlyMixin, APIView):
     """The stored image file: its poster (edit token or signed-in user), or staff."""
 
     permission_classes = [IsUploaderOrStaff]
