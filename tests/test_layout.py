@@ -11,7 +11,7 @@ from mathocr.canonical import canonical_latex, category, in_scope
 from mathocr.expression import interpret
 from mathocr.ink_layout import placed_symbols
 from mathocr.inkml import iter_inkml, read_inkml
-from mathocr.layout import Frac, PlacedSymbol, Root, Sup, Sym, build_layout
+from mathocr.layout import Frac, PlacedSymbol, Root, Sub, Sup, Sym, build_layout
 from tests.typeset import typeset
 
 # -- structure from hand-made boxes ---------------------------------------------
@@ -448,3 +448,39 @@ def test_crohme_valid_layout_rates(crohme_dir):
     assert rate["plain"] >= 0.96
     assert rate["structure"] >= 0.93
     assert rate["x_or_comparison"] >= 0.8
+
+
+# -- subscripts and comparisons ----------------------------------------------------------
+
+
+def test_a_low_small_digit_after_x_is_a_subscript():
+    symbols = [
+        P("x", 0, 20, 24, 24),
+        P("1", 26, 34, 10, 18),
+        P("=", 44, 26, 20, 10),
+        P("5", 70, 4, 22, 40),
+    ]
+    tree = build_layout(symbols)
+    assert isinstance(tree[1], Sub) and tree[1].row == [Sym("1", (1,))]
+    assert latex_of(symbols) == "x_{1} = 5"
+
+
+def test_a_digit_on_the_line_after_x_is_no_subscript():
+    # "x" then a full-size digit sitting on the same baseline: no subscript.
+    symbols = [P("2", 0, 4, 22, 40), P("x", 26, 20, 24, 24), P("3", 54, 4, 22, 40)]
+    assert not any(isinstance(u, Sub) for u in build_layout(symbols))
+
+
+def test_subscript_then_superscript_both_belong_to_the_x():
+    assert latex_of(typeset("x_{1}^{2} + x_{12}")) == "x_{1}^{2} + x_{12}"
+
+
+@pytest.mark.parametrize("latex", ["3 < 5", "x \\le 2", "0 < x \\ge 1", "2 \\ne 3", "1 > 0"])
+def test_comparison_signs_sit_on_the_line_and_split_it(latex):
+    assert latex_of(typeset(latex)) == latex
+
+
+def test_a_comparison_is_no_base_for_a_superscript():
+    # A small raised digit right after "<" is not its exponent.
+    symbols = [P("3", 0, 20, 22, 40), P("<", 28, 30, 20, 20), P("2", 52, 8, 14, 22)]
+    assert latex_of(symbols) == "3 < 2"

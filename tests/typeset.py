@@ -180,3 +180,27 @@ def typeset(latex: str, *, size: float = 40.0, order: str = "written") -> list[P
         for i in inks
     ]
     return symbols[::-1] if order == "reversed" else symbols
+
+
+def typeset_page(
+    lines: list[str], *, size: float = 40.0, gap: float = 0.6, indent: float = 1.5
+) -> list[PlacedSymbol]:
+    """Several lines of working one under another (*gap* and *indent* in symbol sizes).
+
+    A line that starts with a relation is indented as a continuation is written.
+    """
+    out: list[PlacedSymbol] = []
+    top = 10.0
+    for text in lines:
+        symbols = typeset(text, size=size)
+        y0 = min(s.box[1] for s in symbols)
+        y1 = max(s.box[1] + s.box[3] for s in symbols)
+        shift_x = (
+            round(indent * size) if text.lstrip().startswith(("=", "<", ">", "\\le", "\\ge")) else 0
+        )
+        shift_y = round(top - y0)
+        for s in symbols:
+            x, y, w, h = s.box
+            out.append(PlacedSymbol(s.label, (x + shift_x, y + shift_y, w, h)))
+        top += (y1 - y0) + gap * size
+    return out

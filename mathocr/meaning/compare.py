@@ -19,8 +19,9 @@ False
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
-from ..exact import Num
+from ..exact import Num, TooLargeError
 
 __all__ = ["sign_of", "compare", "equal_within_rounding", "holds", "RELATION_TEXT"]
 
@@ -38,8 +39,11 @@ def sign_of(n: Num) -> int:
     q = n.as_rational()
     if q is not None:
         return (q > 0) - (q < 0)
-    value = n.to_float()
-    scale = sum(abs(float(c)) * math.sqrt(r) for r, c in n.terms.items())
+    try:
+        value = n.to_float()
+        scale = sum(abs(float(c)) * math.sqrt(r) for r, c in n.terms.items())
+    except (TooLargeError, OverflowError):  # too big for floats: evaluate exactly below
+        value, scale = 0.0, 1.0
     if abs(value) > 1e-9 * scale:
         return 1 if value > 0 else -1
     import sympy  # a nonzero surd this close to zero: evaluate the roots to many digits
@@ -53,10 +57,16 @@ def sign_of(n: Num) -> int:
 
 def compare(a: Num, b: Num) -> int:
     """The sign of ``a - b`` (approximate values compare equal within 1e-9)."""
-    close = math.isclose(a.to_float(), b.to_float(), rel_tol=1e-9, abs_tol=1e-12)
-    if close and not (a.exact and b.exact):
+    if a.exact and b.exact:
+        return sign_of(a - b)
+    try:
+        fa, fb = a.to_float(), b.to_float()
+    except TooLargeError:  # the exact side is beyond floats, so it is the larger in size
+        huge = a if a.exact else b
+        return sign_of(huge) if huge is a else -sign_of(huge)
+    if math.isclose(fa, fb, rel_tol=1e-9, abs_tol=1e-12):
         return 0
-    return sign_of(a - b)
+    return 1 if fa > fb else -1
 
 
 def equal_within_rounding(a: Num, b: Num, da: int | None = None, db: int | None = None) -> bool:
@@ -68,7 +78,11 @@ def equal_within_rounding(a: Num, b: Num, da: int | None = None, db: int | None 
     if a.exact and b.exact and a == b:
         return True
     shown = [d for d in (da, db) if d is not None]
-    diff = abs(a.to_float() - b.to_float())
+    try:
+        diff = abs(a.to_float() - b.to_float())
+    except TooLargeError:  # beyond floats: only an exact difference can be measured
+        q = (a - b).as_rational() if a.exact and b.exact else None
+        return q is not None and bool(shown) and abs(q) <= Fraction(1, 2 * 10 ** min(shown))
     if shown:
         # Half a unit in the last shown place (plus float slack): correct rounding.
         return diff <= 0.5 * 10.0 ** -min(shown) * (1 + 1e-9) + 1e-12

@@ -15,8 +15,9 @@ from geometry alone:
    over its span, joins them (a fraction is one line, however tall), then
    small pieces that are still alone join the symbol they are raised or
    lowered against (an exponent, a subscript).
-3. *Rows*: groups whose core bands (their symbols' middle halves) overlap
-   are one line broken by a wide space; what is left is sorted top to bottom.
+3. *Rows*: groups whose core bands (their symbols' middle halves) overlap,
+   overall or on the two sides of a space between them, are one line broken
+   by a wide space; what is left is sorted top to bottom.
 
 Thresholds are in units of the page's median symbol height, and were chosen
 on held-out CROHME *train* writers (``bench/bench_layout.py``), never on the
@@ -40,7 +41,7 @@ __all__ = ["split_lines", "REACH", "BAR_GAP"]
 #: Symbols further apart than this many symbol heights horizontally are not linked directly
 #: (kept short so that pieces stay local: the numerators of two fractions side by side
 #: are two pieces, each over its own bar; a line cut by a wide space is joined again).
-REACH = 1.0
+REACH = 3.0
 #: Two symbols overlapping vertically by this share of the shorter one are on one line.
 OVERLAP = 0.3
 #: A bar takes a symbol above or below it within this many symbol heights,
@@ -52,14 +53,17 @@ FAR_BAR_GAP = 1.5
 WIDE_BAR = 1.2
 #: A piece is small (may be an exponent or subscript) below these sizes, in symbol heights.
 SMALL_HEIGHT = 1.3
-SMALL_WIDTH = 3.0
+SMALL_WIDTH = 5.0
 #: ... and at most this share of its base's height.
-SCRIPT_SIZE = 0.85
+SCRIPT_SIZE = 1.3
+#: Two pieces of one row may be this many symbol heights apart.
+ROW_SPACE = 6.0
 #: A mark no bigger than this many symbol heights is a dot.
 DOT = 0.3
 
 _Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 _DIGITS = frozenset("0123456789")
+_OPERANDS = _DIGITS | {"x", "(", ")"}
 
 
 def split_lines(symbols: Sequence[PlacedSymbol]) -> list[list[int]]:
@@ -67,16 +71,19 @@ def split_lines(symbols: Sequence[PlacedSymbol]) -> list[list[int]]:
     if not symbols:
         return []
     boxes = [_box(s) for s in symbols]
+    # The digits' height: exponents, x and signs are smaller, and on a page of
+    # x^2 - 2x they would be the majority.
+    digits = [b[3] - b[1] for b, s in zip(boxes, symbols, strict=True) if s.label in _DIGITS]
     tall = [b[3] - b[1] for b, s in zip(boxes, symbols, strict=True) if s.label not in "-.="]
-    height = statistics.median(tall) if tall else max(b[3] - b[1] for b in boxes)
+    height = statistics.median(digits or tall or [max(b[3] - b[1] for b in boxes)])
     height = max(height, 1.0)
     groups = _Groups(len(symbols))
     _link_rows(boxes, height, groups)
     bars = [i for i, s in enumerate(symbols) if s.label == "-"]
-    _link_fractions(boxes, bars, height, groups)
+    _link_fractions(boxes, [s.label for s in symbols], bars, height, groups)
     _link_scripts(boxes, [s.label for s in symbols], height, groups)
     _link_dots(boxes, height, groups)
-    lines = _merge_rows(groups.members(), boxes, symbols)
+    lines = _merge_rows(groups.members(), boxes, symbols, height)
     lines.sort(key=lambda line: _core(line, boxes, symbols)[0])
     return [sorted(line, key=lambda i: (boxes[i][0] + boxes[i][2]) / 2) for line in lines]
 
@@ -129,7 +136,9 @@ def _extent(ids: list[int], boxes: list[_Box]) -> _Box:
     )
 
 
-def _link_fractions(boxes: list[_Box], bars: list[int], height: float, groups: _Groups) -> None:
+def _link_fractions(
+    boxes: list[_Box], labels: list[str], bars: list[int], height: float, groups: _Groups
+) -> None:
     """A bar with a symbol close above it and one close below, over its span, is a fraction.
 
     Symbols, not pieces, are measured: a numerator written at the height of
@@ -143,6 +152,8 @@ def _link_fractions(boxes: list[_Box], bars: list[int], height: float, groups: _
         slack = 0.2 * height
         nearest: dict[bool, tuple[float, int]] = {}
         wide = bx1 - bx0 > WIDE_BAR * height
+        if not wide and _between_operands(c, boxes, labels, height):
+            continue  # "x - 3": a minus sign, whatever lies over and under it
         for j, (x0, y0, x1, y1) in enumerate(boxes):
             if j == c or not bx0 - slack <= (x0 + x1) / 2 <= bx1 + slack:
                 continue
@@ -156,6 +167,21 @@ def _link_fractions(boxes: list[_Box], bars: list[int], height: float, groups: _
         if len(nearest) == 2:  # a fraction has both: a lone minus takes nothing
             for _, j in nearest.values():
                 groups.join(j, c)
+
+
+def _between_operands(c: int, boxes: list[_Box], labels: list[str], height: float) -> bool:
+    """A digit, x or bracket beside the bar on each side, level with it: ``2 - 3``."""
+    bx0, by0, bx1, by1 = boxes[c]
+    middle = (by0 + by1) / 2
+    sides = set()
+    for j, (x0, y0, x1, y1) in enumerate(boxes):
+        if j == c or not y0 <= middle <= y1 or labels[j] not in _OPERANDS:
+            continue
+        if 0 <= bx0 - x1 <= 1.5 * height:
+            sides.add("left")
+        elif 0 <= x0 - bx1 <= 1.5 * height:
+            sides.add("right")
+    return len(sides) == 2
 
 
 def _link_scripts(boxes: list[_Box], labels: list[str], height: float, groups: _Groups) -> None:
@@ -249,6 +275,8 @@ def _script(base: _Box, label: str, script: _Box, height: float, top: float | No
     if label == "x" and mid <= (y0 + y1) / 2 and y0 <= base[3]:
         return True  # a subscript: it overlaps the x, so it cannot be another line
     top = base[1] if top is None else min(top, base[1])
+    if label == "x":  # a short x stands for a whole symbol of the line
+        top = min(top, base[3] - height)
     small = y1 - y0 <= SCRIPT_SIZE * (base[3] - top)
     return small and top - 0.25 * height <= y1 <= mid
 
@@ -256,7 +284,7 @@ def _script(base: _Box, label: str, script: _Box, height: float, top: float | No
 def _core(
     line: list[int], boxes: list[_Box], symbols: Sequence[PlacedSymbol]
 ) -> tuple[float, float]:
-    """The line's middle band: the middle half between its symbols' median top and bottom."""
+    """The middle half between the median top and bottom of *line*'s symbols (bars aside)."""
     ids = [i for i in line if symbols[i].label not in "-."] or line
     top = statistics.median(boxes[i][1] for i in ids)
     bottom = statistics.median(boxes[i][3] for i in ids)
@@ -265,20 +293,51 @@ def _core(
 
 
 def _merge_rows(
-    groups: list[list[int]], boxes: list[_Box], symbols: Sequence[PlacedSymbol]
+    groups: list[list[int]],
+    boxes: list[_Box],
+    symbols: Sequence[PlacedSymbol],
+    height: float,
 ) -> list[list[int]]:
-    """Groups whose core bands overlap are one line with a wide space in it."""
+    """Groups on one row are one line with a wide space in it.
+
+    Two groups are on one row when their cores overlap, or when one starts
+    not far past the other's end and the symbols on either side of the space
+    overlap in their cores (a long line that slants has different heights at
+    its two ends, but not on the two sides of one space).
+    """
     merged = True
     while merged:
         merged = False
         for a in range(len(groups)):
-            for b in range(a + 1, len(groups)):
-                top_a, bottom_a = _core(groups[a], boxes, symbols)
-                top_b, bottom_b = _core(groups[b], boxes, symbols)
-                if min(bottom_a, bottom_b) > max(top_a, top_b):
-                    groups[a] = groups[a] + groups.pop(b)
+            for b in range(len(groups)):
+                if a != b and _one_row(groups[a], groups[b], boxes, symbols, height):
+                    keep, drop = min(a, b), max(a, b)
+                    groups[keep] = groups[a] + groups[b]
+                    groups.pop(drop)
                     merged = True
                     break
             if merged:
                 break
     return groups
+
+
+def _one_row(
+    left: list[int],
+    right: list[int],
+    boxes: list[_Box],
+    symbols: Sequence[PlacedSymbol],
+    height: float,
+) -> bool:
+    top_a, bottom_a = _core(left, boxes, symbols)
+    top_b, bottom_b = _core(right, boxes, symbols)
+    if min(bottom_a, bottom_b) > max(top_a, top_b):
+        return True
+    end = max(boxes[i][2] for i in left)
+    start = min(boxes[i][0] for i in right)
+    if not -0.5 * height <= start - end <= ROW_SPACE * height:
+        return False
+    near_end = [i for i in left if boxes[i][2] >= end - 2 * height]
+    near_start = [i for i in right if boxes[i][0] <= start + 2 * height]
+    top_a, bottom_a = _core(near_end, boxes, symbols)
+    top_b, bottom_b = _core(near_start, boxes, symbols)
+    return min(bottom_a, bottom_b) > max(top_a, top_b)

@@ -82,7 +82,12 @@ def read_page(symbols: Sequence[PlacedSymbol]) -> Page:
         after = above.sides[-1] if above is not None else None
         reading = interpret([symbols[i] for i in group], continued=k > 0, after=after)
         continued = k > 0 and reading.latex.startswith(_RELATION_LATEX)
-        verdict = checker.check(_claim(reading, continued), continued)
+        try:
+            verdict = checker.check(_claim(reading, continued), continued)
+        except (ExpressionError, ArithmeticError, RecursionError):
+            # Comparing two readable lines can still be too large a computation
+            # (a root of a huge surd): the line cannot be checked.
+            verdict = UNREADABLE
         readings.append(reading)
         continues.append(continued)
         verdicts.append(verdict)
