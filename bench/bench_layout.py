@@ -187,6 +187,8 @@ def run(*, quick: bool) -> dict[str, Any]:
         raise FileNotFoundError(f"CROHME not found at {CROHME}")
     valid = load_split("valid")
     train = load_split("train", limit=300 if quick else None)
+    from bench import layout_pages
+
     return {
         "valid": score(valid),
         "train": score(train),
@@ -194,6 +196,7 @@ def run(*, quick: bool) -> dict[str, Any]:
         "jitter": [
             jitter(valid + train, fraction=f, seeds=1 if quick else 3) for f in (0.05, 0.1, 0.2)
         ],
+        "pages": layout_pages.run(quick=quick),
     }
 
 
@@ -246,4 +249,8 @@ def markdown(result: dict[str, Any]) -> str:
         lines += ["| edge noise (× symbol size) | exact |", "|---|---|"]
         for j in jit:
             lines.append(f"| ±{j['fraction']:.2f} | {j['exact']}/{j['trials']} = {j['rate']:.1%} |")
+    if result.get("pages"):
+        from bench import layout_pages
+
+        lines += ["", layout_pages.markdown(result["pages"]).rstrip()]
     return "\n".join(lines) + "\n"

@@ -213,6 +213,8 @@ def row_token_classes(tree: Row) -> list[list[int]]:
             label = item.label if isinstance(item, Sym) else ""
             state, _ = _advance(state, label, _fixed_class(item), top)
             sequence.append(state[0])
+            if isinstance(item, Sub):
+                continue  # a subscript is part of a name, not a row of arithmetic
             for inner in _inner_rows(item):
                 walk(inner, False)
         out.append(sequence)
@@ -321,7 +323,9 @@ def _fixed_class(item: Item) -> int | None:
     if isinstance(item, Sup):
         return _SUP
     if isinstance(item, Sub):
-        return _X  # x_1 is a name: the subscript continues the x before it
+        # x_1 is a name; to the grammar (and its prior, counted before subscripts
+        # were read) the digit after the x is still a digit.
+        return _D
     if isinstance(item, Frac | Root):
         return _OPND
     return None
@@ -397,8 +401,8 @@ def _step_class(state: State, cls: int) -> State | None:
     prev, depth = state
     if cls == _SUP:
         return (_SUP, depth) if prev in (_D, _X, _CLOSE, _OPND) else None
-    if cls == _X:
-        return (_X, depth) if prev == _X else None
+    if cls == _D:  # a subscript: only after an x
+        return (_D, depth) if prev == _X else None
     return (_OPND, depth) if prev in _BEFORE_OPERAND else None
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from fractions import Fraction
 
 from .context import read_symbols
 from .errors import ExpressionError
@@ -31,7 +30,6 @@ from .meaning.claims import Claim
 from .meaning.compare import equal_within_rounding
 from .meaning.intervals import SolutionSet
 from .notation import to_latex, to_text
-from .numeric_solve import SEARCH_LIMIT, roots_between
 from .polynomial import Poly, Rational, p_eval, poly_text, real_roots
 from .symbols import CLASSES
 from .syntax import (
@@ -188,7 +186,9 @@ def equation_meaning(eq: Equation) -> _Meaning:
         values = [ev.value_of(side) for side in eq.sides]
     except _Unsupported:
         if len(eq.sides) == 2 and any_x:
-            return _solve_numerically(eq.sides[0], eq.sides[1], name)
+            from .meaning.numeric import solve_numerically
+
+            return solve_numerically(eq.sides[0], eq.sides[1], name)
         raise
     if len(values) == 1:
         v = values[0]
@@ -319,45 +319,6 @@ def _excluded(denominators: list[Poly]) -> list[Num]:
                     bad.append(r)
     bad.sort(key=lambda n: n.to_float())
     return bad
-
-
-def _solve_numerically(left: Node, right: Node, name: str = "x") -> _Meaning:
-    """Roots by bracketing in floating point, each then confirmed exactly if it can be."""
-    roots = roots_between(left, right)
-    if not roots:
-        limit = f"{SEARCH_LIMIT:g}"
-        return _Meaning(value=f"no solution found for -{limit} <= {name} <= {limit}", kind="solve")
-    solutions = []
-    found: list[Num] = []
-    for r in roots:
-        exact = _confirm_root(left, right, r)
-        found.append(exact if exact is not None else Num.approximate(r))
-        if exact is not None:
-            solutions.append(f"{name} = {exact.exact_text()}")
-        else:
-            solutions.append(f"{name} ≈ {Num.approximate(r).decimal_text(8)}")
-    decimal = None
-    if any("≈" in s or "/" in s or "sqrt" in s for s in solutions):
-        decimal = " or ".join(f"{name} ≈ {Num.approximate(r).decimal_text(8)}" for r in roots)
-    claim = Claim(solutions=SolutionSet.points(found, name))
-    return _Meaning(
-        value=" or ".join(solutions),
-        decimal=decimal,
-        solutions=tuple(solutions),
-        kind="solve",
-        claim=claim,
-    )
-
-
-def _confirm_root(left: Node, right: Node, r: float) -> Num | None:
-    """A simple fraction near *r* that satisfies the equation exactly, if any."""
-    x = Num.rational(Fraction(r).limit_denominator(1000))
-    try:
-        a = _Evaluator(x).value_of(left).constant_value()
-        b = _Evaluator(x).value_of(right).constant_value()
-    except ExpressionError:
-        return None
-    return x if a.exact and b.exact and a == b else None
 
 
 class _Evaluator:

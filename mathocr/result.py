@@ -114,7 +114,8 @@ class Recognition:
     """For ``a = b`` with numbers on both sides: whether it is true."""
     solutions: tuple[str, ...] = ()
     kind: str = "empty"
-    """``"value"``, ``"equation"``, ``"solve"``, ``"simplify"`` or ``"empty"``."""
+    """``"value"``, ``"equation"``, ``"comparison"``, ``"solve"``, ``"inequality"``,
+    ``"simplify"``, ``"working"`` (several lines) or ``"empty"``."""
     error: str | None = None
     symbols: tuple[RecognizedSymbol, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
