@@ -5,6 +5,6 @@ run:
 test:
 	scripts/test.sh
 bench:
-	scripts/setup.sh train,dev && .venv/bin/python -m bench
+	scripts/setup.sh web,train,dev && .venv/bin/python -m bench
 lint:
 	.venv/bin/python -m ruff check . && .venv/bin/python -m ruff format --check . && .venv/bin/python -m mypy

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv and install mathocr into it. Usage: scripts/setup.sh [EXTRAS]
-#   EXTRAS: pip extras, e.g. "train,dev" (default: none, the serving install).
+#   EXTRAS: pip extras, comma-separated: "web" (the Django service and gunicorn),
+#   "train" (PyTorch), "dev" (tests and linters). Default: none, the library and CLI alone.
 # Safe to run again: it only installs what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 spec="."
 [ -n "$extras" ] && spec=".[${extras}]"
-stamp=".venv/.installed-${extras:-serve}"
+stamp=".venv/.installed-${extras:-core}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q -e "$spec"
     touch "$stamp"

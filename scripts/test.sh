@@ -20,7 +20,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # --- Python packages
-scripts/setup.sh train,dev
+scripts/setup.sh web,train,dev
 PY=.venv/bin/python
 
 # --- a throwaway PostgreSQL on a private socket and port

@@ -290,6 +290,10 @@ def _export_corrections(args: argparse.Namespace) -> int:
     # The web service's database: Django is set up here, never at import time.
     import os
 
+    from .serve import require_web_extra
+
+    require_web_extra("mathocr dataset export-corrections")
+
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "web.settings.production")
     import django
 

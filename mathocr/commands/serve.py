@@ -3,7 +3,9 @@
 Settings come from the environment (``DJANGO_SETTINGS_MODULE`` defaults to
 ``web.settings.production``; see the README's configuration table). Django and
 gunicorn are imported inside :func:`run`, so the core library and the rest of
-the CLI never load them.
+the CLI never load them. They come with the ``web`` extra
+(``pip install 'mathocr[web]'``); without it :func:`require_web_extra` says so
+instead of a traceback.
 """
 
 from __future__ import annotations
@@ -14,6 +16,42 @@ import sys
 from typing import Any
 
 DEFAULT_SETTINGS = "web.settings.production"
+
+# What the web service imports that the core library does not install.
+WEB_MODULES = (
+    "django",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "dj_database_url",
+    "whitenoise",
+    "gunicorn",
+    "psycopg",
+)
+
+
+def require_web_extra(command: str) -> None:
+    """Raise a clear :class:`MathOCRError` when the ``web`` extra is not installed.
+
+    ``pip install mathocr`` is the library and CLI alone; the service's
+    packages are an extra. Without this check the first missing import would
+    end the command in a traceback naming a module, not the fix.
+    """
+    import importlib
+
+    from ..errors import MathOCRError
+
+    missing = []
+    for name in WEB_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise MathOCRError(
+            f"{command} needs the web service's packages ({', '.join(missing)} missing): "
+            "install them with  pip install 'mathocr[web]'  (or scripts/setup.sh web)"
+        )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -125,6 +163,7 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     _check(args)
+    require_web_extra("mathocr serve")
     # One thread per worker for the numeric libraries too (read when they load).
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
