@@ -52,7 +52,7 @@ BAR_GAP = 0.7
 FAR_BAR_GAP = 1.5
 WIDE_BAR = 1.2
 #: A piece is small (may be an exponent or subscript) below these sizes, in symbol heights.
-SMALL_HEIGHT = 1.3
+SMALL_HEIGHT = 1.5
 SMALL_WIDTH = 5.0
 #: ... and at most this share of its base's height.
 SCRIPT_SIZE = 1.3
@@ -220,7 +220,9 @@ def _link_scripts(boxes: list[_Box], labels: list[str], height: float, groups: _
                 continue
             if _script(b, labels[j], (x0, y0, x1, y1), height, _line_top(j, boxes, groups, height)):
                 distance = abs(x0 - b[2]) + min(abs(y1 - b[1]), abs(y0 - b[3]))
-            elif _script(boxes[last], labels[last], b, height):
+            elif _script(
+                boxes[last], labels[last], b, height, _line_top(last, boxes, groups, height)
+            ):
                 distance = abs(b[0] - boxes[last][2]) + abs(b[3] - boxes[last][1])
             else:
                 continue
