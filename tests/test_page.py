@@ -253,3 +253,22 @@ def test_fractions_in_working_are_exact():
     page = read_page(typeset_page(lines))
     assert [line.step for line in page.lines] == ["start", "ok", "ok"]
     assert page.value is not None and page.value.endswith(str(Fraction(5, 6)))
+
+
+def test_hundreds_of_scattered_marks_are_split_quickly():
+    """As many marks as the segmentation lets through, scattered: no cubic blow-up."""
+    import random
+    import time
+
+    rng = random.Random(0)
+    marks = [
+        PlacedSymbol(
+            rng.choice("0123456789-+x."),
+            (rng.randint(0, 2000), rng.randint(0, 2000), rng.randint(3, 40), rng.randint(3, 40)),
+        )
+        for _ in range(300)
+    ]
+    start = time.perf_counter()
+    lines = split_lines(marks)
+    assert time.perf_counter() - start < 3.0
+    assert sorted(i for line in lines for i in line) == list(range(300))

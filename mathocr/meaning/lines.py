@@ -215,14 +215,22 @@ def _link_scripts(boxes: list[_Box], labels: list[str], height: float, groups: _
         first = min(piece, key=lambda i: boxes[i][0])
         last = max(piece, key=lambda i: boxes[i][2])
         best: tuple[float, int] | None = None
+        last_top: float | None = None
         for j, b in enumerate(boxes):
             if groups.find(j) == groups.find(piece[0]):
                 continue
-            if _script(b, labels[j], (x0, y0, x1, y1), height, _line_top(j, boxes, groups, height)):
-                distance = abs(x0 - b[2]) + min(abs(y1 - b[1]), abs(y0 - b[3]))
-            elif _script(
-                boxes[last], labels[last], b, height, _line_top(last, boxes, groups, height)
+            # Where a script can start at all, before measuring the line's top.
+            after_b = (b[0] + b[2]) / 2 <= x0 <= b[2] + height
+            after_last = (boxes[last][0] + boxes[last][2]) / 2 <= b[0] <= boxes[last][2] + height
+            if after_b and _script(
+                b, labels[j], (x0, y0, x1, y1), height, _line_top(j, boxes, groups, height)
             ):
+                distance = abs(x0 - b[2]) + min(abs(y1 - b[1]), abs(y0 - b[3]))
+            elif after_last:
+                if last_top is None:
+                    last_top = _line_top(last, boxes, groups, height)
+                if not _script(boxes[last], labels[last], b, height, last_top):
+                    continue
                 distance = abs(b[0] - boxes[last][2]) + abs(b[3] - boxes[last][1])
             else:
                 continue
@@ -311,17 +319,23 @@ def _merge_rows(
     overlap in their cores (a long line that slants has different heights at
     its two ends, but not on the two sides of one space).
     """
+    extents = [_extent(g, boxes) for g in groups]
     merged = True
     while merged:
         merged = False
         for a in range(len(groups)):
             for b in range(len(groups)):
-                if a != b and _one_row(groups[a], groups[b], boxes, symbols, height):
-                    keep, drop = min(a, b), max(a, b)
-                    groups[keep] = groups[a] + groups[b]
-                    groups.pop(drop)
-                    merged = True
-                    break
+                # Cores overlap only where the groups' extents do: skip the rest cheaply.
+                apart = min(extents[a][3], extents[b][3]) <= max(extents[a][1], extents[b][1])
+                if a == b or apart or not _one_row(groups[a], groups[b], boxes, symbols, height):
+                    continue
+                keep, drop = min(a, b), max(a, b)
+                groups[keep] = groups[a] + groups[b]
+                extents[keep] = _extent(groups[keep], boxes)
+                groups.pop(drop)
+                extents.pop(drop)
+                merged = True
+                break
             if merged:
                 break
     return groups
