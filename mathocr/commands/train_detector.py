@@ -93,9 +93,16 @@ def run(args: argparse.Namespace) -> int:
     shard_dirs += list(args.extra)
     dev = load_shards(dev_paths)
 
+    cache: dict[tuple, list] = {}
+
     def load_train():
+        # Read again only when the shards changed (a shard added while a run goes on).
         paths = [p for d in shard_dirs for p in sorted(Path(d).glob("*.npz"))]
-        return load_shards(paths)
+        key = tuple((str(p), p.stat().st_mtime) for p in paths)
+        if key not in cache:
+            cache.clear()
+            cache[key] = load_shards(paths)
+        return cache[key]
 
     cfg = TrainConfig(epochs=args.epochs, samples_per_epoch=args.samples_per_epoch, seed=args.seed)
     (args.run).mkdir(parents=True, exist_ok=True)

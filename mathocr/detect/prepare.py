@@ -24,7 +24,11 @@ import numpy as np
 from ..imaging import binarize, deskew
 from ..segmentation import find_marks
 
-__all__ = ["MARGIN", "MULTIPLE", "TARGET_HEIGHT", "Prepared", "prepare"]
+__all__ = ["MARGIN", "MULTIPLE", "PREPARATION_VERSION", "TARGET_HEIGHT", "Prepared", "prepare"]
+
+#: Bumped whenever :func:`prepare` changes what it produces: cached training
+#: images made by another version are never reused (they name it).
+PREPARATION_VERSION = 2
 
 #: The typical symbol's height in the detector's input.
 TARGET_HEIGHT = 32.0
@@ -84,12 +88,13 @@ def prepare(gray: np.ndarray, *, target: float = TARGET_HEIGHT) -> Prepared:
     found = binarize(gray)
     if not found.binary.any():
         return _empty(gray)
-    marks = find_marks(found.binary, pen_width=found.pen_width)
-    typical = marks.height
+    # Straightened first: the deskewed crop holds only the writing, so labelling
+    # its marks costs a fraction of labelling a whole photo.
+    straight = deskew(found.binary, pen_width=found.pen_width)
+    typical = find_marks(straight.binary, pen_width=found.pen_width).height
     if typical <= 0:
         # Too many marks (a texture) or none usable: nothing to read.
         return _empty(gray)
-    straight = deskew(found.binary, pen_width=found.pen_width)
     ch, cw = straight.binary.shape
     scale = float(np.clip(target / typical, MIN_SCALE, MAX_SCALE))
     room = MAX_PIXELS / max(1.0, (cw * scale + 2 * MARGIN) * (ch * scale + 2 * MARGIN))

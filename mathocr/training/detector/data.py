@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ...detect.classes import detector_class
+from ...detect.prepare import PREPARATION_VERSION
 from ...errors import InkMLError
 from ...inkml import read_inkml
 from .scenes import Sample, Scene, make_sample
@@ -143,7 +144,7 @@ def build_real_shards(
                 list(files[i : i + per_shard]),
                 shard_seed,
                 tuple(kinds),
-                out_dir / f"{tag}-s{seed}-{k:03d}.npz",
+                out_dir / f"{tag}-p{PREPARATION_VERSION}-s{seed}-{k:03d}.npz",
             )
         )
     if jobs <= 1:
@@ -198,7 +199,14 @@ def build_synthetic_shards(
     for k, i in enumerate(range(0, count, per_shard)):
         shard_seed = zlib.crc32(f"synth:{seed}:{k}".encode())
         n = min(per_shard, count - i)
-        work.append((n, shard_seed, tuple(kinds), out_dir / f"synth-s{seed}-{k:03d}.npz"))
+        work.append(
+            (
+                n,
+                shard_seed,
+                tuple(kinds),
+                out_dir / f"synth-p{PREPARATION_VERSION}-s{seed}-{k:03d}.npz",
+            )
+        )
     todo = [w for w in work if not w[3].exists()]
     if todo:
         ctx = multiprocessing.get_context("spawn")

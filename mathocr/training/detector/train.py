@@ -46,7 +46,7 @@ class TrainConfig:
     seed: int = 0
     size_weight: float = 1.0
     offset_weight: float = 1.0
-    dev_images: int = 400
+    dev_images: int = 150
     threads: int = 2
 
 
