@@ -21,7 +21,8 @@ The serving processes' resident memory (gunicorn master + workers) is
 sampled every second during the throughput phase, and their CPU time is
 read before and after it. The clients run in this process, on the same two
 cores as the server. ``MATHOCR_BENCH_WORKERS`` / ``MATHOCR_BENCH_THREADS``
-(default 2 and 1: two sync workers) try other gunicorn layouts.
+(default 2 and ``mathocr serve``'s default threads: gthread workers; 1 thread
+gives sync workers) try other gunicorn layouts.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mathocr.commands.serve import DEFAULT_THREADS
+
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 20
 # Seconds between one client's posts in the paced phases: 20 clients post
@@ -52,7 +55,7 @@ CLIENTS = 20
 PERIODS_S = (2.0, 1.0, 0.5)
 TARGET_PERIOD_S = 1.0
 WORKERS = int(os.environ.get("MATHOCR_BENCH_WORKERS", "2"))
-THREADS = int(os.environ.get("MATHOCR_BENCH_THREADS", "1"))
+THREADS = int(os.environ.get("MATHOCR_BENCH_THREADS", str(DEFAULT_THREADS)))
 TARGETS = {"median_ms": 40.0, "p95_ms": 100.0, "throughput_rps": 40.0}
 
 

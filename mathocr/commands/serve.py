@@ -16,6 +16,10 @@ import sys
 from typing import Any
 
 DEFAULT_SETTINGS = "web.settings.production"
+# Threads per worker. A sync worker (1) is held whole by one slow client; with a
+# few threads a trickling client holds one thread while the others serve, and
+# recognition (NumPy, OpenCV, ONNX Runtime) releases the GIL for most of its work.
+DEFAULT_THREADS = 4
 
 # What the web service imports that the core library does not install.
 WEB_MODULES = (
@@ -77,11 +81,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--threads",
         type=int,
-        default=1,
-        help="threads per worker process (default 1: a sync worker, one request at a time)",
+        default=DEFAULT_THREADS,
+        help=(
+            f"threads per worker process (default {DEFAULT_THREADS}: gthread workers, so a slow "
+            "client holds one thread, not the process; 1 gives sync workers)"
+        ),
     )
     parser.add_argument(
         "--timeout", type=int, default=60, help="seconds before a stuck worker is restarted"
+    )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=10.0,
+        help=(
+            "seconds a client has to start sending its request body at --body-min-rate; a "
+            "slower body is cut off with 408 (default 10)"
+        ),
+    )
+    parser.add_argument(
+        "--body-min-rate",
+        type=float,
+        default=16384.0,
+        help="bytes per second a request body must keep up after --body-timeout (default 16384)",
     )
     parser.add_argument(
         "--no-migrate", action="store_true", help="do not apply database migrations first"
@@ -104,6 +126,8 @@ def _check(args: argparse.Namespace) -> None:
         raise MathOCRError(f"--port must be 1-65535, got {args.port}")
     if args.workers < 1 or args.threads < 1:
         raise MathOCRError("--workers and --threads must be at least 1")
+    if not args.body_timeout > 0 or not args.body_min_rate > 0:
+        raise MathOCRError("--body-timeout and --body-min-rate must be positive")
 
 
 def prepare(*, migrate: bool = True, collectstatic: bool = True) -> None:
@@ -144,7 +168,9 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "workers": args.workers,
         "threads": args.threads,
         # One thread: a sync worker takes a connection only when it is free, so
-        # requests wait in the kernel's queue for the first free process.
+        # requests wait in the kernel's queue for the first free process; but one
+        # slow client holds it whole. gthread reads each request in a thread of its
+        # own and parks idle keep-alive connections in a poller, not a thread.
         "worker_class": "gthread" if args.threads > 1 else "sync",
         "timeout": args.timeout,
         "graceful_timeout": 10,
@@ -180,9 +206,21 @@ def run(args: argparse.Namespace) -> int:
                     self.cfg.set(key, value)
 
         def load(self) -> Any:
+            from django.conf import settings
+
+            from web.slow_clients import ReadBodyFirst
             from web.wsgi import application
 
-            return application
+            # Bodies the API may accept are read whole, at a minimum pace, before
+            # Django runs: a trickling client is cut off instead of holding a thread.
+            return ReadBodyFirst(
+                application,
+                grace=args.body_timeout,
+                min_rate=args.body_min_rate,
+                max_bytes=max(
+                    settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+                ),
+            )
 
     print(
         f"mathocr: serving on http://{args.host}:{args.port}/ "
