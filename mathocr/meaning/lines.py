@@ -358,6 +358,24 @@ def _one_row(
         return False
     near_end = [i for i in left if boxes[i][2] >= end - 2 * height]
     near_start = [i for i in right if boxes[i][0] <= start + 2 * height]
-    top_a, bottom_a = _core(near_end, boxes, symbols)
-    top_b, bottom_b = _core(near_start, boxes, symbols)
+    top_a, bottom_a = _band(near_end, boxes, symbols, height)
+    top_b, bottom_b = _band(near_start, boxes, symbols, height)
     return min(bottom_a, bottom_b) > max(top_a, top_b)
+
+
+def _band(
+    ids: list[int], boxes: list[_Box], symbols: Sequence[PlacedSymbol], height: float
+) -> tuple[float, float]:
+    """The middle band of a few symbols on a row, not moved by exponents or fractions.
+
+    A fraction's bar is the middle of its row; otherwise the symbols standing on
+    the baseline count (an exponent's foot is well above it).
+    """
+    bars = [i for i in ids if symbols[i].label == "-" and boxes[i][2] - boxes[i][0] > height]
+    if bars:
+        widest = max(bars, key=lambda i: boxes[i][2] - boxes[i][0])
+        middle = (boxes[widest][1] + boxes[widest][3]) / 2
+        return middle - 0.25 * height, middle + 0.25 * height
+    foot = max(boxes[i][3] for i in ids)
+    standing = [i for i in ids if boxes[i][3] >= foot - 0.3 * height]
+    return _core(standing, boxes, symbols)
