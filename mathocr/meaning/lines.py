@@ -12,16 +12,18 @@ from geometry alone:
    numerator and denominator, or an exponent written high, may still form
    pieces of their own.
 2. *Structures*: a bar with a symbol close above it and one close below it,
-   over its span, joins them (a fraction is one line, however tall), then
-   small pieces that are still alone join the symbol they are raised or
-   lowered against (an exponent, a subscript).
+   over its span, joins them (a fraction is one line, however tall; a short
+   bar between two operands is a minus sign and joins nothing), then small
+   pieces that are still apart join the symbol they are raised or lowered
+   against (an exponent, a subscript), and a lone dot its nearest symbol.
 3. *Rows*: groups whose core bands (their symbols' middle halves) overlap,
    overall or on the two sides of a space between them, are one line broken
    by a wide space; what is left is sorted top to bottom.
 
-Thresholds are in units of the page's median symbol height, and were chosen
-on held-out CROHME *train* writers (``bench/bench_layout.py``), never on the
-valid split the benchmark reports.
+Thresholds are in units of the page's digit height (the median digit; the
+median symbol where there is none), and were chosen on CROHME *train*
+writers (``bench/layout_pages.py``: a held-out fifth first, then the rest),
+not on the valid split the benchmark reports.
 
 >>> from mathocr.layout import PlacedSymbol as P
 >>> page = [P("1", (0, 0, 10, 30)), P("2", (0, 60, 10, 30)), P("3", (14, 2, 10, 30))]
@@ -39,8 +41,7 @@ from ..layout import PlacedSymbol
 __all__ = ["split_lines", "REACH", "BAR_GAP"]
 
 #: Symbols further apart than this many symbol heights horizontally are not linked directly
-#: (kept short so that pieces stay local: the numerators of two fractions side by side
-#: are two pieces, each over its own bar; a line cut by a wide space is joined again).
+#: (wider spaces are bridged in step 3, by the bands on their two sides).
 REACH = 3.0
 #: Two symbols overlapping vertically by this share of the shorter one are on one line.
 OVERLAP = 0.3
