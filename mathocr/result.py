@@ -124,6 +124,8 @@ class Recognition:
     image_size: tuple[int, int] = (0, 0)
     """Width, height of the original image."""
     debug: DebugImages | None = None
+    solution_latex: str | None = None
+    """The solution set as LaTeX, for inequalities (the last line's, for several)."""
     lines: tuple[RecognizedLine, ...] = ()
     """The lines of the page, top first, each read and checked on its own (the
     fields above describe the whole: for one line, that line)."""
@@ -150,6 +152,7 @@ class Recognition:
             "image_size": list(self.image_size),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "ms": round(self.ms, 3),
+            "solution_latex": self.solution_latex,
             "lines": [line.to_dict() for line in self.lines],
             "first_wrong": self.first_wrong,
         }

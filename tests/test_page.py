@@ -146,6 +146,9 @@ def test_a_recognition_carries_the_lines():
     d = r.to_dict()
     assert [line["step"] for line in d["lines"]] == ["start", "wrong"]
     assert d["first_wrong"] == 1 and d["kind"] == "working"
+    one = Recognition(**read_page(typeset("x^{2} - 2x - 3 \\ge 0")).recognition_fields())  # type: ignore[arg-type]
+    assert one.solution_latex == "x \\le -1 \\text{ or } x \\ge 3"
+    assert one.to_dict()["lines"][0]["solution_latex"] == one.solution_latex
     assert Recognition(latex="1", text="1").to_dict()["lines"] == []
 
 

@@ -61,6 +61,7 @@ class Page:
             "solutions": self.solutions,
             "kind": self.kind,
             "error": self.error,
+            "solution_latex": self.solution_latex,
             "lines": self.lines,
             "first_wrong": self.first_wrong,
         }
