@@ -12,7 +12,8 @@
 7. ``split``: touching symbols cut (and radicands freed) where the model was
    unsure, the pieces scored in batches;
 8. ``reread``: every symbol read again beside its neighbours (:mod:`mathocr.neighbours`);
-9. ``interpret``: layout, context fixes, LaTeX and value (:mod:`mathocr.expression`).
+9. ``interpret``: lines, layout, context fixes, LaTeX, value and each line's
+   step (:func:`mathocr.meaning.page.read_page`).
 
 Symbol boxes are reported in the original image's pixels (upright, after EXIF),
 so a client can draw them on the image it sent.
@@ -33,10 +34,10 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from .expression import interpret
 from .geometry import symbol_geometry
 from .imaging import Deskewed, LoadedImage, binarize, deskew, load_image, work_room
 from .layout import PlacedSymbol
+from .meaning.page import read_page
 from .neighbours import AsRecognizer, NeighbourModel, shipped_neighbours
 from .result import DebugImages, Recognition, RecognizedSymbol
 from .second_look import mask_checks, shape_checks
@@ -146,41 +147,34 @@ class Recognizer:
         probs = self._second_look(candidates, probs, seg)
         lap("reread")
         placed = [_placed(c, p) for c, p in zip(candidates, probs, strict=True)]
-        meaning = interpret(placed)
-        parted = _parted(candidates, meaning.labels)
+        page = read_page(placed)
+        parted = _parted(candidates, page.labels)
         if parted is not None:
             # An x joined from two neighbours that the expression has no room
             # for ("= 1x.36"): read the two as they were written instead.
             candidates = parted
             probs = self._second_look(candidates, self._probabilities(candidates, seg), seg)
-            meaning = interpret([_placed(c, p) for c, p in zip(candidates, probs, strict=True)])
+            page = read_page([_placed(c, p) for c, p in zip(candidates, probs, strict=True)])
         lap("interpret")
         symbols = tuple(
             _recognized(c, p, label, loaded, straight)
-            for c, p, label in zip(candidates, probs, meaning.labels or (), strict=False)
+            for c, p, label in zip(candidates, probs, page.labels or (), strict=False)
         )
-        error = meaning.error
+        fields = page.recognition_fields()
         if seg.marks > MAX_MARKS:
-            error = (
+            fields["error"] = (
                 f"the image holds {seg.marks} separate marks, too many for one "
                 "handwritten expression (noise or texture?)"
             )
         elif not candidates:
-            error = "no handwriting found in the image"
+            fields["error"] = "no handwriting found in the image"
         debug_images = None
         if debug:
             debug_images = _debug_images(loaded, ink.normalized, straight, candidates, symbols)
             lap("debug")
         timings["total"] = (time.perf_counter() - start) * 1000.0
         return Recognition(
-            latex=meaning.latex,
-            text=meaning.text,
-            value=meaning.value,
-            decimal=meaning.decimal,
-            holds=meaning.holds,
-            solutions=tuple(meaning.solutions),
-            kind=meaning.kind,
-            error=error,
+            **fields,  # type: ignore[arg-type]
             symbols=symbols,
             timings=timings,
             model_version=self.model_version,

@@ -300,3 +300,20 @@ def test_eights_whose_eye_the_pen_filled_are_read_as_eights(crohme_dir):
     latex = default_recognizer().recognize(photo_image(ink).data).latex
     assert latex.startswith("((180 - 0)"), latex
     assert latex.endswith("= 1819080"), latex
+
+
+def test_a_page_of_working_comes_back_as_lines_with_steps(recognizer):
+    """Three lines written one under another: each read on its own and checked in turn."""
+    from .web.strokes import expression_strokes
+
+    image = np.full((560, 900), 255, np.uint8)
+    for k, text in enumerate(["3+4", "=7", "=4"]):
+        for stroke in expression_strokes(
+            text, height=90, origin=(60 + 150 * (k > 0), 40 + 170 * k)
+        ):
+            poly = np.round(np.asarray(stroke)).astype(np.int32).reshape(-1, 1, 2)
+            cv2.polylines(image, [poly], False, 0, 7, cv2.LINE_AA)
+    result = recognizer.recognize(_png(image))
+    assert [line.latex for line in result.lines] == ["3 + 4", "= 7", "= 4"]
+    assert [line.step for line in result.lines] == ["start", "ok", "wrong"]
+    assert result.first_wrong == 2

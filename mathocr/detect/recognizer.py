@@ -7,7 +7,8 @@ The stages, each timed:
    (:mod:`mathocr.detect.prepare`);
 3. ``detect``: the ONNX detector finds and labels every symbol, each box
    fitted to its ink (:mod:`mathocr.detect.model`);
-4. ``interpret``: layout, LaTeX and value (:mod:`mathocr.expression`).
+4. ``interpret``: lines, layout, LaTeX, value and each line's step
+   (:func:`mathocr.meaning.page.read_page`).
 
 Boxes are reported in the original image's pixels, upright after EXIF.
 """
@@ -20,9 +21,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..expression import interpret
 from ..imaging import load_image
 from ..layout import PlacedSymbol
+from ..meaning.page import read_page
 from ..result import DebugImages, Recognition, RecognizedSymbol
 from .model import Found, SymbolDetector, default_detector
 from .prepare import Prepared, prepare
@@ -61,31 +62,23 @@ class DetectorRecognizer:
         lap("prepare")
         found = self.detector.detect(prepared)
         lap("detect")
-        placed = [_placed(f) for f in found]
-        meaning = interpret(placed)
+        page = read_page([_placed(f) for f in found])
         lap("interpret")
         working = prepared.to_working(np.array([f.box for f in found]).reshape(-1, 4))
-        labels = meaning.labels or [f.label for f in found]
+        labels = page.labels or tuple(f.label for f in found)
         symbols = tuple(
             _recognized(f, label, box / loaded.scale, loaded.size)
             for f, label, box in zip(found, labels, working, strict=False)
         )
-        error = meaning.error
+        fields = page.recognition_fields()
         if not found:
-            error = "no handwriting found in the image"
+            fields["error"] = "no handwriting found in the image"
         debug_images = _debug_images(prepared, found) if debug else None
         if debug:
             lap("debug")
         timings["total"] = (time.perf_counter() - start) * 1000.0
         return Recognition(
-            latex=meaning.latex,
-            text=meaning.text,
-            value=meaning.value,
-            decimal=meaning.decimal,
-            holds=meaning.holds,
-            solutions=tuple(meaning.solutions),
-            kind=meaning.kind,
-            error=error,
+            **fields,  # type: ignore[arg-type]
             symbols=symbols,
             timings=timings,
             model_version=self.model_version,
