@@ -60,6 +60,12 @@ class RecognizedLine:
     from the last line that did), ``"wrong"`` or ``"unreadable"``."""
     continues: bool = False
     """The line starts with ``=`` (or a comparison) and continues the line above."""
+    expected: str | None = None
+    """For a wrong line, what it should have said, as text like ``value``: the
+    value, solutions or simplified expression of the last line that was right
+    (``7``, ``x = 2``, ``4*x``), or for a false chain of ``=`` its first side's
+    value (``2 + 2 = 5`` expected ``4``). A reader is told what went wrong, not
+    only where. None when right, or when there is nothing to compare it with."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +81,7 @@ class RecognizedLine:
             "symbols": [int(i) for i in self.symbols],
             "step": self.step,
             "continues": self.continues,
+            "expected": self.expected,
         }
 
 

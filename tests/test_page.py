@@ -152,6 +152,29 @@ def test_a_recognition_carries_the_lines():
     assert Recognition(latex="1", text="1").to_dict()["lines"] == []
 
 
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        (["3 + 4", "= 7", "= 4"], [None, None, "7"]),  # a continued line: the side above
+        (["4 + 4", "= 8", "9"], [None, None, "8"]),  # the trusted line's last side
+        (["3 \\times (4 + 5)", "28"], [None, "27"]),
+        (["2x + 3 = 7", "2x = 5", "x = 2"], [None, "x = 2", None]),
+        (["x^{2} - 5x + 6 = 0", "x_{1} = 2", "x_{2} = 4"], [None, None, "x = 2 or x = 3"]),
+        (["2x + 2x", "5x"], [None, "4*x"]),
+        (["1 + 1 = 2", "3 + 3 = 7"], [None, "6"]),  # false in itself: its own first side
+        (["3 < 2"], [None]),  # a false comparison has no one right value
+    ],
+)
+def test_a_wrong_line_says_what_was_expected(lines, expected):
+    page = read_page(typeset_page(lines))
+    assert [line.expected for line in page.lines] == expected
+    assert [line.step == "wrong" for line in page.lines] == [
+        e is not None or latex == "3 < 2" for e, latex in zip(expected, lines, strict=True)
+    ]
+    whole = Recognition(**page.recognition_fields()).to_dict()  # type: ignore[arg-type]
+    assert [line["expected"] for line in whole["lines"]] == expected
+
+
 # -- property: one corrupted step is exactly the one flagged ----------------------------------
 
 

@@ -77,14 +77,18 @@ def read_page(symbols: Sequence[PlacedSymbol]) -> Page:
     readings: list[Interpretation] = []
     continues: list[bool] = []
     verdicts: list[str] = []
+    expected: list[str | None] = []
     checker = Checker()
     above: Equation | None = None  # the last trusted line: a continued line links to it
+    says: str | None = None  # what the checker's trusted line says, as text
     for k, group in enumerate(groups):
         after = above.sides[-1] if above is not None else None
         reading = interpret([symbols[i] for i in group], continued=k > 0, after=after)
         continued = k > 0 and reading.latex.startswith(_RELATION_LATEX)
+        claim: Claim | None = None
         try:
-            verdict = checker.check(_claim(reading, continued), continued)
+            claim = _claim(reading, continued)
+            verdict = checker.check(claim, continued)
         except (ExpressionError, ArithmeticError, RecursionError):
             # Comparing two readable lines can still be too large a computation
             # (a root of a huge surd): the line cannot be checked.
@@ -92,14 +96,19 @@ def read_page(symbols: Sequence[PlacedSymbol]) -> Page:
         readings.append(reading)
         continues.append(continued)
         verdicts.append(verdict)
+        expected.append(_expected(reading, claim, says) if verdict == WRONG else None)
+        if claim is not None and checker.trusted is claim:
+            says = _says(reading, claim, continued)
         if verdict in (OK, START):
             above = reading.equation
     labels = ["" for _ in symbols]
     lines: list[RecognizedLine] = []
-    for group, reading, verdict, cont in zip(groups, readings, verdicts, continues, strict=True):
+    for group, reading, verdict, cont, wanted in zip(
+        groups, readings, verdicts, continues, expected, strict=True
+    ):
         for i, label in zip(group, reading.labels, strict=True):
             labels[i] = label
-        lines.append(_line(reading, tuple(group), verdict, cont))
+        lines.append(_line(reading, tuple(group), verdict, cont, wanted))
     return _whole(tuple(lines), tuple(labels), readings)
 
 
@@ -126,8 +135,48 @@ def _claim(reading: Interpretation, continued: bool) -> Claim | None:
     return Claim(number=base.number, function=base.function, truth=every)
 
 
+def _side_value(equation: Equation, index: int) -> str | None:
+    """The value of one side of *equation* on its own, as text (None if it has none)."""
+    try:
+        return equation_meaning(Equation([equation.sides[index]], False)).value
+    except (ExpressionError, ArithmeticError, RecursionError):
+        return None
+
+
+def _says(reading: Interpretation, claim: Claim, continued: bool) -> str | None:
+    """What a trusted line gives the next one to match, as text: its number, its
+    solutions or its simplified expression (a continued line: its last side's)."""
+    if continued and reading.equation is not None:
+        return _side_value(reading.equation, -1)
+    if claim.number is not None:
+        return claim.number.exact_text()  # "3 + 4 = 7" says 7, not its value "7 = 7"
+    if claim.solutions is not None or claim.function is not None:
+        return reading.value
+    return None
+
+
+def _expected(reading: Interpretation, claim: Claim | None, says: str | None) -> str | None:
+    """What a wrong line should have said.
+
+    A line false in itself is measured against its own first side (for a
+    continued line, that is the side above it); a line that does not follow
+    is measured against what the trusted line says. A false comparison
+    (``3 < 2``) has no one right value, so nothing is expected of it.
+    """
+    if claim is not None and claim.truth is False:
+        equation = reading.equation
+        if equation is None or equation.relations:
+            return None
+        return _side_value(equation, 0)
+    return says
+
+
 def _line(
-    reading: Interpretation, symbols: tuple[int, ...], verdict: str, continued: bool
+    reading: Interpretation,
+    symbols: tuple[int, ...],
+    verdict: str,
+    continued: bool,
+    expected: str | None = None,
 ) -> RecognizedLine:
     return RecognizedLine(
         latex=reading.latex,
@@ -142,6 +191,7 @@ def _line(
         symbols=symbols,
         step=verdict,
         continues=continued,
+        expected=expected,
     )
 
 
