@@ -1,8 +1,9 @@
-"""``mathocr recognize``: lines, JSON shape, folders, failures and exit codes."""
+"""``mathocr recognize``: lines, pages of working, JSON shape, folders, failures, exit codes."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,8 +14,23 @@ import pytest
 
 from mathocr.cli import main
 from mathocr.render import draw_strokes
+from mathocr.result import RecognizedLine
+from tests.web.strokes import render_page_png
 
-KEYS = ["file", "latex", "text", "value", "error", "symbols", "ms"]
+KEYS = [
+    "file",
+    "latex",
+    "text",
+    "value",
+    "error",
+    "symbols",
+    "ms",
+    "solution_latex",
+    "lines",
+    "first_wrong",
+]
+#: What each line of working carries: the API's shape (RecognizedLine.to_dict).
+LINE_KEYS = list(RecognizedLine(latex="", text="").to_dict())
 
 
 def _one_plus_one() -> np.ndarray:
@@ -53,6 +69,11 @@ def test_json_has_exactly_the_documented_shape(images, capsys):
     assert record["error"] is None
     assert isinstance(record["ms"], float) and record["ms"] > 0
     assert [s["label"] for s in record["symbols"]] == ["1", "+", "1"]
+    assert record["first_wrong"] is None and record["solution_latex"] is None
+    (line,) = record["lines"]  # one line of working: itself, as the first step
+    assert list(line) == LINE_KEYS
+    assert (line["latex"], line["value"], line["step"]) == (record["latex"], "2", "start")
+    assert line["symbols"] == [0, 1, 2]
     for s in record["symbols"]:
         assert list(s) == ["label", "confidence", "box"]
         assert isinstance(s["confidence"], float)
@@ -75,6 +96,7 @@ def test_an_unreadable_file_among_good_ones_does_not_fail_the_run(images, capsys
     bad = records[1]
     assert list(bad) == KEYS
     assert bad["error"] and bad["latex"] == "" and bad["symbols"] == [] and bad["value"] is None
+    assert bad["lines"] == [] and bad["first_wrong"] is None
     assert records[0]["error"] is None and records[2]["error"] is None
 
 
@@ -147,3 +169,75 @@ def test_a_blank_page_alone_fails_but_not_beside_a_good_one(images, tmp_path, ca
     record = json.loads(capsys.readouterr().out.strip())
     assert record["symbols"] == [] and "no handwriting" in record["error"]
     assert main(["recognize", "--json", str(blank), str(images["good"])]) == 0
+
+
+@pytest.fixture()
+def page(tmp_path: Path) -> Path:
+    """Three lines of working, the last one wrong: 3 + 4 / = 7 / = 4."""
+    path = tmp_path / "working.png"
+    path.write_bytes(render_page_png(["3+4", "=7", "=4"]))
+    return path
+
+
+def test_a_page_prints_each_line_with_its_verdict(page, images, capsys):
+    assert main(["recognize", str(images["good"]), str(page)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{images['good']}: 1 + 1 -> 2",  # one line reads as it always did
+        f"{page}: 3 lines, line 3 is wrong",
+        "  1. 3 + 4 -> 7",
+        "  2. = 7  ✓",
+        "  3. = 4  ✗ expected 7",
+    ]
+
+
+def test_a_page_in_json_has_its_lines_and_first_wrong(page, capsys):
+    assert main(["recognize", "--json", str(page)]) == 0
+    (record,) = _json_lines(capsys.readouterr().out)
+    assert list(record) == KEYS
+    lines = record["lines"]
+    assert all(list(line) == LINE_KEYS for line in lines)
+    assert [line["latex"] for line in lines] == ["3 + 4", "= 7", "= 4"]
+    assert [line["step"] for line in lines] == ["start", "ok", "wrong"]
+    assert [line["expected"] for line in lines] == [None, None, "7"]
+    assert record["first_wrong"] == 2
+    # every symbol belongs to exactly one line, and the lines index the symbols
+    indices = sorted(i for line in lines for i in line["symbols"])
+    assert indices == list(range(len(record["symbols"])))
+    assert [record["symbols"][i]["label"] for i in lines[2]["symbols"]] == ["=", "4"]
+
+
+def test_a_console_without_check_marks_gets_words(page):
+    """On an ASCII-only console the verdicts are printed as words, not a crash."""
+    done = subprocess.run(
+        [sys.executable, "-m", "mathocr", "recognize", str(page)],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    out = done.stdout.decode("ascii").splitlines()
+    assert out[2:] == ["  2. = 7  ok", "  3. = 4  wrong expected 7"]
+
+
+def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path):
+    """``mathocr recognize scans/ | head -1``: no BrokenPipeError traceback, exit 141."""
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for k in range(8):  # with the progress bar, which writes through its own path
+        cv2.imwrite(str(folder / f"{k}.png"), _one_plus_one())
+    errors = tmp_path / "stderr.txt"
+    with errors.open("wb") as err:
+        reader = subprocess.Popen(
+            [sys.executable, "-m", "mathocr", "recognize", str(folder)],
+            stdout=subprocess.PIPE,
+            stderr=err,
+        )
+        assert reader.stdout is not None
+        first = reader.stdout.readline()
+        reader.stdout.close()  # as head -1 does: the next image's line finds no reader
+        code = reader.wait(timeout=120)
+    stderr = errors.read_text(errors="replace")
+    assert first.decode().endswith("-> 2\n")
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+    assert "Exception ignored" not in stderr, stderr
+    assert code == 141  # the pipe broke (the run did not simply finish first)

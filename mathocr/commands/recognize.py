@@ -1,21 +1,31 @@
 """``mathocr recognize``: Recognize handwritten expressions in image files or folders.
 
 One line per image, in the order given (folders are walked, their images
-sorted). A file that cannot be read gets its error on its line and the run
-goes on; the exit code is 1 only when every file failed (unreadable, or
-blank: no handwriting found).
+sorted). A page of several lines of working gets a heading line and then one
+line per line of working, indented, with its verdict: ``✓`` when it follows
+from the lines above, ``✗`` at a wrong step with what was expected there.
+A file that cannot be read gets its error on its line and the run goes on;
+the exit code is 1 only when every file failed (unreadable, or blank: no
+handwriting found). When the reader of the output goes away (``| head``),
+the run stops quietly with exit code 141, as a tool killed by SIGPIPE would.
 
-    $ mathocr recognize sum.png photos/
+    $ mathocr recognize sum.png photos/ working.png
     sum.png: 2 + 3 -> 5
     photos/eq.jpg: (155 + 132 - 68) \\div 61 = 3.59 -> true (219/61 = 359/100)
+    working.png: 3 lines, line 3 is wrong
+      1. 3 + 4 -> 7
+      2. = 7  ✓
+      3. = 4  ✗ expected 7
     $ mathocr recognize --json sum.png
-    {"file": "sum.png", "latex": "2 + 3", "text": "2+3", "value": "5", ...}
+    {"file": "sum.png", "latex": "2 + 3", "text": "2+3", "value": "5", ...,
+     "lines": [{"latex": "2 + 3", ..., "step": "start", ...}], "first_wrong": null}
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -26,6 +36,9 @@ from typing import Any
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"})
 #: Show a progress bar on stderr from this many files on.
 PROGRESS_FROM = 5
+#: The exit code when the output is closed early: 128 + SIGPIPE, as the shell reports
+#: a tool the signal ended, so that a pipeline can tell a cut-off run from a full one.
+OUTPUT_CLOSED = 141
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +53,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object per line: file, latex, text, value, error, symbols, ms",
+        help="print one JSON object per line: file, latex, text, value, error, symbols, ms, "
+        "solution_latex, lines (each line of working with its step), first_wrong",
     )
     parser.add_argument(
         "--debug",
@@ -83,6 +97,63 @@ def _line(record: dict[str, Any], holds: bool | None = None) -> str:
     return out
 
 
+#: What each step verdict prints after its line: (UTF-8 mark, plain-ASCII fallback).
+_MARKS = {"ok": ("✓", "ok"), "wrong": ("✗", "wrong"), "unreadable": ("?", "?")}
+
+
+def _marks_fit(stream: Any) -> bool:
+    """Whether *stream* can print the check marks (not on a Latin-1 or ASCII console)."""
+    try:
+        "✓✗".encode(getattr(stream, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def _page(record: dict[str, Any], unicode: bool = True) -> list[str]:
+    """The output lines for a page of several lines of working: a heading, then one
+    line per line of working with its verdict, so a teacher can scan for the ✗."""
+    lines = record["lines"]
+    first_wrong = record["first_wrong"]
+    unreadable = [k for k, line in enumerate(lines) if line["step"] == "unreadable"]
+    head = f"{record['file']}: {len(lines)} lines"
+    if first_wrong is not None:
+        head += f", line {first_wrong + 1} is wrong"
+    elif unreadable:
+        head += f", line {unreadable[0] + 1} could not be read"
+    elif any(line["step"] == "ok" for line in lines):
+        head += ", every step follows"
+    out = [head]
+    for k, line in enumerate(lines):
+        text = f"  {k + 1}. {line['latex'] or '(nothing read)'}"
+        step = line["step"]
+        if step == "start":
+            if line["value"] is not None:
+                text += f" -> {line['value']}"
+        else:
+            mark = _MARKS.get(step, (step, step))[0 if unicode else 1]
+            text += f"  {mark}"
+            if step == "wrong" and line.get("expected") is not None:
+                text += f" expected {line['expected']}"
+            if step == "unreadable" and line["error"]:
+                text += f" {line['error']}"
+        out.append(text)
+    return out
+
+
+def _silence_stdout() -> None:
+    """Point the process's stdout at the null device (nothing to do if it has no file)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):  # replaced by an in-memory stream (tests, embedding)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
 def _debug_name(target: Path, file: str, used: set[str]) -> str:
     stem = Path(file).stem or "image"
     name, n = stem, 2
@@ -116,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
         bar = tqdm(total=len(files), file=sys.stderr, unit="image", leave=False)
     failures = 0
     used: set[str] = set()
+    marks_fit = _marks_fit(sys.stdout)
     try:
         for file in files:
             start = time.perf_counter()
@@ -132,6 +204,9 @@ def run(args: argparse.Namespace) -> int:
                     "error": str(e),
                     "symbols": [],
                     "ms": round((time.perf_counter() - start) * 1000.0, 3),
+                    "solution_latex": None,
+                    "lines": [],
+                    "first_wrong": None,
                 }
             else:
                 record = {
@@ -149,18 +224,33 @@ def run(args: argparse.Namespace) -> int:
                         for s in result.symbols
                     ],
                     "ms": round(result.ms, 3),
+                    "solution_latex": result.solution_latex,
+                    "lines": [line.to_dict() for line in result.lines],
+                    "first_wrong": result.first_wrong,
                 }
                 holds = result.holds
                 if not result.symbols:  # a blank page: nothing was read from it
                     failures += 1
                 if args.debug is not None and result.debug is not None:
                     _write_debug(args.debug, _debug_name(args.debug, file, used), result.debug)
-            text = json.dumps(record, ensure_ascii=False) if args.json else _line(record, holds)
+            if args.json:
+                text = json.dumps(record, ensure_ascii=False)
+            elif len(record["lines"]) > 1:
+                text = "\n".join(_page(record, marks_fit))
+            else:
+                text = _line(record, holds)
             if bar is not None:
                 bar.write(text, file=sys.stdout)
                 bar.update(1)
             else:
-                print(text, flush=True)
+                print(text)
+            sys.stdout.flush()  # each image as it is read, even into a pipe
+    except BrokenPipeError:
+        # The reader went away (`| head -1`): stop without a traceback. Python would
+        # flush stdout again at exit and fail once more, so stdout is pointed at
+        # the null device first (the recipe in the signal module's documentation).
+        _silence_stdout()
+        return OUTPUT_CLOSED
     finally:
         if bar is not None:
             bar.close()

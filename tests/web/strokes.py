@@ -13,7 +13,7 @@ import math
 import cv2
 import numpy as np
 
-__all__ = ["GLYPHS", "expression_strokes", "render_png"]
+__all__ = ["GLYPHS", "expression_strokes", "page_strokes", "render_png", "render_page_png"]
 
 Stroke = list[tuple[float, float]]
 
@@ -72,9 +72,30 @@ def expression_strokes(
     return strokes
 
 
+def page_strokes(
+    lines: list[str], *, height: float = 90.0, origin: tuple[float, float] = (60.0, 40.0)
+) -> list[list[tuple[float, float]]]:
+    """A page of working: *lines* one under another (a line and a gap 0.9 of a line
+    tall), the lines after the first indented as a continued ``= 7`` is written."""
+    x, y = origin
+    strokes = []
+    for k, text in enumerate(lines):
+        at = (x + (height * 5 / 3 if k else 0.0), y + height * 17 / 9 * k)
+        strokes.extend(expression_strokes(text, height=height, origin=at))
+    return strokes
+
+
 def render_png(text: str, *, height: float = 120.0, pen: int = 8) -> bytes:
     """*text* written in black on white, as PNG bytes (like a browser canvas export)."""
-    strokes = expression_strokes(text, height=height)
+    return _png(expression_strokes(text, height=height), pen)
+
+
+def render_page_png(lines: list[str], *, height: float = 90.0, pen: int = 7) -> bytes:
+    """A page of working (:func:`page_strokes`) as PNG bytes."""
+    return _png(page_strokes(lines, height=height), pen)
+
+
+def _png(strokes: list[list[tuple[float, float]]], pen: int) -> bytes:
     pts = np.concatenate([np.asarray(s) for s in strokes])
     w = int(pts[:, 0].max() + 40)
     h = int(pts[:, 1].max() + 40)
