@@ -16,7 +16,7 @@ from PIL import Image
 from tests.pngs import png_claiming
 from web.ocr.models import PostedImage
 
-from .strokes import render_png
+from .strokes import render_page_png, render_png
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +66,52 @@ def test_post_base64_reads_the_drawing(visitor, sum_b64):
     # boxes are in the posted image's pixels, left to right
     xs = [s["box"][0] for s in result["symbols"]]
     assert xs == sorted(xs)
+
+
+def test_a_page_of_working_comes_back_as_lines_with_steps(visitor, staff):
+    """Three lines, 3 + 4 / = 7 / = 4: each line read, checked, and the wrong one flagged."""
+    png = base64.b64encode(render_page_png(["3+4", "=7", "=4"])).decode("ascii")
+    response = post_json(visitor, {"image": png})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert_recognized(body)
+    result = body["result"]
+    lines = result["lines"]
+    assert [line["latex"] for line in lines] == ["3 + 4", "= 7", "= 4"]
+    assert [line["step"] for line in lines] == ["start", "ok", "wrong"]
+    assert [line["holds"] for line in lines] == [None, True, False]
+    assert [line["expected"] for line in lines] == [None, None, "7"]
+    assert [line["continues"] for line in lines] == [False, True, True]
+    assert lines[0]["value"] == "7" and lines[0]["error"] is None
+    assert result["first_wrong"] == 2
+    assert result["kind"] == "working" and result["holds"] is False
+    assert result["solution_latex"] is None
+    # each line points at its own symbols in the result's list
+    symbols = result["symbols"]
+    assert sorted(i for line in lines for i in line["symbols"]) == list(range(len(symbols)))
+    assert [symbols[i]["label"] for i in lines[1]["symbols"]] == ["=", "7"]
+    # stored as answered: the staff view of the row reads the same lines
+    stored = staff.get(f"{API}{body['id']}/").json()["result"]
+    assert stored["lines"] == lines and stored["first_wrong"] == 2
+
+
+def test_one_expression_is_one_line_and_old_readings_still_serialize(visitor, staff, sum_b64):
+    result = post_json(visitor, {"image": sum_b64}).json()["result"]
+    (line,) = result["lines"]
+    assert (compact(line["latex"]), line["value"], line["step"]) == ("2+3", "5", "start")
+    assert line["symbols"] == [0, 1, 2] and result["first_wrong"] is None
+    # a reading stored before pages were read has no lines: it is answered without
+    # them (and with nothing wrong, no inequality's solutions)
+    row = PostedImage.objects.get()
+    for key in ("lines", "first_wrong", "solution_latex"):
+        del row.result[key]
+    row.save(update_fields=["result"])
+    response = staff.get(f"{API}{row.pk}/")
+    assert response.status_code == 200, response.content
+    old = response.json()["result"]
+    assert compact(old["latex"]) == "2+3" and old["value"] == "5"
+    assert "lines" not in old
+    assert old["first_wrong"] is None and old["solution_latex"] is None
 
 
 def test_post_data_url(visitor, sum_b64):

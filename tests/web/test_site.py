@@ -164,6 +164,36 @@ def test_schema_documents_the_errors_and_what_is_required(visitor):
 
 
 @pytest.mark.django_db
+def test_schema_documents_the_lines_of_a_page(visitor):
+    """Clients generated from the schema see each line of working and its verdict."""
+    schema = visitor.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    result = components["ResultOutput"]["properties"]
+    assert result["lines"]["type"] == "array"
+    assert result["lines"]["items"]["$ref"] == "#/components/schemas/LineOutput"
+    assert result["first_wrong"]["type"] == "integer" and result["first_wrong"]["nullable"]
+    assert result["solution_latex"]["type"] == "string"
+    # older stored readings have none of them, so none is promised
+    assert not {"lines", "first_wrong", "solution_latex"} & set(
+        components["ResultOutput"]["required"]
+    )
+    line = components["LineOutput"]
+    fields = {
+        "latex", "text", "value", "decimal", "holds", "solutions", "solution_latex", "kind",
+        "error", "symbols", "step", "continues", "expected",
+    }  # fmt: skip
+    assert line["properties"].keys() == fields
+    assert set(line["required"]) == fields - {"expected"}
+    step = line["properties"]["step"]
+    if "$ref" in step:  # an enum is its own component
+        step = components[step["$ref"].rsplit("/", 1)[-1]]
+    elif "allOf" in step:
+        step = components[step["allOf"][0]["$ref"].rsplit("/", 1)[-1]]
+    assert set(step["enum"]) == {"start", "ok", "wrong", "unreadable"}
+    assert line["properties"]["symbols"]["items"]["type"] == "integer"
+
+
+@pytest.mark.django_db
 def test_docs_use_local_static_files(visitor):
     response = visitor.get("/api/docs/")
     assert response.status_code == 200

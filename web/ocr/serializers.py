@@ -23,6 +23,7 @@ __all__ = [
     "ImageCreateInput",
     "CorrectionInput",
     "ImageOutput",
+    "LineOutput",
     "ErrorOutput",
     "steps_as_data_urls",
 ]
@@ -94,6 +95,44 @@ class SymbolOutput(serializers.Serializer):
     components = serializers.ListField(child=serializers.IntegerField(), required=False)
 
 
+class LineOutput(serializers.Serializer):
+    """One line of a page of working (``mathocr.result.RecognizedLine``)."""
+
+    latex = serializers.CharField()
+    text = serializers.CharField()
+    value = serializers.CharField(
+        allow_null=True, help_text="The line's exact value, both sides, or its solutions."
+    )
+    decimal = serializers.CharField(allow_null=True)
+    holds = serializers.BooleanField(
+        allow_null=True,
+        help_text="Whether the line is true: a numeric equation or comparison, or for a "
+        "line that continues the one above (`= 27`) every link of the chain.",
+    )
+    solutions = serializers.ListField(child=serializers.CharField())
+    solution_latex = serializers.CharField(allow_null=True)
+    kind = serializers.CharField()
+    error = serializers.CharField(allow_null=True, help_text="Why the line has no value.")
+    symbols = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Indices of the line's symbols in the result's `symbols`, left to right.",
+    )
+    step = serializers.ChoiceField(
+        choices=["start", "ok", "wrong", "unreadable"],
+        help_text="`start`: the first line, or one that starts anew; `ok`: it follows from "
+        "the last line that did; `wrong`; `unreadable`: it could not be read or checked.",
+    )
+    continues = serializers.BooleanField(
+        help_text="The line starts with `=` (or a comparison) and continues the line above."
+    )
+    expected = serializers.CharField(
+        allow_null=True,
+        required=False,
+        help_text="For a wrong line, what it should have said (like `value`): the last right "
+        "line's value, solutions or simplified expression, or a false `=` chain's first side.",
+    )
+
+
 class ResultOutput(serializers.Serializer):
     latex = serializers.CharField()
     text = serializers.CharField()
@@ -108,6 +147,23 @@ class ResultOutput(serializers.Serializer):
     image_size = serializers.ListField(child=serializers.IntegerField(), required=False)
     timings = serializers.DictField(child=serializers.FloatField(), required=False)
     ms = serializers.FloatField(help_text="Recognition time in the server process.")
+    solution_latex = serializers.CharField(
+        allow_null=True,
+        required=False,
+        help_text="An inequality's solution set as LaTeX (the last line's, for several).",
+    )
+    lines = LineOutput(
+        many=True,
+        required=False,
+        help_text="The lines of working, top first, each read and checked against the lines "
+        "above; one line for a single expression (readings stored before lines were read "
+        "have none). The fields above describe the whole page.",
+    )
+    first_wrong = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="Index in `lines` of the first line that does not follow, else null.",
+    )
 
 
 class ErrorOutput(serializers.Serializer):
