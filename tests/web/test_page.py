@@ -14,7 +14,7 @@ import pytest
 from web.ocr.models import PostedImage
 
 from .chromium import CHROMIUM, LAUNCH_ARGS
-from .strokes import expression_strokes, render_png
+from .strokes import expression_strokes, page_strokes, render_page_png, render_png
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
@@ -65,10 +65,15 @@ def ui(chromium_browser, live_server):
 
 def draw(page, text: str, *, height: float = 200.0) -> None:
     """Write *text* on the canvas with the mouse, stroke by stroke (real pointer events)."""
+    draw_strokes(page, expression_strokes(text, height=height, origin=(90.0, 100.0)))
+
+
+def draw_strokes(page, strokes: list[list[tuple[float, float]]]) -> None:
+    """Draw *strokes* (canvas pixels) with the mouse, as real pointer events."""
     box = page.locator("#pad").bounding_box()
     scale_x = box["width"] / 1000  # the canvas is 1000 x 400 pixels inside
     scale_y = box["height"] / 400
-    for stroke in expression_strokes(text, height=height, origin=(90.0, 100.0)):
+    for stroke in strokes:
         points = [(box["x"] + x * scale_x, box["y"] + y * scale_y) for x, y in stroke]
         page.mouse.move(*points[0])
         page.mouse.down()
@@ -226,6 +231,104 @@ def test_phone_screen_with_touch_pointers(chromium_browser, live_server):
     assert page.locator("#meaning").inner_text().strip() == "= 2"
     shot(page, "page-phone.png")
     context.close()
+
+
+def wait_for_lines(page) -> None:
+    page.wait_for_function(
+        "() => document.querySelectorAll('#lines li .katex').length > 1"
+        " && document.querySelectorAll('#boxes .box').length > 0"
+        " && !document.getElementById('app').hasAttribute('aria-busy')"
+    )
+
+
+def read_lines(page) -> list[tuple[str, str, str]]:
+    """Each shown line: its step, its rendered math (spaces dropped), its verdict."""
+    shown = page.locator("#lines li").evaluate_all(
+        """items => items.map(li => [
+            li.dataset.step,
+            li.querySelector('.katex-html').innerText.replace(/\\s+/g, ''),
+            li.querySelector('.verdict').innerText.trim(),
+        ])"""
+    )
+    return [tuple(line) for line in shown]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_of_working_shows_each_line_with_its_verdict(ui):
+    """Three lines drawn one under another: ✓ where a step follows, ✗ with what was expected."""
+    ui.locator("#auto").uncheck()
+    draw_strokes(ui, page_strokes(["3+4", "=7", "=4"], height=70, origin=(60.0, 30.0)))
+    ui.locator("#recognize").click()
+    wait_for_lines(ui)
+    assert read_lines(ui) == [
+        ("start", "3+4", "= 7"),
+        ("ok", "=7", "✓"),
+        ("wrong", "=4", "✗ expected 7"),
+    ]
+    assert ui.locator("#lines li.first-wrong").count() == 1
+    assert ui.locator("#lines li").nth(2).get_attribute("class") == "line wrong first-wrong"
+    assert ui.locator("#meaning").inner_text().strip() == "✗ Line 3 does not follow (expected 7)."
+    assert "error" in (ui.locator("#meaning").get_attribute("class") or "")
+    assert ui.locator("#math").is_hidden()  # the lines replace the stacked LaTeX
+    # the symbols table goes line by line
+    table = [t.strip() for t in ui.locator("#symbols tbody tr td:first-child").all_inner_texts()]
+    assert table == ["3", "+", "4", "=", "7", "=", "4"]
+    # the wrong line's symbols are marked on the image: its = and its 4
+    wrong = ui.locator("#boxes .box.wrong text").all_text_contents()
+    assert [t.split()[0] for t in wrong] == ["=", "4"]
+    label = ui.locator("#lines li").nth(2).get_attribute("aria-label")
+    assert label == "Line 3: =4. Wrong: expected 7."
+    row = PostedImage.objects.get()
+    assert [line["step"] for line in row.result["lines"]] == ["start", "ok", "wrong"]
+    shot(ui, "page-working.png")
+
+    # a single expression afterwards shows no lines
+    ui.locator("#clear").click()
+    draw(ui, "2+3")
+    ui.locator("#recognize").click()
+    ui.wait_for_function("() => document.getElementById('lines').hidden")
+    wait_for_answer(ui)
+    assert ui.locator("#meaning").inner_text().strip() == "= 5"
+    assert ui.locator("#lines li").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_photo_of_working_on_a_phone(chromium_browser, live_server, tmp_path):
+    """A phone's photo of three lines: the verdicts fit the narrow screen, under each line."""
+    context = chromium_browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url))
+    page.goto(live_server.url + "/")
+    page.wait_for_function("() => window.katex !== undefined")
+    photo = tmp_path / "working.png"
+    photo.write_bytes(render_page_png(["14-3", "=11", "=10"]))
+    page.set_input_files("#photo", str(photo))
+    wait_for_lines(page)
+    assert read_lines(page) == [
+        ("start", "14−3", "= 11"),
+        ("ok", "=11", "✓"),
+        ("wrong", "=10", "✗ expected 11"),
+    ]
+    assert (
+        page.locator("#meaning").inner_text().strip() == "✗ Line 3 does not follow (expected 11)."
+    )
+    # nothing wider than the phone, and each verdict sits under its line
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for k in range(3):
+        line = page.locator("#lines li").nth(k)
+        tex, verdict = line.locator(".tex").bounding_box(), line.locator(".verdict").bounding_box()
+        assert verdict["y"] >= tex["y"] + tex["height"] - 1, k
+        assert verdict["x"] + verdict["width"] <= 390
+    page.locator("#lines").scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "page-working-phone.png"), full_page=True)
+    context.close()
+    external = [url for url in seen if not url.startswith((live_server.url, "data:", "blob:"))]
+    assert not external, external
 
 
 @pytest.mark.django_db(transaction=True)

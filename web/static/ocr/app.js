@@ -1,5 +1,7 @@
 // The drawing page: a pointer-events canvas and photo inputs on one side,
 // the answer (KaTeX, value, symbol boxes, steps, correction) on the other.
+// A page of several lines of working is shown line by line, each with its
+// verdict: ✓ when it follows from the lines above, ✗ with what was expected.
 // Plain script, no build step, no external requests: everything it loads is
 // served from our own static files.
 "use strict";
@@ -213,6 +215,7 @@
     if (data.status !== "done" || !data.result) {
       say(`Recognition failed: ${data.reason || "unknown reason"}. The image was kept.`, true);
       renderMath("");
+      showLines([]);
       $("meaning").textContent = "";
       drawBoxes(src, [], null);
       fillSymbols([]);
@@ -222,11 +225,19 @@
     const result = data.result;
     const n = result.symbols.length;
     say(n ? `Read ${n} symbol${n === 1 ? "" : "s"} in ${Math.round(result.ms)} ms.` : "No symbols found.");
-    renderMath(result.latex);
-    $("meaning").textContent = meaning(result);
-    $("meaning").classList.toggle("error", Boolean(result.error) || result.holds === false);
-    drawBoxes(src, result.symbols, result.image_size);
-    fillSymbols(result.symbols);
+    const lines = result.lines || []; // readings stored before pages have none
+    const page = lines.length > 1;
+    renderMath(page ? "" : result.latex);
+    showLines(page ? lines : [], result.first_wrong);
+    $("meaning").textContent = page ? pageMeaning(result) : meaning(result);
+    $("meaning").classList.toggle(
+      "error",
+      page ? result.first_wrong != null : Boolean(result.error) || result.holds === false,
+    );
+    drawBoxes(src, result.symbols, result.image_size, page ? wrongSymbols(lines) : new Set());
+    // A page lists its symbols line by line (the lines index into result.symbols).
+    const byLine = lines.flatMap((line) => line.symbols.map((i) => result.symbols[i]));
+    fillSymbols(page ? byLine : result.symbols, page);
     $("correct-latex").value = result.latex;
     showSteps(data.steps || null);
   }
@@ -234,6 +245,7 @@
   function renderMath(latex) {
     const el = $("math");
     el.textContent = "";
+    el.hidden = !latex; // a page shows its lines instead, without a blank gap above them
     if (!latex) return;
     if (window.katex) {
       window.katex.render(latex, el, { displayMode: true, throwOnError: false });
@@ -241,6 +253,82 @@
       el.textContent = latex;
     }
     el.setAttribute("aria-label", `The expression as read: ${latex}`);
+  }
+
+  // ---- a page of working: one row per line, with its verdict ------------------
+  const MARK = { ok: "✓", wrong: "✗", unreadable: "?" };
+
+  function showLines(lines, firstWrong) {
+    const list = $("lines");
+    list.textContent = "";
+    list.hidden = !lines.length;
+    lines.forEach((line, k) => {
+      const item = document.createElement("li");
+      item.className = `line ${line.step}${k === firstWrong ? " first-wrong" : ""}`;
+      item.dataset.step = line.step;
+      const tex = document.createElement("span");
+      tex.className = "tex";
+      if (window.katex && line.latex) {
+        window.katex.render(line.latex, tex, { displayMode: false, throwOnError: false });
+      } else {
+        tex.textContent = line.latex || "(nothing read)";
+      }
+      const verdict = document.createElement("span");
+      verdict.className = "verdict";
+      verdict.textContent = lineVerdict(line);
+      item.append(tex, verdict);
+      // Screen readers hear the line as written and its verdict, not KaTeX's markup.
+      const spoken = `Line ${k + 1}: ${line.text || line.latex}. ${lineVerdictSpoken(line)}`;
+      item.setAttribute("aria-label", spoken);
+      list.append(item);
+    });
+  }
+
+  function lineVerdict(line) {
+    switch (line.step) {
+      case "ok":
+        return MARK.ok;
+      case "wrong":
+        return line.expected != null ? `${MARK.wrong} expected ${line.expected}` : MARK.wrong;
+      case "unreadable":
+        return `${MARK.unreadable} ${line.error || "could not be read"}`;
+      default: // "start": what the line says, so the next one can be compared by eye
+        if (line.kind === "equation") return line.holds ? MARK.ok : "";
+        return line.error ? "" : meaning(line);
+    }
+  }
+
+  function lineVerdictSpoken(line) {
+    switch (line.step) {
+      case "ok":
+        return "Follows from the lines above.";
+      case "wrong":
+        return line.expected != null ? `Wrong: expected ${line.expected}.` : "Wrong.";
+      case "unreadable":
+        return `Could not be checked: ${line.error || "unreadable"}.`;
+      default:
+        return lineVerdict(line);
+    }
+  }
+
+  function pageMeaning(result) {
+    const lines = result.lines;
+    if (result.first_wrong != null) {
+      const line = lines[result.first_wrong];
+      const expected = line.expected != null ? ` (expected ${line.expected})` : "";
+      return `✗ Line ${result.first_wrong + 1} does not follow${expected}.`;
+    }
+    const unreadable = lines.findIndex((line) => line.step === "unreadable");
+    if (unreadable >= 0) return `Line ${unreadable + 1} could not be read.`;
+    if (lines.some((line) => line.step === "ok")) return "✓ Every step follows.";
+    return "";
+  }
+
+  // The symbols of every wrong line, to mark on the image where the mistake is.
+  function wrongSymbols(lines) {
+    const out = new Set();
+    for (const line of lines) if (line.step === "wrong") line.symbols.forEach((i) => out.add(i));
+    return out;
   }
 
   function meaning(result) {
@@ -265,7 +353,7 @@
     }
   }
 
-  function drawBoxes(src, symbols, size) {
+  function drawBoxes(src, symbols, size, wrong) {
     const img = $("shot");
     const svg = $("boxes");
     svg.textContent = "";
@@ -278,7 +366,7 @@
         const [x, y, bw, bh] = s.box;
         const low = s.confidence < lowConfidence;
         const g = document.createElementNS(SVG, "g");
-        g.setAttribute("class", low ? "box low" : "box");
+        g.setAttribute("class", `box${low ? " low" : ""}${wrong && wrong.has(i) ? " wrong" : ""}`);
         g.setAttribute("data-index", String(i));
         const rect = document.createElementNS(SVG, "rect");
         rect.setAttribute("x", x);
@@ -305,9 +393,12 @@
     }
   }
 
-  function fillSymbols(symbols) {
+  function fillSymbols(symbols, byLine) {
     const body = $("symbols").querySelector("tbody");
     body.textContent = "";
+    $("symbols").querySelector("caption").textContent = byLine
+      ? "Symbols, line by line, left to right"
+      : "Symbols, left to right";
     $("symbols").hidden = !symbols.length;
     for (const s of symbols) {
       const row = body.insertRow();
