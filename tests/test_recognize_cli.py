@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import cv2
@@ -220,24 +221,40 @@ def test_a_console_without_check_marks_gets_words(page):
 
 
 def test_a_reader_that_stops_early_ends_the_run_quietly(tmp_path):
-    """``mathocr recognize scans/ | head -1``: no BrokenPipeError traceback, exit 141."""
-    folder = tmp_path / "scans"
-    folder.mkdir()
-    for k in range(8):  # with the progress bar, which writes through its own path
-        cv2.imwrite(str(folder / f"{k}.png"), _one_plus_one())
+    """``mathocr recognize scans/ | head -1``: no BrokenPipeError traceback, exit 141.
+
+    The second image is a named pipe, so the run waits there until the reader
+    has read the first line and gone: the next line always finds no reader.
+    """
+    png = cv2.imencode(".png", _one_plus_one())[1].tobytes()
+    files = [tmp_path / f"{k}.png" for k in range(5)]  # 5: with the progress bar
+    for path in files[:1] + files[2:]:
+        path.write_bytes(png)
+    os.mkfifo(files[1])
     errors = tmp_path / "stderr.txt"
     with errors.open("wb") as err:
         reader = subprocess.Popen(
-            [sys.executable, "-m", "mathocr", "recognize", str(folder)],
+            [sys.executable, "-m", "mathocr", "recognize", *map(str, files)],
             stdout=subprocess.PIPE,
             stderr=err,
         )
         assert reader.stdout is not None
         first = reader.stdout.readline()
-        reader.stdout.close()  # as head -1 does: the next image's line finds no reader
+        reader.stdout.close()  # as head -1 does
+        deadline = time.monotonic() + 60
+        while True:  # the run opens the pipe once it has written the first line
+            try:
+                fd = os.open(files[1], os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError:  # ENXIO: nobody reading it yet
+                assert reader.poll() is None and time.monotonic() < deadline, "never read"
+                time.sleep(0.05)
+        os.set_blocking(fd, True)
+        os.write(fd, png)
+        os.close(fd)
         code = reader.wait(timeout=120)
     stderr = errors.read_text(errors="replace")
     assert first.decode().endswith("-> 2\n")
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
     assert "Exception ignored" not in stderr, stderr
-    assert code == 141  # the pipe broke (the run did not simply finish first)
+    assert code == 141
