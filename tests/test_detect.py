@@ -120,6 +120,19 @@ def test_decode_merges_one_symbol_read_as_two_classes():
     assert found[0].scores[times] == pytest.approx(0.5)
 
 
+def test_decode_reads_each_class_its_own_size():
+    root, two = class_index("\\sqrt"), class_index("2")
+    heat = np.zeros((_C, 10, 20), np.float32)
+    heat[root, 5, 10], heat[two, 5, 10] = 0.9, 0.8
+    size = np.zeros((2 * _C, 10, 20), np.float32)
+    size[2 * root : 2 * root + 2, 5, 10] = np.log([14.0, 10.0])
+    size[2 * two : 2 * two + 2, 5, 10] = np.log([4.0, 6.0])
+    offset = np.full((2 * _C, 10, 20), 0.5, np.float32)
+    found = {d.label: d.box for d in decode(heat, size, offset)}
+    assert found[root][2] - found[root][0] == pytest.approx(14 * STRIDE, rel=1e-4)
+    assert found[two][2] - found[two][0] == pytest.approx(4 * STRIDE, rel=1e-4)
+
+
 def test_decode_threshold():
     heat, size, offset = _maps([(1, 5, 10, 0.25, 8, 8)])
     assert decode(heat, size, offset, threshold=0.3) == []

@@ -92,12 +92,24 @@ def test_targets_peak_at_the_box_centre():
     labels = np.array([class_index("7"), class_index(".")])
     heat, size, offset, mask = centre_targets(boxes, labels, len(DETECTOR_CLASSES), CROP)
     assert heat.shape == (len(DETECTOR_CLASSES), CROP[0] // 4, CROP[1] // 4)
-    assert heat[class_index("7"), 9, 14] == 1.0 and mask[9, 14] == 1.0
-    assert size[:, 9, 14] == pytest.approx(np.log([8.0, 8.0]))
-    assert offset[:, 9, 14] == pytest.approx([0.0, 0.0])
-    # The point keeps its own peak (a dot survives stride 4).
-    assert heat[class_index("."), 15, 25] == 1.0
+    seven, point = class_index("7"), class_index(".")
+    assert heat[seven, 9, 14] == 1.0 and mask[seven, 9, 14] == 1.0
+    assert size[2 * seven : 2 * seven + 2, 9, 14] == pytest.approx(np.log([8.0, 8.0]))
+    assert offset[2 * seven : 2 * seven + 2, 9, 14] == pytest.approx([0.0, 0.0])
+    # The point keeps its own peak (a dot survives stride 4), and its own size.
+    assert heat[point, 15, 25] == 1.0
+    assert size[2 * point : 2 * point + 2, 15, 25] == pytest.approx(np.log([1.0, 1.0]))
     assert mask.sum() == 2
+
+
+def test_a_root_and_its_radicand_keep_their_own_sizes_on_one_cell():
+    boxes = np.array([[0, 0, 64, 40], [24, 8, 40, 32]], np.float32)  # centres (32, 20), (32, 20)
+    labels = np.array([class_index("\\sqrt"), class_index("2")])
+    _, size, _, mask = centre_targets(boxes, labels, len(DETECTOR_CLASSES), CROP)
+    root, two = labels
+    assert mask[root, 5, 8] == mask[two, 5, 8] == 1.0
+    assert size[2 * root : 2 * root + 2, 5, 8] == pytest.approx(np.log([16.0, 10.0]))
+    assert size[2 * two : 2 * two + 2, 5, 8] == pytest.approx(np.log([4.0, 6.0]))
 
 
 def test_crops_keep_the_symbols_whose_centre_is_inside(samples):

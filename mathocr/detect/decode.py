@@ -59,10 +59,11 @@ def decode(
     ----------
     heat : (C, h, w) ndarray
         Per-class centre scores in [0, 1].
-    size : (2, h, w) ndarray
-        log of box width and height, in cells.
-    offset : (2, h, w) ndarray
-        The centre's position within its cell, x and y, in cells.
+    size : (2C, h, w) or (2, h, w) ndarray
+        log of box width and height in cells, per class (channels 2k, 2k + 1)
+        or shared by all classes.
+    offset : (2C, h, w) or (2, h, w) ndarray
+        The centre's position within its cell, x and y, in cells, likewise.
     threshold : float
         The least peak score kept.
     """
@@ -76,11 +77,13 @@ def decode(
         found.extend((float(channel[y, x]), k, int(y), int(x)) for y, x in zip(ys, xs, strict=True))
     found.sort(reverse=True)
     out: list[Detection] = []
+    per_class = size.shape[0] == 2 * c
     for score, k, y, x in found:
-        cx = (x + float(offset[0, y, x])) * STRIDE
-        cy = (y + float(offset[1, y, x])) * STRIDE
-        bw = float(np.exp(np.clip(size[0, y, x], -3, 8))) * STRIDE
-        bh = float(np.exp(np.clip(size[1, y, x], -3, 8))) * STRIDE
+        j = 2 * k if per_class else 0
+        cx = (x + float(offset[j, y, x])) * STRIDE
+        cy = (y + float(offset[j + 1, y, x])) * STRIDE
+        bw = float(np.exp(np.clip(size[j, y, x], -3, 8))) * STRIDE
+        bh = float(np.exp(np.clip(size[j + 1, y, x], -3, 8))) * STRIDE
         box = (cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2)
         if out:
             kept = np.array([d.box for d in out])

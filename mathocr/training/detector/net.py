@@ -3,7 +3,9 @@
 A strided stem brings the 32-px symbols to 8×8 cells; a down path to stride
 32 gives the context a long root or a fraction needs; an up path adds it back
 to the stride-4 features. Three heads read those: per-class centre scores
-(sigmoid), log box size in cells, and the centre's offset within its cell.
+(sigmoid), and for each class its log box size in cells and the centre's offset
+within its cell: a root and the digit under it may share a centre cell, and a
+size shared by all classes there could be only one of theirs.
 About 1.3 M parameters; the cost is dominated by the stride-4 and stride-8
 convolutions, about 4,000 multiply-adds per input pixel.
 """
@@ -42,7 +44,7 @@ class _Residual(nn.Module):
 
 
 class Detector(nn.Module):
-    """(N, 1, H, W) ink in [0, 1], H and W multiples of 32 → heat, size, offset at H/4 × W/4."""
+    """(N, 1, H, W) ink in [0, 1], H, W multiples of 32 → heat (C), size (2C), offset (2C) at H/4 × W/4."""
 
     def __init__(self, classes: int, width: int = 32) -> None:
         super().__init__()
@@ -60,8 +62,8 @@ class Detector(nn.Module):
         self.lat4 = nn.Conv2d(2 * w, w, 1)
         self.up4 = _ConvBN(w, 48)
         self.heat = nn.Sequential(_ConvBN(48, 48), nn.Conv2d(48, classes, 1))
-        self.size = nn.Sequential(_ConvBN(48, 32), nn.Conv2d(32, 2, 1))
-        self.offset = nn.Sequential(_ConvBN(48, 32), nn.Conv2d(32, 2, 1))
+        self.size = nn.Sequential(_ConvBN(48, 48), nn.Conv2d(48, 2 * classes, 1))
+        self.offset = nn.Sequential(_ConvBN(48, 48), nn.Conv2d(48, 2 * classes, 1))
         # Start from a low centre probability everywhere (CenterNet's prior).
         last = self.heat[-1]
         assert isinstance(last, nn.Conv2d) and last.bias is not None

@@ -56,14 +56,15 @@ def crop_sample(
 def centre_targets(
     boxes: np.ndarray, labels: np.ndarray, classes: int, size: tuple[int, int] = CROP
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``heat (C, h, w)``, ``box (2, h, w)`` log size in cells, ``offset (2, h, w)``, ``mask (h, w)``."""
+    """``heat (C, h, w)``; per class ``size (2C, h, w)`` log size in cells and ``offset (2C, h, w)``
+    (channels 2k, 2k + 1 for class k); ``mask (C, h, w)``, 1 at each class's centres."""
     h, w = size[0] // STRIDE, size[1] // STRIDE
     heat = np.zeros((classes, h, w), np.float32)
-    logsize = np.zeros((2, h, w), np.float32)
-    offset = np.zeros((2, h, w), np.float32)
-    mask = np.zeros((h, w), np.float32)
+    logsize = np.zeros((2 * classes, h, w), np.float32)
+    offset = np.zeros((2 * classes, h, w), np.float32)
+    mask = np.zeros((classes, h, w), np.float32)
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    # Larger boxes first, so a small symbol inside a root keeps its own cell's size.
+    # Larger boxes first: two symbols of one class on one cell keep the smaller's size.
     order = np.argsort(-(boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]))
     for i in order:
         x0, y0, x1, y1 = boxes[i] / STRIDE
@@ -75,7 +76,7 @@ def centre_targets(
         g[iy, ix] = 1.0
         k = int(labels[i])
         np.maximum(heat[k], g, out=heat[k])
-        logsize[:, iy, ix] = (np.log(bw), np.log(bh))
-        offset[:, iy, ix] = (cx - ix, cy - iy)
-        mask[iy, ix] = 1.0
+        logsize[2 * k : 2 * k + 2, iy, ix] = (np.log(bw), np.log(bh))
+        offset[2 * k : 2 * k + 2, iy, ix] = (cx - ix, cy - iy)
+        mask[k, iy, ix] = 1.0
     return heat, logsize, offset, mask

@@ -85,7 +85,7 @@ def _loss(model: Detector, batch, cfg: TrainConfig) -> tuple[torch.Tensor, dict[
     image, heat_t, size_t, offset_t, mask = batch
     heat, size, offset = model(image)
     lh = focal_loss(heat, heat_t)
-    m = mask[:, None]
+    m = mask.repeat_interleave(2, dim=1)  # (N, C, h, w) → the size and offset channels
     n = mask.sum().clamp(min=1)
     ls = (F.l1_loss(size, size_t, reduction="none") * m).sum() / (2 * n)
     lo = (F.l1_loss(offset, offset_t, reduction="none") * m).sum() / (2 * n)
