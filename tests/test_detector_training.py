@@ -175,3 +175,19 @@ def test_a_tiny_run_resumes_and_exports_a_model_that_serves(samples, tmp_path):
     prepared = Prepared(image, image > 0.3, np.eye(2, 3), 32.0, 3.0, 0.0)
     for found in detector.detect(prepared):
         assert found.label in DETECTOR_CLASSES and 0 <= found.confidence <= 1
+    # A peak read best as "other" yields to our likeliest class when that is close enough.
+    from mathocr.detect.decode import Detection
+    from mathocr.detect.model import OTHER_YIELD
+
+    other, one = class_index("other"), class_index("1")
+    close, far = np.zeros(len(DETECTOR_CLASSES), np.float32), np.zeros(len(DETECTOR_CLASSES))
+    close[other], close[one] = 0.8, 0.8 * OTHER_YIELD + 0.01
+    far[other], far[one] = 0.8, 0.8 * OTHER_YIELD - 0.01
+    box = (10.0, 10.0, 20.0, 40.0)
+    detector.detections = lambda _: [  # type: ignore[method-assign]
+        Detection(other, 0.8, box, close),
+        Detection(other, 0.8, (40.0, 10.0, 50.0, 40.0), far.astype(np.float32)),
+    ]
+    read = detector.detect(prepared)
+    assert [f.label for f in read] == ["1", "other"]
+    assert read[0].alternatives[0][0] == "other"
