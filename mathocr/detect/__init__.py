@@ -1,0 +1,8 @@
+"""The learned symbol detector: where every symbol is and what it is.
+
+The stages, in order: :mod:`.prepare` (the image as the detector sees it),
+:mod:`.model` (the ONNX session and its card), :mod:`.decode` (peaks to
+boxes), and :mod:`.recognizer` (all of them, then layout and meaning).
+:mod:`.classes` lists what it finds. No torch here: training lives in
+:mod:`mathocr.training.detector`.
+"""
