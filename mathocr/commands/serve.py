@@ -11,6 +11,8 @@ instead of a traceback.
 from __future__ import annotations
 
 import argparse
+import gc
+import itertools
 import os
 import sys
 from typing import Any
@@ -146,6 +148,57 @@ def prepare(*, migrate: bool = True, collectstatic: bool = True) -> None:
     connections.close_all()
 
 
+# glibc's mallopt() parameter for the number of malloc arenas (malloc.h).
+_M_ARENA_MAX = -8
+ARENAS = 2
+"""Malloc arenas per worker. glibc gives threads up to 8 per core, and each
+arena keeps the memory its thread freed: 4 request threads spread recognition's
+large temporary arrays over 4 arenas, each holding its own high-water mark."""
+TRIM_EVERY = 10
+"""Requests between two ``malloc_trim(0)`` calls in a worker. Trimming hands the
+free pages inside the heaps back to the system (glibc only returns the top of a
+heap by itself); it costs about 5 ms, so not after every request."""
+
+
+def _glibc() -> Any:
+    """The C library as a ctypes handle when it is glibc (mallopt, malloc_trim), else None."""
+    try:
+        if not os.confstr("CS_GNU_LIBC_VERSION"):
+            return None
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _limit_malloc_arenas() -> None:
+    """Cap glibc's malloc arenas for the workers forked from here (see :data:`ARENAS`).
+
+    Done with mallopt() before any thread exists, which is when glibc fixes
+    the limit; an operator's own ``MALLOC_ARENA_MAX`` is left alone.
+    """
+    libc = _glibc()
+    if libc is not None and "MALLOC_ARENA_MAX" not in os.environ:
+        libc.mallopt(_M_ARENA_MAX, ARENAS)
+
+
+def _trim_now_and_then(count: Any) -> Any:
+    """A gunicorn ``post_request`` hook that calls malloc_trim(0) every TRIM_EVERY requests."""
+    libc = _glibc()
+
+    def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+        if next(count) % TRIM_EVERY == 0:
+            # A request leaves reference cycles (DRF's serializer fields, the body's
+            # buffers) that wait for a rare full collection; the start-up objects
+            # are frozen (see _warm_up), so collecting the rest takes milliseconds.
+            gc.collect()
+            if libc is not None:
+                libc.malloc_trim(0)
+
+    return post_request
+
+
 def _warm_up(worker: Any) -> None:
     """gunicorn ``post_worker_init``: one core per worker, model loaded before the first request.
 
@@ -160,6 +213,14 @@ def _warm_up(worker: Any) -> None:
     except ImportError:  # a library without the pipeline: the first request will tell
         return
     default_recognizer()
+    # Loaded now rather than by the first polynomial to factor, so that it is
+    # among the objects frozen below.
+    import sympy  # noqa: F401
+
+    # Everything loaded so far lives as long as the worker: out of the
+    # collector's sight, a full collection only walks what requests made.
+    gc.collect()
+    gc.freeze()
 
 
 def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -180,6 +241,7 @@ def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
         "accesslog": "-" if args.access_log else None,
         "errorlog": "-",
         "post_worker_init": _warm_up,
+        "post_request": _trim_now_and_then(itertools.count(1)),
         "proc_name": "mathocr",
         # gunicorn ≥ 23's runtime control socket: one fixed path shared by every
         # instance on the machine; we do not use it.
@@ -193,6 +255,7 @@ def run(args: argparse.Namespace) -> int:
     # One thread per worker for the numeric libraries too (read when they load).
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
+    _limit_malloc_arenas()
     prepare(migrate=not args.no_migrate, collectstatic=not args.no_collectstatic)
 
     from gunicorn.app.base import BaseApplication
