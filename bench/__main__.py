@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import inspect
 import json
 import os
 import platform
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from bench.report import RESULTS, write_report
 
-ORDER = ["symbols", "layout", "pipeline", "detector", "robustness", "serve"]
+ORDER = ["symbols", "layout", "pipeline", "detector", "robustness", "serve", "soak"]
 
 
 def machine() -> dict[str, object]:
@@ -39,6 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: {' '.join(ORDER)})")
     parser.add_argument("--quick", action="store_true", help="smaller samples, for a smoke run")
+    parser.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        help="how long the soak runs (default 10; 1 with --quick)",
+    )
     args = parser.parse_args(argv)
     names = args.names or ORDER
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -48,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== bench {name}", file=sys.stderr)
         start = time.perf_counter()
         try:
-            result = module.run(quick=args.quick)
+            options = {"quick": args.quick}
+            if args.minutes is not None and "minutes" in inspect.signature(module.run).parameters:
+                options["minutes"] = args.minutes
+            result = module.run(**options)
         except Exception as e:  # one broken benchmark must not hide the others
             print(f"bench {name} failed: {e!r}", file=sys.stderr)
             failed.append(name)
