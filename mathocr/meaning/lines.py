@@ -68,6 +68,7 @@ DOT = 0.3
 
 _Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 _DIGITS = frozenset("0123456789")
+_RELATIONS = frozenset({"=", "<", ">", "\\le", "\\ge", "\\ne"})
 _OPERANDS = _DIGITS | {"x", "(", ")"}
 
 
@@ -361,7 +362,17 @@ def _one_row(
     near_start = [i for i in right if boxes[i][0] <= start + 2 * height]
     top_a, bottom_a = _band(near_end, boxes, symbols, height)
     top_b, bottom_b = _band(near_start, boxes, symbols, height)
-    return min(bottom_a, bottom_b) > max(top_a, top_b)
+    if min(bottom_a, bottom_b) > max(top_a, top_b):
+        return True
+    # A relation written after the end of what stands before it goes on that line
+    # ("x^{-1} = \\frac{1}{x}": a raised exponent and a tall fraction leave the two
+    # sides' cores apart). A line of working that starts with "=" starts under the
+    # line above, not after its end.
+    first = min(right, key=lambda i: boxes[i][0])
+    if symbols[first].label not in _RELATIONS or start < end:
+        return False
+    middle = (boxes[first][1] + boxes[first][3]) / 2
+    return min(boxes[i][1] for i in left) <= middle <= max(boxes[i][3] for i in left)
 
 
 def _band(
