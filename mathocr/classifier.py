@@ -22,7 +22,7 @@ import numpy as np
 
 from .errors import ModelError
 from .geometry import GEOMETRY_FEATURES, missing_geometry
-from .model_files import checked_card, cpu_session
+from .model_files import checked_card, cpu_session, expected_input
 from .symbols import BOX, CLASSES, MARGIN
 
 __all__ = [
@@ -64,19 +64,12 @@ def load_card(model_path: str | Path) -> dict[str, Any]:
     """Read and check the card of *model_path*; raise :class:`ModelError` on any mismatch."""
     model_path = Path(model_path)
 
-    def input_problems(inp: dict[str, Any]) -> list[str]:
-        expected = {"box": BOX, "margin": MARGIN, "normalization": NORMALIZER, "values": "0/1"}
-        return [
-            f"input {key} is {inp.get(key)!r}, expected {value!r}"
-            for key, value in expected.items()
-            if inp.get(key) != value
-        ]
-
+    expected = {"box": BOX, "margin": MARGIN, "normalization": NORMALIZER, "values": "0/1"}
     return checked_card(
         model_path,
         model_path.with_name(CARD_NAME),
         card_format=CARD_FORMAT,
-        input_problems=input_problems,
+        input_problems=expected_input(expected),
     )
 
 

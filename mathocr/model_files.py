@@ -9,14 +9,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from .errors import ModelError
 from .symbols import CLASSES
 
-__all__ = ["checked_card", "cpu_session"]
+__all__ = ["checked_card", "cpu_session", "expected_input"]
+
+
+def expected_input(expected: Mapping[str, Any]) -> Callable[[dict[str, Any]], list[str]]:
+    """An ``input_problems`` check for :func:`checked_card`: each field must equal its value."""
+
+    def problems(inp: dict[str, Any]) -> list[str]:
+        return [
+            f"input {key} is {inp.get(key)!r}, expected {value!r}"
+            for key, value in expected.items()
+            if inp.get(key) != value
+        ]
+
+    return problems
 
 
 def checked_card(

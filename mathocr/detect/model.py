@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
-from ..model_files import checked_card, cpu_session
+from ..model_files import checked_card, cpu_session, expected_input
 from .classes import DETECTOR_CLASSES, OTHER
 from .decode import Detection, decode
 from .prepare import MULTIPLE, TARGET_HEIGHT, Prepared
@@ -100,24 +100,17 @@ def load_card(model_path: str | Path) -> dict[str, Any]:
     """Read and check the card of *model_path*; :class:`ModelError` on any mismatch."""
     model_path = Path(model_path)
 
-    def input_problems(inp: dict[str, Any]) -> list[str]:
-        expected = {
-            "preparation": PREPARATION,
-            "target_height": TARGET_HEIGHT,
-            "multiple": MULTIPLE,
-            "values": "ink 1, paper 0",
-        }
-        return [
-            f"input {key} is {inp.get(key)!r}, expected {value!r}"
-            for key, value in expected.items()
-            if inp.get(key) != value
-        ]
-
+    expected = {
+        "preparation": PREPARATION,
+        "target_height": TARGET_HEIGHT,
+        "multiple": MULTIPLE,
+        "values": "ink 1, paper 0",
+    }
     return checked_card(
         model_path,
         model_path.with_name(CARD_NAME),
         card_format=CARD_FORMAT,
-        input_problems=input_problems,
+        input_problems=expected_input(expected),
         classes=DETECTOR_CLASSES,
     )
 
