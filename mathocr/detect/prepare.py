@@ -24,7 +24,15 @@ import numpy as np
 from ..imaging import binarize, deskew
 from ..segmentation import find_marks
 
-__all__ = ["MARGIN", "MULTIPLE", "PREPARATION_VERSION", "TARGET_HEIGHT", "Prepared", "prepare"]
+__all__ = [
+    "MARGIN",
+    "MULTIPLE",
+    "PREPARATION_VERSION",
+    "TARGET_HEIGHT",
+    "Prepared",
+    "prepare",
+    "transform_boxes",
+]
 
 #: Bumped whenever :func:`prepare` changes what it produces: cached training
 #: images made by another version are never reused (they name it).
@@ -67,16 +75,24 @@ class Prepared:
 
     def to_working(self, boxes: np.ndarray) -> np.ndarray:
         """(N, 4) x0, y0, x1, y1 input boxes as the upright boxes around them in the working image."""
-        boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
-        inverse = cv2.invertAffineTransform(self.matrix)
-        corners = np.stack(
-            [boxes[:, [0, 1]], boxes[:, [2, 1]], boxes[:, [2, 3]], boxes[:, [0, 3]]], axis=1
-        )
-        pts = corners @ inverse[:, :2].T + inverse[:, 2]
-        return np.concatenate([pts.min(axis=1), pts.max(axis=1)], axis=1)
+        return transform_boxes(boxes, cv2.invertAffineTransform(self.matrix))
 
 
-def _empty(gray: np.ndarray) -> Prepared:
+def transform_boxes(boxes: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """(N, 4) x0, y0, x1, y1 boxes mapped by a 2×3 affine *matrix*: the upright box of each's corners.
+
+    The preparation rotates as well as scales, so a box's image is the box
+    around its four mapped corners, not its two mapped ends.
+    """
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    corners = np.stack(
+        [boxes[:, [0, 1]], boxes[:, [2, 1]], boxes[:, [2, 3]], boxes[:, [0, 3]]], axis=1
+    )
+    pts = corners @ matrix[:, :2].T + matrix[:, 2]
+    return np.concatenate([pts.min(axis=1), pts.max(axis=1)], axis=1)
+
+
+def _empty() -> Prepared:
     blank = np.zeros((MULTIPLE, MULTIPLE), np.float32)
     return Prepared(blank, blank > 0, np.eye(2, 3), 0.0, 0.0, 0.0)
 
@@ -87,14 +103,14 @@ def prepare(gray: np.ndarray, *, target: float = TARGET_HEIGHT) -> Prepared:
         raise ValueError(f"gray must be a 2-D uint8 array, got {gray.dtype} {gray.shape}")
     found = binarize(gray)
     if not found.binary.any():
-        return _empty(gray)
+        return _empty()
     # Straightened first: the deskewed crop holds only the writing, so labelling
     # its marks costs a fraction of labelling a whole photo.
     straight = deskew(found.binary, pen_width=found.pen_width)
     typical = find_marks(straight.binary, pen_width=found.pen_width).height
     if typical <= 0:
         # Too many marks (a texture) or none usable: nothing to read.
-        return _empty(gray)
+        return _empty()
     ch, cw = straight.binary.shape
     scale = float(np.clip(target / typical, MIN_SCALE, MAX_SCALE))
     room = MAX_PIXELS / max(1.0, (cw * scale + 2 * MARGIN) * (ch * scale + 2 * MARGIN))

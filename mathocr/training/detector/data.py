@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,6 @@ from ...inkml import read_inkml
 from .scenes import Sample, Scene, make_sample
 
 __all__ = [
-    "Shard",
     "ink_scene",
     "load_shards",
     "save_shard",
@@ -45,16 +43,6 @@ def ink_scene(path: str | Path) -> Scene | None:
         (detector_class(s.label), tuple(index[t] for t in s.trace_ids)) for s in ink.symbols
     )
     return Scene(tuple(ink.traces[t] for t in ids), symbols)
-
-
-@dataclass
-class Shard:
-    """Many samples of different sizes."""
-
-    samples: list[Sample]
-
-    def __len__(self) -> int:
-        return len(self.samples)
 
 
 def save_shard(samples: Sequence[Sample], path: str | Path) -> Path:

@@ -11,14 +11,13 @@ and each symbol's true box is carried through the same transform.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from ...detect.classes import class_index
-from ...detect.prepare import prepare
+from ...detect.prepare import prepare, transform_boxes
 from ...render import draw_strokes
 from ...scenes import _lighting
 
@@ -152,20 +151,6 @@ def make_sample(scene: Scene, rng: np.random.Generator, kind: str) -> Sample | N
     prepared = prepare(gray)
     if prepared.empty:
         return None
-    m = prepared.matrix
-    corners = np.stack(
-        [boxes[:, [0, 1]], boxes[:, [2, 1]], boxes[:, [2, 3]], boxes[:, [0, 3]]], axis=1
-    )
-    pts = corners @ m[:, :2].T + m[:, 2]
-    out = np.concatenate([pts.min(axis=1), pts.max(axis=1)], axis=1).astype(np.float32)
+    out = transform_boxes(boxes, prepared.matrix).astype(np.float32)
     image = np.clip(prepared.image * 255, 0, 255).astype(np.uint8)
     return Sample(image, out, labels)
-
-
-def scene_from_ink(strokes: Sequence[np.ndarray], symbols: Sequence[tuple[str, Sequence[str]]],
-                   trace_ids: Sequence[str]) -> Scene:  # fmt: skip
-    """A scene from InkML strokes (in *trace_ids* order) and symbols naming their stroke ids."""
-    index = {t: i for i, t in enumerate(trace_ids)}
-    return Scene(
-        tuple(strokes), tuple((label, tuple(index[t] for t in ids)) for label, ids in symbols)
-    )
