@@ -26,7 +26,6 @@ so a client can draw them on the image it sent.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from functools import partial
 from typing import Any, Literal
@@ -56,6 +55,7 @@ from .segmentation import (
     score_masks,
 )
 from .symbols import CLASSES, normalize_symbol
+from .timing import Laps
 
 __all__ = ["Recognizer", "default_recognizer"]
 
@@ -108,14 +108,8 @@ class Recognizer:
         usable image; problems with the *expression* are reported in the
         result's ``error`` instead, with the symbols and LaTeX still filled in.
         """
-        timings: dict[str, float] = {}
-        start = clock = time.perf_counter()
-
-        def lap(name: str) -> None:
-            nonlocal clock
-            now = time.perf_counter()
-            timings[name] = (now - clock) * 1000.0
-            clock = now
+        laps = Laps()
+        lap = laps.lap
 
         loaded = load_image(image)
         lap("load")
@@ -172,7 +166,7 @@ class Recognizer:
         if debug:
             debug_images = _debug_images(loaded, ink.normalized, straight, candidates, symbols)
             lap("debug")
-        timings["total"] = (time.perf_counter() - start) * 1000.0
+        timings = laps.done()
         return Recognition(
             **fields,  # type: ignore[arg-type]
             symbols=symbols,

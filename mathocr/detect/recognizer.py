@@ -15,7 +15,6 @@ Boxes are reported in the original image's pixels, upright after EXIF.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import cv2
@@ -25,6 +24,7 @@ from ..imaging import load_image
 from ..layout import PlacedSymbol
 from ..meaning.page import read_page
 from ..result import DebugImages, Recognition, RecognizedSymbol
+from ..timing import Laps
 from .model import Found, SymbolDetector, default_detector
 from .prepare import Prepared, prepare
 
@@ -47,14 +47,8 @@ class DetectorRecognizer:
         Raises :class:`~mathocr.errors.ImageError` when the input is not a
         usable image; problems with the expression are reported in ``error``.
         """
-        timings: dict[str, float] = {}
-        start = clock = time.perf_counter()
-
-        def lap(name: str) -> None:
-            nonlocal clock
-            now = time.perf_counter()
-            timings[name] = (now - clock) * 1000.0
-            clock = now
+        laps = Laps()
+        lap = laps.lap
 
         loaded = load_image(image)
         lap("load")
@@ -76,7 +70,7 @@ class DetectorRecognizer:
         debug_images = _debug_images(prepared, found) if debug else None
         if debug:
             lap("debug")
-        timings["total"] = (time.perf_counter() - start) * 1000.0
+        timings = laps.done()
         return Recognition(
             **fields,  # type: ignore[arg-type]
             symbols=symbols,
