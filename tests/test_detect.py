@@ -79,13 +79,13 @@ _C = len(DETECTOR_CLASSES)
 
 def _maps(peaks, classes=_C, h=20, w=40):
     heat = np.zeros((classes, h, w), np.float32)
-    size = np.zeros((2, h, w), np.float32)
-    offset = np.full((2, h, w), 0.5, np.float32)
+    size = np.zeros((2 * classes, h, w), np.float32)
+    offset = np.full((2 * classes, h, w), 0.5, np.float32)
     for k, y, x, score, bw, bh in peaks:
         heat[k, y, x] = score
         if x + 1 < w:
             heat[k, y, x + 1] = score * 0.6  # a shoulder, not a second peak
-        size[:, y, x] = (np.log(bw), np.log(bh))
+        size[2 * k : 2 * k + 2, y, x] = (np.log(bw), np.log(bh))
     return heat, size, offset
 
 
@@ -101,13 +101,7 @@ def test_decode_finds_peaks_with_their_boxes():
 
 def test_decode_keeps_a_root_and_its_radicand_on_one_centre():
     root, two = class_index("\\sqrt"), class_index("2")
-    heat, size, offset = _maps([(two, 5, 10, 0.8, 6, 8)])
-    heat[root, 5, 10] = 0.9
-    size[:, 5, 10] = (np.log(14), np.log(10))
-    # The size head answers one size per cell; give the digit its own cell next door.
-    heat[two, 5, 10] = 0.0
-    heat[two, 5, 11] = 0.8
-    size[:, 5, 11] = (np.log(6), np.log(8))
+    heat, size, offset = _maps([(two, 5, 10, 0.8, 6, 8), (root, 5, 10, 0.9, 14, 10)])
     labels = sorted(d.label for d in decode(heat, size, offset))
     assert labels == sorted([root, two])
 
@@ -122,12 +116,7 @@ def test_decode_merges_one_symbol_read_as_two_classes():
 
 def test_decode_reads_each_class_its_own_size():
     root, two = class_index("\\sqrt"), class_index("2")
-    heat = np.zeros((_C, 10, 20), np.float32)
-    heat[root, 5, 10], heat[two, 5, 10] = 0.9, 0.8
-    size = np.zeros((2 * _C, 10, 20), np.float32)
-    size[2 * root : 2 * root + 2, 5, 10] = np.log([14.0, 10.0])
-    size[2 * two : 2 * two + 2, 5, 10] = np.log([4.0, 6.0])
-    offset = np.full((2 * _C, 10, 20), 0.5, np.float32)
+    heat, size, offset = _maps([(root, 5, 10, 0.9, 14, 10), (two, 5, 10, 0.8, 4, 6)])
     found = {d.label: d.box for d in decode(heat, size, offset)}
     assert found[root][2] - found[root][0] == pytest.approx(14 * STRIDE, rel=1e-4)
     assert found[two][2] - found[two][0] == pytest.approx(4 * STRIDE, rel=1e-4)

@@ -59,11 +59,10 @@ def decode(
     ----------
     heat : (C, h, w) ndarray
         Per-class centre scores in [0, 1].
-    size : (2C, h, w) or (2, h, w) ndarray
-        log of box width and height in cells, per class (channels 2k, 2k + 1)
-        or shared by all classes.
-    offset : (2C, h, w) or (2, h, w) ndarray
-        The centre's position within its cell, x and y, in cells, likewise.
+    size : (2C, h, w) ndarray
+        log of box width and height in cells, per class (channels 2k, 2k + 1).
+    offset : (2C, h, w) ndarray
+        The centre's position within its cell, x and y, in cells, per class likewise.
     threshold : float
         The least peak score kept.
     """
@@ -77,9 +76,12 @@ def decode(
         found.extend((float(channel[y, x]), k, int(y), int(x)) for y, x in zip(ys, xs, strict=True))
     found.sort(reverse=True)
     out: list[Detection] = []
-    per_class = size.shape[0] == 2 * c
+    if size.shape[0] != 2 * c or offset.shape[0] != 2 * c:
+        raise ValueError(
+            f"size and offset need 2 channels per class ({2 * c}), got {size.shape[0]}"
+        )
     for score, k, y, x in found:
-        j = 2 * k if per_class else 0
+        j = 2 * k
         cx = (x + float(offset[j, y, x])) * STRIDE
         cy = (y + float(offset[j + 1, y, x])) * STRIDE
         bw = float(np.exp(np.clip(size[j, y, x], -3, 8))) * STRIDE
