@@ -10,7 +10,7 @@ import pytest
 
 from mathocr.detect.classes import DETECTOR_CLASSES, OTHER, class_index, detector_class
 from mathocr.detect.decode import STRIDE, box_iou, decode
-from mathocr.detect.model import calibrated, fit_to_ink
+from mathocr.detect.model import InkFitter, calibrated
 from mathocr.detect.prepare import MULTIPLE, TARGET_HEIGHT, prepare
 
 
@@ -134,11 +134,41 @@ def test_box_iou():
     assert box_iou(a, b)[0] == pytest.approx([1.0, 1 / 3, 0.0])
 
 
-def test_fit_to_ink_tightens_and_leaves_empty_boxes():
+def test_ink_fitting_tightens_and_leaves_boxes_over_no_ink():
     ink = np.zeros((50, 50), bool)
     ink[10:20, 12:18] = True
-    assert fit_to_ink((8, 8, 25, 25), ink) == (12, 10, 18, 20)
-    assert fit_to_ink((30, 30, 40, 40), ink) == (30, 30, 40, 40)
+    assert InkFitter(ink).fit([(8, 8, 25, 25), (30, 30, 40, 40)]) == [
+        (12, 10, 18, 20),
+        (30, 30, 40, 40),
+    ]
+
+
+def test_a_box_too_wide_leaves_its_neighbours_ink_to_the_neighbour():
+    # A "+" then a root over a digit; the root's box was predicted reaching over the "+".
+    ink = np.zeros((60, 120), bool)
+    ink[25:35, 10:30] = True  # the "+" (a blob will do)
+    ink[10:50, 40:43] = True  # the root's stroke: down...
+    ink[10:13, 40:110] = True  # ...and its bar
+    ink[20:45, 60:70] = True  # the radicand
+    plus, root, digit = InkFitter(ink).fit([(8, 24, 31, 36), (5, 8, 112, 52), (59, 19, 71, 46)])
+    assert plus == (10, 25, 30, 35)
+    assert root == (40, 10, 110, 50)  # its own stroke only: not the "+", and the digit is inside
+    assert digit == (60, 20, 70, 45)
+
+
+def test_a_box_too_short_grows_to_the_whole_stroke_it_mostly_holds():
+    ink = np.zeros((40, 200), bool)
+    ink[20:23, 10:190] = True  # a long fraction bar
+    (bar,) = InkFitter(ink).fit([(40, 18, 180, 25)])  # holds 140 of its 180 columns
+    assert bar == (10, 20, 190, 23)
+
+
+def test_a_stroke_joining_two_symbols_is_cut_at_each_box():
+    ink = np.zeros((40, 100), bool)
+    ink[10:30, 10:60] = True  # two symbols written in one stroke
+    left, right = InkFitter(ink).fit([(10, 10, 30, 30), (30, 10, 60, 30)])
+    assert left[0] == 10 and left[2] <= 33
+    assert right[0] >= 28 and right[2] == 60
 
 
 def test_calibration_is_monotone_and_identity_by_default():

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from ..errors import ModelError
@@ -34,7 +35,7 @@ __all__ = [
     "SymbolDetector",
     "calibrated",
     "default_detector",
-    "fit_to_ink",
+    "InkFitter",
 ]
 
 CARD_FORMAT = 1
@@ -50,6 +51,10 @@ ALTERNATIVES = 2
 #: at 0.5, 38.1% at 0.25 and at 0.1).
 OTHER_YIELD = 0.5
 _OTHER = DETECTOR_CLASSES.index(OTHER)
+#: The share of a piece of ink that must lie inside a box for the box to claim it.
+CLAIM = 0.5
+#: The share of a piece another box must hold for a box to keep only its own part of it.
+SHARED = 0.25
 
 
 @dataclass(frozen=True)
@@ -72,22 +77,101 @@ def calibrated(score: np.ndarray | float, a: float, b: float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(a * np.log(s / (1 - s)) + b)))
 
 
-def fit_to_ink(
-    box: tuple[float, float, float, float], ink: np.ndarray, slack: float = 2.0
-) -> tuple[float, float, float, float]:
-    """*box* shrunk (or grown by at most *slack* px) to the ink it covers; unchanged if none."""
-    h, w = ink.shape
-    x0 = int(max(0, np.floor(box[0] - slack)))
-    y0 = int(max(0, np.floor(box[1] - slack)))
-    x1 = int(min(w, np.ceil(box[2] + slack)))
-    y1 = int(min(h, np.ceil(box[3] + slack)))
-    if x1 <= x0 or y1 <= y0:
-        return box
-    part = ink[y0:y1, x0:x1]
-    rows = np.flatnonzero(part.any(axis=1))
+class InkFitter:
+    """Fits predicted boxes to the ink each one explains, the ink's pieces labelled once.
+
+    A predicted box is a little too big or too small; the ink is exact. Fitting
+    each box to every inked pixel inside it keeps the error of a box that is
+    too wide (it takes in the ``+`` before a nested root, or a root's whole
+    radicand) and cannot grow a box that is too short (a tall root whose
+    left end lies beyond what the network sees from its centre). So the ink's
+    connected pieces are shared out first: a piece goes to the box holding at
+    least :data:`CLAIM` of its pixels, the smallest such box when several do
+    (the digit under a root rather than the root). A box then spans its pieces
+    whole, or only their part inside it where another box holds a good share
+    of the piece too (a stroke that joins two symbols). A box that gets no
+    piece, because the writer joined several symbols into one stroke, fits to
+    all the ink inside it, having nothing better to go on.
+    """
+
+    def __init__(self, ink: np.ndarray) -> None:
+        self.ink = ink
+        self._count, self.pieces, stats, _ = cv2.connectedComponentsWithStats(
+            ink.astype(np.uint8), connectivity=8
+        )
+        self.areas = np.maximum(stats[:, cv2.CC_STAT_AREA].astype(np.float64), 1.0)
+        # x0, y0, x1, y1 of every piece (row 0 is the paper)
+        self.extents = np.stack(
+            [
+                stats[:, cv2.CC_STAT_LEFT],
+                stats[:, cv2.CC_STAT_TOP],
+                stats[:, cv2.CC_STAT_LEFT] + stats[:, cv2.CC_STAT_WIDTH],
+                stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT],
+            ],
+            axis=1,
+        ).astype(np.float64)
+
+    def _window(self, box: tuple[float, float, float, float], slack: float) -> tuple[int, ...]:
+        h, w = self.ink.shape
+        return (
+            int(max(0, np.floor(box[0] - slack))),
+            int(max(0, np.floor(box[1] - slack))),
+            int(min(w, np.ceil(box[2] + slack))),
+            int(min(h, np.ceil(box[3] + slack))),
+        )
+
+    def fit(
+        self, boxes: list[tuple[float, float, float, float]], slack: float = 2.0
+    ) -> list[tuple[float, float, float, float]]:
+        """Each of *boxes* fitted to the ink it explains; a box over no ink stays as it is."""
+        windows = [self._window(b, slack) for b in boxes]
+        share = np.zeros((len(boxes), self._count))
+        for i, (x0, y0, x1, y1) in enumerate(windows):
+            if x1 > x0 and y1 > y0:
+                inside = np.bincount(self.pieces[y0:y1, x0:x1].ravel(), minlength=self._count)
+                share[i] = inside / self.areas
+        share[:, 0] = 0.0  # the paper is nobody's
+        area = np.array([max(1.0, (b[2] - b[0]) * (b[3] - b[1])) for b in boxes])
+        # Among the boxes that hold enough of a piece, the smallest owns it.
+        holds = share >= CLAIM
+        owner = np.where(holds, area[:, None], np.inf).argmin(axis=0) if len(boxes) else []
+        owned = holds.any(axis=0) if len(boxes) else np.zeros(self._count, bool)
+        out = []
+        for i, box in enumerate(boxes):
+            x0, y0, x1, y1 = windows[i]
+            if x1 <= x0 or y1 <= y0:
+                out.append(box)
+                continue
+            mine = np.flatnonzero(owned & (owner == i))
+            if mine.size == 0:
+                part = self.pieces[y0:y1, x0:x1] > 0
+                out.append(_extent(part, x0, y0) or box)
+                continue
+            others = np.delete(share[:, mine], i, axis=0)
+            shared = (others >= SHARED).any(axis=0) if len(others) else np.zeros(mine.size, bool)
+            spans = [self.extents[p] for p in mine[~shared]]
+            if shared.any():
+                part = np.isin(self.pieces[y0:y1, x0:x1], mine[shared])
+                clipped = _extent(part, x0, y0)
+                if clipped is not None:
+                    spans.append(np.array(clipped))
+            e = np.array(spans)
+            out.append(
+                (
+                    float(e[:, 0].min()),
+                    float(e[:, 1].min()),
+                    float(e[:, 2].max()),
+                    float(e[:, 3].max()),
+                )
+            )
+        return out
+
+
+def _extent(mask: np.ndarray, x0: int, y0: int) -> tuple[float, float, float, float] | None:
+    rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
-        return box
-    cols = np.flatnonzero(part.any(axis=0))
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
     return (
         float(x0 + cols[0]),
         float(y0 + rows[0]),
@@ -161,7 +245,9 @@ class SymbolDetector:
     def detect(self, prepared: Prepared) -> list[Found]:
         """Every symbol of *prepared*, left to right."""
         out = []
-        for d in self.detections(prepared):
+        detections = self.detections(prepared)
+        fitted = InkFitter(prepared.ink).fit([d.box for d in detections])
+        for d, box in zip(detections, fitted, strict=True):
             label, score = d.label, d.score
             if label == _OTHER:
                 ours = d.scores.copy()
@@ -183,7 +269,7 @@ class SymbolDetector:
                     DETECTOR_CLASSES[label],
                     confidence,
                     alternatives,
-                    fit_to_ink(d.box, prepared.ink),
+                    box,
                     score,
                 )
             )
