@@ -14,7 +14,7 @@ a calibrated confidence with the runner-up classes. No torch here.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ import numpy as np
 from ..errors import ModelError
 from ..model_files import checked_card, cpu_session, expected_input
 from .classes import DETECTOR_CLASSES, OTHER
-from .decode import Detection, decode
+from .decode import SAME_SYMBOL_IOU, Detection, box_iou, decode
 from .prepare import MULTIPLE, TARGET_HEIGHT, Prepared
 
 __all__ = [
@@ -69,6 +69,10 @@ class Found:
     """x0, y0, x1, y1 in the prepared image, fitted to the ink inside the predicted box."""
     score: float
     """The raw peak score (what the decoding threshold applies to)."""
+    scores: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), compare=False)
+    """(C,) every class's raw heatmap score at the peak, in :data:`DETECTOR_CLASSES` order."""
+    ink: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool), compare=False)
+    """The symbol's own ink within *box* (:meth:`InkFitter.symbol_ink`)."""
 
 
 def calibrated(score: np.ndarray | float, a: float, b: float) -> np.ndarray:
@@ -137,12 +141,14 @@ class InkFitter:
         owner = np.where(holds, area[:, None], np.inf).argmin(axis=0) if len(boxes) else []
         owned = holds.any(axis=0) if len(boxes) else np.zeros(self._count, bool)
         out = []
+        self.owned = []
         for i, box in enumerate(boxes):
             x0, y0, x1, y1 = windows[i]
+            mine = np.flatnonzero(owned & (owner == i)) if len(boxes) else np.zeros(0, np.int64)
+            self.owned.append(mine)
             if x1 <= x0 or y1 <= y0:
                 out.append(box)
                 continue
-            mine = np.flatnonzero(owned & (owner == i))
             if mine.size == 0:
                 part = self.pieces[y0:y1, x0:x1] > 0
                 out.append(_extent(part, x0, y0) or box)
@@ -165,6 +171,21 @@ class InkFitter:
                 )
             )
         return out
+
+    def symbol_ink(self, i: int, box: tuple[float, float, float, float]) -> np.ndarray:
+        """The ink of the *i*-th box of the last :meth:`fit` within its fitted *box*.
+
+        Its own pieces, or all the ink in the box when it owns none: what a
+        classifier should read as this symbol, without the neighbours' ink
+        that reaches into the box (the radicand under a root).
+        """
+        h, w = self.ink.shape
+        x0, y0 = int(max(0, np.floor(box[0]))), int(max(0, np.floor(box[1])))
+        x1, y1 = int(min(w, np.ceil(box[2]))), int(min(h, np.ceil(box[3])))
+        part = self.pieces[y0 : max(y1, y0 + 1), x0 : max(x1, x0 + 1)]
+        mine = self.owned[i]
+        mask = np.isin(part, mine) if mine.size else part > 0
+        return mask if mask.any() else part > 0
 
 
 def _extent(mask: np.ndarray, x0: int, y0: int) -> tuple[float, float, float, float] | None:
@@ -244,10 +265,20 @@ class SymbolDetector:
 
     def detect(self, prepared: Prepared) -> list[Found]:
         """Every symbol of *prepared*, left to right."""
-        out = []
-        detections = self.detections(prepared)
-        fitted = InkFitter(prepared.ink).fit([d.box for d in detections])
-        for d, box in zip(detections, fitted, strict=True):
+        out: list[Found] = []
+        detections = self.detections(prepared)  # strongest first
+        fitter = InkFitter(prepared.ink)
+        fitted = fitter.fit([d.box for d in detections])
+        for i, (d, box) in enumerate(zip(detections, fitted, strict=True)):
+            if (
+                out
+                and (
+                    box_iou(np.array(box), np.array([f.box for f in out]))[0] >= SAME_SYMBOL_IOU
+                ).any()
+            ):
+                # Two peaks on one piece of ink (a long 1 with a peak at each end):
+                # fitted, their boxes coincide, and the stronger reading stands.
+                continue
             label, score = d.label, d.score
             if label == _OTHER:
                 ours = d.scores.copy()
@@ -271,6 +302,8 @@ class SymbolDetector:
                     alternatives,
                     box,
                     score,
+                    scores=d.scores,
+                    ink=fitter.symbol_ink(i, box),
                 )
             )
         out.sort(key=lambda f: (f.box[0], f.box[1]))

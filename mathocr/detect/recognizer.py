@@ -7,7 +7,9 @@ The stages, each timed:
    (:mod:`mathocr.detect.prepare`);
 3. ``detect``: the ONNX detector finds and labels every symbol, each box
    fitted to its ink (:mod:`mathocr.detect.model`);
-4. ``interpret``: lines, layout, LaTeX, value and each line's step
+4. ``relabel``: the symbol classifier and the neighbour model give their
+   reading of each symbol, blended with the detector's (:mod:`mathocr.detect.relabel`);
+5. ``interpret``: lines, layout, LaTeX, value and each line's step
    (:func:`mathocr.meaning.page.read_page`).
 
 Boxes are reported in the original image's pixels, upright after EXIF.
@@ -15,7 +17,7 @@ Boxes are reported in the original image's pixels, upright after EXIF.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -27,6 +29,7 @@ from ..result import DebugImages, Recognition, RecognizedSymbol
 from ..timing import Laps
 from .model import Found, SymbolDetector, default_detector
 from .prepare import Prepared, prepare
+from .relabel import Relabeller
 
 __all__ = ["DetectorRecognizer"]
 
@@ -34,9 +37,18 @@ __all__ = ["DetectorRecognizer"]
 class DetectorRecognizer:
     """Reads images with the symbol detector; safe to share between threads."""
 
-    def __init__(self, detector: SymbolDetector | None = None) -> None:
+    def __init__(
+        self,
+        detector: SymbolDetector | None = None,
+        relabeller: Relabeller | None | Literal["shipped"] = "shipped",
+    ) -> None:
         self.detector = detector if detector is not None else default_detector()
+        if relabeller == "shipped":
+            relabeller = Relabeller()
+        self.relabeller: Relabeller | None = relabeller
         self.model_version = f"detector-{self.detector.version}"
+        if relabeller is not None:
+            self.model_version += f"+{relabeller.version}"
 
     def __repr__(self) -> str:
         return f"DetectorRecognizer(model_version={self.model_version!r})"
@@ -56,6 +68,9 @@ class DetectorRecognizer:
         lap("prepare")
         found = self.detector.detect(prepared)
         lap("detect")
+        if self.relabeller is not None:
+            found = self.relabeller.relabel(found, prepared)
+            lap("relabel")
         page = read_page([_placed(f) for f in found])
         lap("interpret")
         working = prepared.to_working(np.array([f.box for f in found]).reshape(-1, 4))

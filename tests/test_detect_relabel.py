@@ -1,0 +1,79 @@
+"""The second opinion on the detector's labels: the shipped classifier and neighbour model."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from mathocr.detect.classes import DETECTOR_CLASSES
+from mathocr.detect.model import Found
+from mathocr.detect.prepare import Prepared
+from mathocr.detect.relabel import Relabeller
+
+
+@pytest.fixture(scope="module")
+def relabeller() -> Relabeller:
+    return Relabeller()
+
+
+def _prepared(ink: np.ndarray) -> Prepared:
+    return Prepared(
+        image=ink.astype(np.float32),
+        ink=ink,
+        matrix=np.eye(2, 3),
+        typical=32.0,
+        pen_width=3.0,
+        angle=0.0,
+    )
+
+
+def _scores(**by_label: float) -> np.ndarray:
+    scores = np.zeros(len(DETECTOR_CLASSES), np.float32)
+    for label, value in by_label.items():
+        scores[DETECTOR_CLASSES.index({"plus": "+", "one": "1", "lt": "<"}[label])] = value
+    return scores
+
+
+def _plus(size: int = 32) -> np.ndarray:
+    ink = np.zeros((size + 4, size + 4), np.uint8)
+    cv2.line(ink, (2, 2 + size // 2), (2 + size, 2 + size // 2), 1, 3)
+    cv2.line(ink, (2 + size // 2, 2), (2 + size // 2, 2 + size), 1, 3)
+    return ink.astype(bool)
+
+
+def _found(label: str, scores: np.ndarray, ink: np.ndarray, x: float = 0.0) -> Found:
+    h, w = ink.shape
+    return Found(label, 0.6, (), (x, 0.0, x + w, float(h)), 0.45, scores=scores, ink=ink)
+
+
+def test_a_clear_plus_the_detector_doubted_is_read_as_a_plus(relabeller):
+    ink = _plus()
+    page = np.zeros((40, 200), bool)
+    page[: ink.shape[0], : ink.shape[1]] = ink
+    found = [_found("1", _scores(one=0.45, plus=0.40), ink)]
+    (again,) = relabeller.relabel(found, _prepared(page))
+    assert again.label == "+"
+    assert again.confidence < found[0].confidence  # the two opinions disagreed
+    assert [a for a, _ in again.alternatives][0] == "1"
+    assert again.box == found[0].box
+
+
+def test_with_no_share_the_detectors_reading_stands(relabeller):
+    ink = _plus()
+    page = np.zeros((40, 200), bool)
+    page[: ink.shape[0], : ink.shape[1]] = ink
+    found = [_found("1", _scores(one=0.45, plus=0.40), ink)]
+    quiet = Relabeller(relabeller.classifier, share=0.0)
+    (again,) = quiet.relabel(found, _prepared(page))
+    assert again.label == "1" and again.confidence == found[0].confidence
+
+
+def test_comparisons_and_empty_ink_keep_the_detectors_reading(relabeller):
+    ink = _plus()
+    page = np.zeros((40, 200), bool)
+    found = [
+        _found("<", _scores(lt=0.9), ink),
+        _found("1", _scores(one=0.45, plus=0.40), np.zeros((10, 10), bool), x=100.0),
+    ]
+    assert relabeller.relabel(found, _prepared(page)) == found
