@@ -58,6 +58,47 @@ def test_slanted_lines_are_still_told_apart():
     assert [line.latex for line in read_page(slanted).lines] == ["123456789", "987654321"]
 
 
+def test_an_exponent_is_measured_against_its_own_lines_digits():
+    """A line written larger than the rest of the page raises its exponent further: 14 px
+    over a 70 px line is 0.2 of its digits (an exponent), though 0.35 of the page's 40 px."""
+    page = typeset_page(["1 + 2", "3 + 4"])
+    bottom = max(s.box[1] + s.box[3] for s in page)
+    big = typeset("10", size=70.0)
+    down = bottom + 70 - min(s.box[1] for s in big)
+    line = [PlacedSymbol(s.label, (s.box[0], s.box[1] + down, s.box[2], s.box[3])) for s in big]
+    top = min(s.box[1] for s in line)
+    end = max(s.box[0] + s.box[2] for s in line)
+    exponent = PlacedSymbol("2", (end + 4, top - 14 - 42, 28, 42))
+    read = read_page(page + line + [exponent])
+    assert [line.latex for line in read.lines] == ["1 + 2", "3 + 4", "10^{2}"]
+
+
+def test_a_denominators_exponent_taken_by_its_bar_brings_the_rest_of_it():
+    """\\frac{5}{x^{2} + x} as photographed: the 2 is the nearest symbol under the bar,
+    and the rest of the denominator joins it through the first x it is raised against."""
+    symbols = [
+        PlacedSymbol("-", (585, 159, 347, 22)),
+        PlacedSymbol("5", (608, 71, 103, 67)),
+        PlacedSymbol("x", (636, 229, 39, 48)),
+        PlacedSymbol("2", (689, 203, 39, 30)),
+        PlacedSymbol("+", (723, 243, 43, 37)),
+        PlacedSymbol("x", (789, 239, 31, 44)),
+    ]
+    assert [line.latex for line in read_page(symbols).lines] == ["\\frac{5}{x^{2} + x}"]
+
+
+def test_a_point_photographed_large_stays_on_its_line():
+    """A thick pen's decimal point, half a digit tall and mostly under the baseline, is
+    past the size of a dot by geometry alone; read as a point, it is no line of its own."""
+    symbols = typeset("1 + 0.5")
+    bottom = max(s.box[1] + s.box[3] for s in symbols)
+    blot = [
+        PlacedSymbol(".", (s.box[0] - 4, bottom - 4, 20, 22)) if s.label == "." else s
+        for s in symbols
+    ]
+    assert [line.latex for line in read_page(blot).lines] == ["1 + 0.5"]
+
+
 def test_line_symbols_index_the_input():
     symbols = typeset_page(["1 + 2", "3"])
     groups = split_lines(symbols)

@@ -670,24 +670,7 @@ def test_an_x_written_as_two_open_arcs_is_joined_though_one_arc_reads_as_a_doubt
 
 
 @pytest.mark.crohme
-@pytest.mark.parametrize(
-    "kind",
-    [
-        "canvas",
-        pytest.param(
-            "photo",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "known regression of the page reading (mathocr.meaning.lines): the photo's "
-                    "exponent -1 stands 0.26 digit heights over its x, past the splitter's "
-                    "RISE of 0.25, and is read as a line of its own ('-1 \\\\ x = ...'); "
-                    "the symbols themselves are all read right"
-                ),
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("kind", ["canvas", "photo"])
 def test_an_xs_wide_doubtful_arc_is_joined_to_its_other_arc_before_it_is_cut(crohme_dir, kind):
     # "x^{-1}": the x's first arc is a wide hook read 1 (0.5); cut as too wide
     # for one symbol, its pieces no longer paired with the second arc ("1x").
