@@ -191,3 +191,26 @@ def test_a_tiny_run_resumes_and_exports_a_model_that_serves(samples, tmp_path):
     read = detector.detect(prepared)
     assert [f.label for f in read] == ["1", "other"]
     assert read[0].alternatives[0][0] == "other"
+
+
+def test_the_card_lists_every_command_that_trained_a_resumed_run(tmp_path):
+    import argparse
+
+    from mathocr.commands.train_detector import command_history
+
+    def args(epochs: int, resume: bool) -> argparse.Namespace:
+        return argparse.Namespace(
+            crohme=tmp_path / "crohme", variants=2, synthetic=10, extra=[], epochs=epochs,
+            samples_per_epoch=100, seed=0, run=tmp_path / "run", out=tmp_path / "out",
+            resume=resume,
+        )  # fmt: skip
+
+    first = command_history(args(16, False))
+    assert len(first) == 1 and "--epochs 16" in first[0] and "--resume" not in first[0]
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "command.json").write_text(json.dumps({"commands": first}))
+    again = command_history(args(24, True))
+    assert again[0] == first[0]
+    assert "--epochs 24" in again[1] and again[1].endswith("--resume")
+    # A fresh (not resumed) run in the same folder starts a new history.
+    assert len(command_history(args(8, False))) == 1

@@ -53,8 +53,28 @@ def command_line(args: argparse.Namespace) -> str:
     for extra in args.extra:
         parts += ["--extra", str(extra)]
     parts += ["--epochs", str(args.epochs), "--samples-per-epoch", str(args.samples_per_epoch)]
-    parts += ["--seed", str(args.seed), "--out", str(args.out)]
+    parts += ["--seed", str(args.seed), "--run", str(args.run), "--out", str(args.out)]
+    if args.resume:
+        parts.append("--resume")
     return shlex.join(parts)
+
+
+def command_history(args: argparse.Namespace) -> list[str]:
+    """Every command that trained the weights in ``--run``, this one last.
+
+    A resumed run's weights depend on the commands before it (each stretches
+    the cosine schedule over its own ``--epochs``), so the card must list them
+    all for the model to be rebuilt; ``command.json`` keeps them.
+    """
+    earlier: list[str] = []
+    saved = args.run / "command.json"
+    if args.resume and saved.is_file():
+        try:
+            previous = json.loads(saved.read_text())
+            earlier = list(previous.get("commands") or [previous["command"]])
+        except (ValueError, KeyError, TypeError):
+            earlier = []
+    return [*earlier, command_line(args)]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -106,8 +126,11 @@ def run(args: argparse.Namespace) -> int:
 
     cfg = TrainConfig(epochs=args.epochs, samples_per_epoch=args.samples_per_epoch, seed=args.seed)
     (args.run).mkdir(parents=True, exist_ok=True)
+    commands = command_history(args)
     (args.run / "command.json").write_text(
-        json.dumps({"command": command_line(args), "config": cfg.__dict__}, indent=2)
+        json.dumps(
+            {"command": commands[-1], "commands": commands, "config": cfg.__dict__}, indent=2
+        )
     )
     best = train_detector(load_train, dev[::2], args.run, cfg, resume=args.resume, log=log)
     log(f"best checkpoint: {best}")
@@ -131,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     path = export_detector(
         best,
         args.out,
-        command=command_line(args),
+        command="\n".join(commands),
         dev=dev,
         valid=load_shards(valid_paths),
         seconds=time.time() - started,
