@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, permissions, status
@@ -26,7 +26,7 @@ from .serializers import (
     ImageOutput,
     steps_as_data_urls,
 )
-from .services import image_correct, image_create
+from .services import image_correct, image_create, image_file
 from .throttling import AnonymousUploadThrottle
 
 __all__ = [
@@ -229,15 +229,18 @@ class ImageFileApi(PosterOnlyMixin, APIView):
     permission_classes = [IsUploaderOrStaff]
 
     @extend_schema(
-        responses={(200, "image/*"): bytes, **error_responses(401, 403, 404)},
+        responses={
+            (200, "image/*"): bytes,
+            **error_responses(
+                401, 403, 404, 503, s503="`storage_unavailable`: the storage cannot be read now."
+            ),
+        },
         parameters=[EDIT_TOKEN_PARAMETER],
         summary="The stored image",
     )
     def get(self, request: Request, pk: int) -> FileResponse:
         image = get_object_or_404(PostedImage, pk=pk)
         self.check_object_permissions(request, image)
-        try:
-            handle = image.image.open("rb")
-        except FileNotFoundError:
-            raise Http404("the image file is missing") from None
-        return FileResponse(handle, content_type=f"image/{image.format.lower() or 'png'}")
+        return FileResponse(
+            image_file(image), content_type=f"image/{image.format.lower() or 'png'}"
+        )

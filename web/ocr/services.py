@@ -4,12 +4,18 @@ The row and the file are saved *before* recognition runs, so an image is
 never lost: if recognition fails the row stays, marked ``failed`` with the
 reason, for someone to look at.
 
-Storage can fail too (a full or read-only disk, a database that refuses
-writes). Then nothing half-done is left behind: a file is never kept
+Storage can fail too (a full or read-only disk, an object store that is
+down or refuses the write, a database that refuses writes). Then nothing
+half-done is left behind: a file is never kept
 without its row (a partly written one is removed), a row that cannot be
 finished is removed with its file, and the caller gets a
 :class:`StorageError` (the API answers 503). Only when even the removal
 fails does the row stay ``pending`` with its file, for ``recognize_pending``.
+
+The order is the same for every storage backend, a local folder or S3: the
+file first, then the row that points at it. A row is never without its
+file, so any machine of a fleet can read what another one stored; the
+clean-up deletes by the exact name that was written.
 """
 
 from __future__ import annotations
@@ -21,9 +27,11 @@ from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
 from django.db import InternalError, OperationalError, transaction
+from django.http import Http404
 from django.utils import timezone
 
 import mathocr
@@ -35,9 +43,11 @@ from .models import PostedImage, hash_edit_token
 
 __all__ = [
     "Posted",
+    "STORAGE_FAULTS",
     "StorageError",
     "image_create",
     "image_correct",
+    "image_file",
     "image_recognize",
     "pending_recover",
 ]
@@ -49,8 +59,30 @@ log = logging.getLogger(__name__)
 _DATABASE_FAULTS = (OperationalError, InternalError)
 
 
+def _storage_faults() -> tuple[type[Exception], ...]:
+    """What a storage backend raises when it cannot write or read.
+
+    A local folder raises ``OSError`` (full, read-only, gone). django-storages'
+    S3 backend lets boto3's own errors through: ``ClientError`` for a refusal
+    (no such bucket, access denied, a server error), ``BotoCoreError`` for the
+    network (endpoint unreachable, timeouts) and ``S3UploadFailedError`` (a
+    ``Boto3Error``) when an upload gives up. boto3 comes with the ``web``
+    extra; without it only the local folder can be configured anyway.
+    """
+    faults: list[type[Exception]] = [OSError]
+    try:
+        from boto3.exceptions import Boto3Error
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        return tuple(faults)
+    return (*faults, Boto3Error, BotoCoreError, ClientError)
+
+
+STORAGE_FAULTS = _storage_faults()
+
+
 class StorageError(Exception):
-    """The image or its row could not be written; nothing of the post was kept."""
+    """The image or its row could not be written (nothing of the post was kept), or read."""
 
 
 @dataclass(frozen=True)
@@ -112,20 +144,21 @@ def _store_file(row: PostedImage, checked: CheckedImage) -> None:
         field.name = field.storage.save(
             name, ContentFile(checked.content), max_length=field.field.max_length
         )
-    except OSError as e:
+    except STORAGE_FAULTS as e:
         # A full disk fails mid-write and Django leaves the part written. The
         # random name (a UUID) was free a moment ago, so it is ours to remove.
+        # (An S3 upload is all or nothing, and a multipart one is aborted by
+        # boto3; the delete is then a harmless no-op, or fails like the write.)
         log.error("a posted image could not be written to %s: %s", name, e)
         _discard_file(field.storage, name)
-        raise StorageError(
-            f"the image could not be stored ({e.strerror or type(e).__name__})"
-        ) from e
+        reason = getattr(e, "strerror", None) or type(e).__name__
+        raise StorageError(f"the image could not be stored ({reason})") from e
 
 
 def _discard_file(storage: Storage, name: str) -> None:
     try:
         storage.delete(name)
-    except OSError as e:  # a read-only disk: nothing was written there either
+    except STORAGE_FAULTS as e:  # a read-only disk, a store that is down: nothing was written
         log.warning("could not remove %s after a failed post: %s", name, e)
 
 
@@ -198,7 +231,7 @@ def pending_recover(*, older_than: timedelta) -> list[PostedImage]:
         try:
             with row.image.open("rb") as handle:
                 content = handle.read()
-        except OSError as e:
+        except STORAGE_FAULTS as e:
             row.status = PostedImage.Status.FAILED
             row.reason = f"the stored image cannot be read ({e})"
             row.save(update_fields=["status", "reason"])
@@ -206,6 +239,22 @@ def pending_recover(*, older_than: timedelta) -> list[PostedImage]:
             image_recognize(row, content)
         done.append(row)
     return done
+
+
+def image_file(image: PostedImage) -> File:
+    """*image*'s stored file, open for reading, from whichever storage holds it.
+
+    A file that is not there raises ``Http404``; a storage that cannot be
+    read now (a disk error, an object store that is down) raises
+    :class:`StorageError`, which the API answers with a 503.
+    """
+    try:
+        return image.image.open("rb")
+    except FileNotFoundError:
+        raise Http404("the image file is missing") from None
+    except STORAGE_FAULTS as e:
+        log.error("the file of image %s could not be read: %s", image.pk, e)
+        raise StorageError("the image could not be read from storage; try again later") from e
 
 
 def image_correct(

@@ -8,8 +8,10 @@ HTTPS hardening).
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -130,12 +132,85 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
 STATICFILES_DIRS = [WEB_DIR / "static"]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-}
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+
+S3_STORAGE = "storages.backends.s3.S3Storage"
+# What STORAGE_URL's query string may set on the S3 backend (django-storages' names).
+S3_OPTIONS = {
+    "endpoint_url": str,
+    "region_name": str,
+    "addressing_style": str,
+    "signature_version": str,
+    "use_ssl": bool,
+    "verify": bool,
+}
+
+
+def require_modules(setting: str, *modules: str) -> None:
+    """Fail at start-up, naming the fix, when *setting* needs packages not installed."""
+    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ImproperlyConfigured(
+            f"{setting} needs {', '.join(missing)}: pip install 'mathocr[web]'"
+        )
+
+
+def storage_from_env() -> dict:
+    """Where posted images go: ``STORAGE_URL``, by default the local folder MEDIA_ROOT.
+
+    One machine keeps them on its disk. Several machines behind one address
+    share an S3-compatible object store through django-storages:
+    ``s3://BUCKET[/PREFIX][?endpoint_url=URL&region_name=REGION]`` (the keys
+    come from the usual ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, as
+    boto3 reads them). ``file:///folder`` names a local folder like MEDIA_ROOT.
+    Images are served only through the API (which checks who asks), never
+    straight from the bucket, so the objects stay private.
+    """
+    url = os.environ.get("STORAGE_URL", "").strip()
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        if parts.netloc or not parts.path:
+            raise ImproperlyConfigured(f"STORAGE_URL={url!r}: write file:///absolute/folder")
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": parts.path},
+        }
+    if parts.scheme != "s3":
+        raise ImproperlyConfigured(f"STORAGE_URL={url!r}: use s3://bucket or file:///folder")
+    if not parts.netloc:
+        raise ImproperlyConfigured(f"STORAGE_URL={url!r} names no bucket (s3://bucket)")
+    require_modules("STORAGE_URL=s3://...", "storages", "boto3")
+    options: dict[str, object] = {
+        "bucket_name": parts.netloc,
+        "location": parts.path.strip("/"),
+        # Private objects, names that are never reused (random UUIDs), and no
+        # public URLs handed out: the API streams each image to whoever may see it.
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": True,
+    }
+    for key, values in parse_qs(parts.query, keep_blank_values=True).items():
+        if key not in S3_OPTIONS:
+            raise ImproperlyConfigured(
+                f"STORAGE_URL: unknown option {key!r} (known: {', '.join(S3_OPTIONS)})"
+            )
+        value = values[-1]
+        if S3_OPTIONS[key] is bool:
+            if value.lower() not in {"1", "true", "0", "false"}:
+                raise ImproperlyConfigured(f"STORAGE_URL: {key}={value!r} is not a boolean")
+            options[key] = value.lower() in {"1", "true"}
+        else:
+            options[key] = value
+    return {"BACKEND": S3_STORAGE, "OPTIONS": options}
+
+
+STORAGES = {
+    "default": storage_from_env(),
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -158,13 +233,31 @@ if MATHOCR_ANON_RATE and MATHOCR_ANON_RATE.lower() in {"off", "none", "0"}:
     MATHOCR_ANON_RATE = None
 # The throttle's counters live in this cache. A file cache is shared by every
 # worker process on the machine (an in-memory cache would count per process,
-# letting N workers accept N times the rate).
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(Path(os.environ.get("MATHOCR_CACHE_DIR", BASE_DIR / "var" / "cache"))),
+# letting N workers accept N times the rate). Several machines share Redis
+# (REDIS_URL, e.g. redis://host:6379/0): the counters, and the sessions too,
+# are then the same whichever machine a request reaches.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    if urlsplit(REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+        raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r}: use redis://host:port/db")
+    require_modules("REDIS_URL", "redis")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "mathocr",
+        }
     }
-}
+    # Sessions (staff sign-ins; the poster's session is only recorded) in Redis:
+    # a user signed in through one machine is signed in on all of them.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(Path(os.environ.get("MATHOCR_CACHE_DIR", BASE_DIR / "var" / "cache"))),
+        }
+    }
 # Failed logins (HTTP Basic, the admin's form) per client IP, DRF rate syntax; past it
 # every login from that address is refused until the window slides ("off" disables).
 MATHOCR_FAILED_LOGIN_RATE: str | None = (

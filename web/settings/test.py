@@ -23,3 +23,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests that exercise the throttle set their own rate.
 MATHOCR_ANON_RATE = None
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions in the test database even when the environment names a REDIS_URL
+# (the fleet tests start their own servers).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
