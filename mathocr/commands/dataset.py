@@ -166,8 +166,9 @@ def _add_export_corrections(actions: argparse._SubParsersAction) -> None:
         description=(
             "Write every image whose reading a user corrected (web service database, "
             "settings from the environment as for 'mathocr serve') under DIR: "
-            "images/, labels.csv (file, latex, predicted, ...) and symbols.npz, a "
-            "symbol dataset like 'mathocr dataset build' writes, for 'mathocr train'."
+            "images/, labels.csv (file, latex, predicted, ...), symbols.npz, a "
+            "symbol dataset like 'mathocr dataset build' writes, for 'mathocr train', "
+            "and detector/, a shard of the same images for 'mathocr train-detector --extra'."
         ),
     )
     p.add_argument("out", type=Path, metavar="DIR", help="output directory")
@@ -305,6 +306,7 @@ def _export_corrections(args: argparse.Namespace) -> int:
         print(f"no symbols from {line}", file=sys.stderr)
     print(
         f"{args.out}: {summary.images} corrected images (labels.csv), "
-        f"{summary.symbols} symbols from {summary.aligned} of them (symbols.npz)"
+        f"{summary.symbols} symbols from {summary.aligned} of them (symbols.npz, "
+        f"and detector/ for train-detector --extra)"
     )
     return 0

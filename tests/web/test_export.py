@@ -77,6 +77,26 @@ def test_export_writes_images_labels_and_symbols(visitor, tmp_path, capsys):
     predicted = default_classifier().probabilities(ds.images).argmax(axis=1)
     assert [ds.classes[i] for i in predicted] == ["2", "+", "3"]
 
+    # The detector's shard: the one aligned image, prepared, its boxes labelled in order.
+    from mathocr.detect.classes import DETECTOR_CLASSES
+    from mathocr.detect.prepare import PREPARATION_VERSION, TARGET_HEIGHT
+    from mathocr.training.detector.data import load_shards
+
+    shards = sorted((out / "detector").glob("*.npz"))
+    assert [p.name for p in shards] == [f"corrections-p{PREPARATION_VERSION}.npz"]
+    (sample,) = load_shards(shards)
+    assert [DETECTOR_CLASSES[i] for i in sample.labels] == ["2", "+", "3"]
+    h, w = sample.image.shape
+    assert sample.image.dtype == np.uint8 and sample.image.max() > 128
+    x0, y0, x1, y1 = sample.boxes.T
+    assert (x0 >= 0).all() and (y0 >= 0).all() and (x1 <= w).all() and (y1 <= h).all()
+    assert list(np.argsort(x0)) == [0, 1, 2]  # left to right, as written
+    # Each box holds ink in the prepared frame, and the digits are about the typical height.
+    for box in sample.boxes:
+        a, b, c, d = (int(round(v)) for v in box)
+        assert sample.image[b:d, a:c].max() > 128
+    assert 0.5 * TARGET_HEIGHT < float(np.median(y1 - y0)) < 2 * TARGET_HEIGHT
+
 
 @pytest.mark.django_db
 def test_export_with_no_corrections(tmp_path, capsys):

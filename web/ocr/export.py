@@ -14,6 +14,12 @@
   labelled from the correction. Only images whose correction spells exactly
   as many of our symbols as we found boxes, in the same left-to-right order,
   give symbols (a fraction is read top to bottom, so those are left out).
+- ``DIR/detector/corrections-p<N>.npz``: the same aligned images as the
+  symbol detector trains on them (:mod:`mathocr.training.detector.data`'s
+  shard format): each image prepared as the detector prepares it, with the
+  boxes we found carried into that frame and labelled from the correction.
+  ``mathocr train-detector --extra DIR/detector`` adds them to its training
+  data; ``<N>`` is the preparation's version, as in every shard's name.
 """
 
 from __future__ import annotations
@@ -26,10 +32,14 @@ from pathlib import Path
 import numpy as np
 
 from mathocr.canonical import tokens
+from mathocr.detect.classes import class_index
+from mathocr.detect.prepare import PREPARATION_VERSION, prepare, transform_boxes
 from mathocr.errors import MathOCRError
 from mathocr.imaging import binarize, load_image
 from mathocr.segmentation import mask_geometry, typical_mask_size
 from mathocr.symbols import CLASS_INDEX, CLASSES, crop_to_ink, normalize_symbol
+from mathocr.training.detector.data import save_shard
+from mathocr.training.detector.scenes import Sample
 
 from .models import PostedImage
 from .selectors import corrected_images
@@ -86,6 +96,25 @@ def _symbols_of(row: PostedImage, labels: list[str]) -> tuple[list[np.ndarray], 
     )
 
 
+def _detector_sample(row: PostedImage, labels: list[str]) -> Sample | None:
+    """The image prepared for the detector, with our boxes labelled from the correction."""
+    with row.image.open("rb") as handle:
+        loaded = load_image(handle.read())
+    prepared = prepare(loaded.gray)
+    if prepared.empty:
+        return None
+    corners = np.array(
+        [[x, y, x + w, y + h] for x, y, w, h in (s["box"] for s in row.result["symbols"])],
+        np.float64,
+    ).reshape(-1, 4)
+    boxes = transform_boxes(corners * loaded.scale, prepared.matrix).astype(np.float32)
+    return Sample(
+        np.clip(prepared.image * 255, 0, 255).astype(np.uint8),
+        boxes,
+        np.array([class_index(label) for label in labels], np.int16),
+    )
+
+
 def export_corrections(out: Path) -> ExportSummary:
     """Write the corrected images, their labels and their symbols under *out*."""
     from mathocr.training.dataset import SymbolDataset
@@ -95,6 +124,7 @@ def export_corrections(out: Path) -> ExportSummary:
     geometry: list[np.ndarray] = []
     labels: list[int] = []
     groups: list[int] = []
+    scenes: list[Sample] = []
     skipped: list[str] = []
     aligned = count = 0
     with (out / "labels.csv").open("w", newline="") as f:
@@ -129,6 +159,9 @@ def export_corrections(out: Path) -> ExportSummary:
                 skipped.append(f"image {row.pk}: {e}")
                 continue
             aligned += 1
+            scene = _detector_sample(row, wanted)
+            if scene is not None:
+                scenes.append(scene)
             images.extend(crops)
             geometry.append(geo)
             labels.extend(CLASS_INDEX[label] for label in wanted)
@@ -144,4 +177,6 @@ def export_corrections(out: Path) -> ExportSummary:
             info={"from": "mathocr dataset export-corrections"},
             geometry=np.concatenate(geometry),
         ).save(out / "symbols.npz")
+    if scenes:
+        save_shard(scenes, out / "detector" / f"corrections-p{PREPARATION_VERSION}.npz")
     return ExportSummary(count, aligned, len(images), tuple(skipped))
