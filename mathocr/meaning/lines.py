@@ -56,7 +56,7 @@ BAR_GAP = 0.7
 FAR_BAR_GAP = 1.5
 WIDE_BAR = 1.2
 #: A piece is small (may be an exponent or subscript) below these sizes, in symbol heights.
-SMALL_HEIGHT = 1.5
+SMALL_HEIGHT = 2.5
 SMALL_WIDTH = 5.0
 #: ... and at most this share of its base's height.
 SCRIPT_SIZE = 1.3
@@ -70,6 +70,10 @@ ROW_SPACE = 6.0
 #: the line's own heights 0.3-0.4 read the same dev photos whole and 0.35 split the
 #: most dev pages right.
 RISE = 0.35
+#: ... where a line's digit height is at most this many of the page's symbol heights
+#: (the larger of its median digit and median symbol: a page whose only digit is an
+#: exponent has its digit height from that). Chosen on the dev writers' pages.
+UNIT_CAP = 1.5
 #: A mark no bigger than this many symbol heights is a dot.
 DOT = 0.3
 #: Marks that are never a line alone, whatever their size.
@@ -78,7 +82,8 @@ LONE = frozenset({".", "-"})
 _Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 _DIGITS = frozenset("0123456789")
 _RELATIONS = frozenset({"=", "<", ">", "\\le", "\\ge", "\\ne"})
-_OPERANDS = _DIGITS | {"x", "(", ")"}
+_TERMS = _DIGITS | {"x"}
+_OPERANDS = _TERMS | {"(", ")"}
 _FLAT = frozenset({"-", ".", "="})
 
 
@@ -97,7 +102,10 @@ def split_lines(symbols: Sequence[PlacedSymbol]) -> list[list[int]]:
     _link_rows(boxes, height, groups)
     bars = [i for i, s in enumerate(symbols) if s.label == "-"]
     _link_fractions(boxes, [s.label for s in symbols], bars, height, groups)
-    _link_scripts(boxes, [s.label for s in symbols], height, groups)
+    # A line's own unit may not exceed the page's symbols by much: one big x
+    # alone would let a line raise anything near it to its exponent.
+    cap = UNIT_CAP * max(height, statistics.median(tall or [height]))
+    _link_scripts(boxes, [s.label for s in symbols], height, groups, cap)
     _link_dots(boxes, [s.label for s in symbols], height, groups)
     lines = _merge_rows(groups.members(), boxes, symbols, height)
     lines.sort(key=lambda line: _core(line, boxes, symbols)[0])
@@ -169,7 +177,7 @@ def _link_fractions(
         slack = 0.2 * height
         nearest: dict[bool, tuple[float, int]] = {}
         wide = bx1 - bx0 > WIDE_BAR * height
-        if not wide and _between_operands(c, boxes, labels, height):
+        if _between_operands(c, boxes, labels, height, _OPERANDS if not wide else _TERMS):
             continue  # "x - 3": a minus sign, whatever lies over and under it
         # A bar under a root's sign is in its radicand, and so are its two levels.
         within = _enclosing(c, boxes, roots)
@@ -204,13 +212,19 @@ def _enclosing(c: int, boxes: list[_Box], roots: list[int]) -> int | None:
     return min(holding, key=lambda r: (boxes[r][2] - boxes[r][0]) * (boxes[r][3] - boxes[r][1]))
 
 
-def _between_operands(c: int, boxes: list[_Box], labels: list[str], height: float) -> bool:
-    """A digit, x or bracket beside the bar on each side, level with it: ``2 - 3``."""
+def _between_operands(
+    c: int, boxes: list[_Box], labels: list[str], height: float, operands: frozenset[str]
+) -> bool:
+    """One of *operands* beside the bar on each side, level with it: ``2 - 3``.
+
+    A digit, x or bracket for a short bar; a wide one may be a fraction in
+    brackets, but not one between two digits or x's.
+    """
     bx0, by0, bx1, by1 = boxes[c]
     middle = (by0 + by1) / 2
     sides = set()
     for j, (x0, y0, x1, y1) in enumerate(boxes):
-        if j == c or not y0 <= middle <= y1 or labels[j] not in _OPERANDS:
+        if j == c or not y0 <= middle <= y1 or labels[j] not in operands:
             continue
         if 0 <= bx0 - x1 <= 1.5 * height:
             sides.add("left")
@@ -219,7 +233,9 @@ def _between_operands(c: int, boxes: list[_Box], labels: list[str], height: floa
     return len(sides) == 2
 
 
-def _link_scripts(boxes: list[_Box], labels: list[str], height: float, groups: _Groups) -> None:
+def _link_scripts(
+    boxes: list[_Box], labels: list[str], height: float, groups: _Groups, cap: float
+) -> None:
     """Small pieces still apart join the symbol they are an exponent or a subscript of,
     or the script that was taken into a fraction without them (``\\frac{1}{2^{3}}``:
     the bar's nearest symbol below is the 3).
@@ -254,7 +270,11 @@ def _link_scripts(boxes: list[_Box], labels: list[str], height: float, groups: _
             # Where a script can start at all, before measuring the line's top.
             after_b = (b[0] + b[2]) / 2 <= x0 <= b[2] + height
             if after_b and _script(
-                b, labels[j], (x0, y0, x1, y1), height, *_line_top(j, boxes, labels, groups, height)
+                b,
+                labels[j],
+                (x0, y0, x1, y1),
+                height,
+                *_line_top(j, boxes, labels, groups, height, cap),
             ):
                 distance = abs(x0 - b[2]) + min(abs(y1 - b[1]), abs(y0 - b[3]))
                 if best is None or distance < best[0]:
@@ -268,7 +288,7 @@ def _link_scripts(boxes: list[_Box], labels: list[str], height: float, groups: _
                 if m != last and j not in under:
                     continue
                 if m not in tops:
-                    tops[m] = _line_top(m, boxes, labels, groups, height)
+                    tops[m] = _line_top(m, boxes, labels, groups, height, cap)
                 if _script(boxes[m], labels[m], b, height, *tops[m]):
                     distance = abs(b[0] - boxes[m][2]) + abs(b[3] - boxes[m][1])
                     if best is None or distance < best[0]:
@@ -329,7 +349,7 @@ def _link_dots(boxes: list[_Box], labels: list[str], height: float, groups: _Gro
 
 
 def _line_top(
-    j: int, boxes: list[_Box], labels: list[str], groups: _Groups, height: float
+    j: int, boxes: list[_Box], labels: list[str], groups: _Groups, height: float, cap: float
 ) -> tuple[float, float]:
     """The top of symbol *j*'s line just before it (its group's symbols ending near it),
     and the height of the digits of its group (of its symbols, where it has no digit)."""
@@ -343,7 +363,8 @@ def _line_top(
     ]
     digits = [boxes[i][3] - boxes[i][1] for i in members if labels[i] in _DIGITS]
     tall = [boxes[i][3] - boxes[i][1] for i in members if labels[i] not in _FLAT]
-    return min([b[1], *near]), statistics.median(digits or tall or [b[3] - b[1]])
+    unit = statistics.median(digits or tall or [b[3] - b[1]])
+    return min([b[1], *near]), min(unit, cap)
 
 
 def _script(
