@@ -516,7 +516,16 @@ def test_signed_in_uploader_can_correct_from_another_session(member, sum_b64, dj
 
 
 @pytest.mark.parametrize(
-    "payload", [{}, {"latex": ""}, {"latex": "   "}, {"latex": "1" * 1001}, {"latex": None}]
+    "payload",
+    [
+        {},
+        {"latex": ""},
+        {"latex": "   "},
+        {"latex": " \t\n"},
+        {"latex": "1" * 1001},
+        {"latex": " " * 1000 + "1"},  # 1,001 as sent: the schema's maxLength counts it so
+        {"latex": None},
+    ],
 )
 def test_bad_correction(visitor, sum_b64, payload):
     pk, token = _post_for_token(visitor, sum_b64)
@@ -525,6 +534,15 @@ def test_bad_correction(visitor, sum_b64, payload):
     )
     assert response.status_code == 400
     assert response.json()["fields"]["latex"]
+
+
+def test_correction_is_stored_trimmed(visitor, sum_b64):
+    pk, token = _post_for_token(visitor, sum_b64)
+    response = visitor.post(
+        f"{API}{pk}/correction/", {"latex": "  2+3 \n"}, format="json", HTTP_X_EDIT_TOKEN=token
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["correction"]["latex"] == "2+3"
 
 
 def test_correction_of_unknown_image(staff):

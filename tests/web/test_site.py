@@ -140,10 +140,10 @@ def test_schema_documents_the_errors_and_what_is_required(visitor):
     posting = {"400", "401", "403", "413", "415", "429", "503"}
     assert errors_of("/api/images/", "post") == posting
     assert errors_of("/api/images/create/", "post") == posting
-    assert errors_of("/api/images/", "get") == {"401", "403"}
+    assert errors_of("/api/images/", "get") == {"401", "403", "404"}  # 404: no such page
     assert errors_of("/api/images/{id}/", "get") == {"401", "403", "404"}
     assert errors_of("/api/images/{id}/correction/", "post") >= {"400", "403", "404"}
-    assert errors_of("/api/images/{id}/file/", "get") == {"401", "403", "404"}
+    assert errors_of("/api/images/{id}/file/", "get") == {"401", "403", "404", "503"}
     described = schema["paths"]["/api/images/"]["post"]["responses"]["400"]["description"]
     for code in ("invalid_base64", "empty", "corrupt", "bad_shape", "multiple_frames"):
         assert code in described
@@ -153,7 +153,18 @@ def test_schema_documents_the_errors_and_what_is_required(visitor):
 
     # what the API refuses as empty, the schema refuses too
     assert components["ImageCreateInput"]["properties"]["image"]["minLength"] == 1
-    assert components["CorrectionInput"]["properties"]["latex"]["minLength"] == 1
+    # in JSON the image is text: as "binary", schemathesis took {"image": ""} for valid
+    posting = schema["paths"]["/api/images/"]["post"]["requestBody"]["content"]
+    json_image = posting["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    assert components[json_image]["properties"]["image"] == {
+        "type": "string",
+        "minLength": 1,
+        "description": "Base64, or a data:image/...;base64, URL.",
+    }
+    latex = components["CorrectionInput"]["properties"]["latex"]
+    assert latex["minLength"] == 1 and latex["maxLength"] == 1000
+    # blank (spaces only) is refused, by the schema's pattern too
+    assert re.search(latex["pattern"], "  x ") and not re.search(latex["pattern"], " \t\n")
     assert "edit_token" in components["ImageCreateOutput"]["required"]
     headers = {
         p["name"]

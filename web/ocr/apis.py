@@ -22,6 +22,7 @@ from .serializers import (
     CorrectionInput,
     ErrorOutput,
     ImageCreateInput,
+    ImageCreateJsonInput,
     ImageCreateOutput,
     ImageOutput,
     steps_as_data_urls,
@@ -115,14 +116,20 @@ class ImageListCreateApi(generics.ListAPIView):
         return ImageCreateInput if self.request.method == "POST" else ImageOutput
 
     @extend_schema(
-        responses={200: ImageOutput(many=True), **error_responses(401, 403)},
+        responses={
+            200: ImageOutput(many=True),
+            **error_responses(401, 403, 404, s404="`not_found`: no such page (`?page=`)."),
+        },
         summary="List posted images (staff)",
     )
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request={"application/json": ImageCreateInput, "multipart/form-data": ImageCreateInput},
+        request={
+            "application/json": ImageCreateJsonInput,
+            "multipart/form-data": ImageCreateInput,
+        },
         responses={
             201: ImageCreateOutput,
             **error_responses(400, 401, 403, 413, 415, 429, 503, s400=IMAGE_400),

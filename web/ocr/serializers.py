@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import RegexValidator
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -21,6 +22,7 @@ from .models import PostedImage
 __all__ = [
     "ImageField",
     "ImageCreateInput",
+    "ImageCreateJsonInput",
     "CorrectionInput",
     "ImageOutput",
     "LineOutput",
@@ -74,13 +76,40 @@ class ImageCreateInput(serializers.Serializer):
     )
 
 
+# What "blank" means, spelled out: JSON Schema's \s (ECMAScript's) and Python's differ
+# (Python also counts \x1c-\x1f), and the schema must refuse exactly what we refuse.
+LATEX_SPACE = " \t\n\r\f\v"
+
+
+# In a JSON body the image is text. Documented as binary, schema tools read it as
+# bytes and ignore its minLength: schemathesis sent {"image": ""} as valid data.
+@extend_schema_field({"type": "string", "minLength": 1})
+class EncodedImageField(ImageField):
+    """:class:`ImageField` as the JSON body's schema describes it: a non-empty string."""
+
+
+class ImageCreateJsonInput(ImageCreateInput):
+    """The JSON body (the schema only: it reads like :class:`ImageCreateInput`)."""
+
+    image = EncodedImageField(help_text="Base64, or a data:image/...;base64, URL.")
+
+
 class CorrectionInput(serializers.Serializer):
     latex = serializers.CharField(
-        min_length=1,  # blank is refused anyway; this puts minLength in the schema
+        min_length=1,
         max_length=1000,
-        trim_whitespace=True,
-        help_text="The expression as it really reads.",
+        # Checked as sent, so that the schema's maxLength and pattern mean what they
+        # say (a trimmed field let 1,001 characters through a 1,000 limit); the
+        # service stores it trimmed.
+        trim_whitespace=False,
+        validators=[
+            RegexValidator(f"[^{LATEX_SPACE}]", message="the correction is blank", code="blank")
+        ],
+        help_text="The expression as it really reads (at least one character that is not a space).",
     )
+
+    def validate_latex(self, value: str) -> str:
+        return value.strip(LATEX_SPACE)
 
 
 class SymbolOutput(serializers.Serializer):
