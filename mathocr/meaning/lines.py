@@ -11,9 +11,10 @@ from geometry alone:
    two lines, one under the other, do not overlap at all. A fraction's
    numerator and denominator, or an exponent written high, may still form
    pieces of their own.
-2. *Structures*: a bar with a symbol close above it and one close below it,
-   over its span, joins them (a fraction is one line, however tall; a short
-   bar between two operands is a minus sign and joins nothing), then small
+2. *Structures* (:mod:`.structures`): a bar with a symbol close above it and
+   one close below it, over its span, joins them (a fraction is one line,
+   however tall; a short bar between two operands, or a long one between two
+   digits or x's, is a minus sign and joins nothing), then small
    pieces that are still apart join the symbol they are raised or lowered
    against (an exponent, measured against its own line's digits, or a
    subscript), and a lone dot or bar its nearest symbol.
@@ -40,51 +41,26 @@ import statistics
 from collections.abc import Sequence
 
 from ..layout import PlacedSymbol
+from .structures import (
+    DIGITS,
+    Box,
+    Groups,
+    extent,
+    link_dots,
+    link_fractions,
+    link_scripts,
+)
 
-__all__ = ["split_lines", "REACH", "BAR_GAP"]
+__all__ = ["split_lines", "REACH"]
 
 #: Symbols further apart than this many symbol heights horizontally are not linked directly
 #: (wider spaces are bridged in step 3, by the bands on their two sides).
 REACH = 3.0
 #: Two symbols overlapping vertically by this share of the shorter one are on one line.
 OVERLAP = 0.3
-#: A bar takes a symbol above or below it within this many symbol heights,
-BAR_GAP = 0.7
-#: ... or within this many when the bar is wider than WIDE_BAR symbol heights and the
-#: symbol lies within its span (a stacked fraction's levels are spaced out; a minus
-#: sign is short, and the lines around it reach past its ends).
-FAR_BAR_GAP = 1.5
-WIDE_BAR = 1.2
-#: A piece is small (may be an exponent or subscript) below these sizes, in symbol heights.
-SMALL_HEIGHT = 2.5
-SMALL_WIDTH = 5.0
-#: ... and at most this share of its base's height.
-SCRIPT_SIZE = 1.3
 #: Two pieces of one row may be this many symbol heights apart.
 ROW_SPACE = 6.0
-#: An exponent's foot is at most this many digit heights of its own line above the
-#: line's top. The line's own digits, not the page's: a line written larger raises
-#: its exponents further, and a photo's exponents stand higher over their x. Chosen on
-#: the dev writers (mathocr.splits): in page heights, 0.25 split photographed
-#: exponents off and 0.3 took short lines for exponents of the line under them; in
-#: the line's own heights 0.3-0.4 read the same dev photos whole and 0.35 split the
-#: most dev pages right.
-RISE = 0.35
-#: ... where a line's digit height is at most this many of the page's symbol heights
-#: (the larger of its median digit and median symbol: a page whose only digit is an
-#: exponent has its digit height from that). Chosen on the dev writers' pages.
-UNIT_CAP = 1.5
-#: A mark no bigger than this many symbol heights is a dot.
-DOT = 0.3
-#: Marks that are never a line alone, whatever their size.
-LONE = frozenset({".", "-"})
-
-_Box = tuple[float, float, float, float]  # x0, y0, x1, y1
-_DIGITS = frozenset("0123456789")
 _RELATIONS = frozenset({"=", "<", ">", "\\le", "\\ge", "\\ne"})
-_TERMS = _DIGITS | {"x"}
-_OPERANDS = _TERMS | {"(", ")"}
-_FLAT = frozenset({"-", ".", "="})
 
 
 def split_lines(symbols: Sequence[PlacedSymbol]) -> list[list[int]]:
@@ -94,52 +70,27 @@ def split_lines(symbols: Sequence[PlacedSymbol]) -> list[list[int]]:
     boxes = [_box(s) for s in symbols]
     # The digits' height: exponents, x and signs are smaller, and on a page of
     # x^2 - 2x they would be the majority.
-    digits = [b[3] - b[1] for b, s in zip(boxes, symbols, strict=True) if s.label in _DIGITS]
+    digits = [b[3] - b[1] for b, s in zip(boxes, symbols, strict=True) if s.label in DIGITS]
     tall = [b[3] - b[1] for b, s in zip(boxes, symbols, strict=True) if s.label not in "-.="]
     height = statistics.median(digits or tall or [max(b[3] - b[1] for b in boxes)])
     height = max(height, 1.0)
-    groups = _Groups(len(symbols))
+    groups = Groups(len(symbols))
     _link_rows(boxes, height, groups)
     bars = [i for i, s in enumerate(symbols) if s.label == "-"]
-    _link_fractions(boxes, [s.label for s in symbols], bars, height, groups)
-    # A line's own unit may not exceed the page's symbols by much: one big x
-    # alone would let a line raise anything near it to its exponent.
-    cap = UNIT_CAP * max(height, statistics.median(tall or [height]))
-    _link_scripts(boxes, [s.label for s in symbols], height, groups, cap)
-    _link_dots(boxes, [s.label for s in symbols], height, groups)
+    link_fractions(boxes, [s.label for s in symbols], bars, height, groups)
+    link_scripts(boxes, [s.label for s in symbols], height, groups)
+    link_dots(boxes, [s.label for s in symbols], height, groups)
     lines = _merge_rows(groups.members(), boxes, symbols, height)
     lines.sort(key=lambda line: _core(line, boxes, symbols)[0])
     return [sorted(line, key=lambda i: (boxes[i][0] + boxes[i][2]) / 2) for line in lines]
 
 
-def _box(s: PlacedSymbol) -> _Box:
+def _box(s: PlacedSymbol) -> Box:
     x, y, w, h = (float(v) for v in s.box)
     return (x, y, x + max(w, 1.0), y + max(h, 1.0))
 
 
-class _Groups:
-    """Union-find over symbol indices."""
-
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def join(self, i: int, j: int) -> None:
-        self.parent[self.find(i)] = self.find(j)
-
-    def members(self) -> list[list[int]]:
-        out: dict[int, list[int]] = {}
-        for i in range(len(self.parent)):
-            out.setdefault(self.find(i), []).append(i)
-        return list(out.values())
-
-
-def _link_rows(boxes: list[_Box], height: float, groups: _Groups) -> None:
+def _link_rows(boxes: list[Box], height: float, groups: Groups) -> None:
     for i, a in enumerate(boxes):
         for j in range(i + 1, len(boxes)):
             b = boxes[j]
@@ -151,251 +102,8 @@ def _link_rows(boxes: list[_Box], height: float, groups: _Groups) -> None:
                 groups.join(i, j)
 
 
-def _extent(ids: list[int], boxes: list[_Box]) -> _Box:
-    return (
-        min(boxes[i][0] for i in ids),
-        min(boxes[i][1] for i in ids),
-        max(boxes[i][2] for i in ids),
-        max(boxes[i][3] for i in ids),
-    )
-
-
-def _link_fractions(
-    boxes: list[_Box], labels: list[str], bars: list[int], height: float, groups: _Groups
-) -> None:
-    """A bar with a symbol close above it and one close below, over its span, is a fraction.
-
-    Symbols, not pieces, are measured: a numerator written at the height of
-    the rest of the line is in the line's piece already. A minus sign of one
-    line has the lines above and below it further away than a bar has its
-    numerator and denominator (half a symbol plus the gap between lines).
-    """
-    roots = [i for i, label in enumerate(labels) if label == "\\sqrt"]
-    for c in bars:
-        bx0, by0, bx1, by1 = boxes[c]
-        middle = (by0 + by1) / 2
-        slack = 0.2 * height
-        nearest: dict[bool, tuple[float, int]] = {}
-        wide = bx1 - bx0 > WIDE_BAR * height
-        if _between_operands(c, boxes, labels, height, _OPERANDS if not wide else _TERMS):
-            continue  # "x - 3": a minus sign, whatever lies over and under it
-        # A bar under a root's sign is in its radicand, and so are its two levels.
-        within = _enclosing(c, boxes, roots)
-        for j, (x0, y0, x1, y1) in enumerate(boxes):
-            if j == c or not bx0 - slack <= (x0 + x1) / 2 <= bx1 + slack:
-                continue
-            if within is not None and j != within and not _holds(boxes[within], boxes[j]):
-                continue
-            above = (y0 + y1) / 2 < middle
-            gap = max(by0 - y1 if above else y0 - by1, 0.0)
-            reach_out = max(slack, 0.1 * (bx1 - bx0))
-            inside = wide and bx0 - reach_out <= x0 and x1 <= bx1 + reach_out
-            reach = (FAR_BAR_GAP if inside else BAR_GAP) * height
-            if gap <= reach and (above not in nearest or gap < nearest[above][0]):
-                nearest[above] = (gap, j)
-        if len(nearest) == 2:  # a fraction has both: a lone minus takes nothing
-            for _, j in nearest.values():
-                groups.join(j, c)
-
-
-def _holds(outer: _Box, inner: _Box) -> bool:
-    """Whether *inner*'s centre lies within *outer*."""
-    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
-    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
-
-
-def _enclosing(c: int, boxes: list[_Box], roots: list[int]) -> int | None:
-    """The smallest root whose box holds symbol *c*, if any."""
-    holding = [r for r in roots if r != c and _holds(boxes[r], boxes[c])]
-    if not holding:
-        return None
-    return min(holding, key=lambda r: (boxes[r][2] - boxes[r][0]) * (boxes[r][3] - boxes[r][1]))
-
-
-def _between_operands(
-    c: int, boxes: list[_Box], labels: list[str], height: float, operands: frozenset[str]
-) -> bool:
-    """One of *operands* beside the bar on each side, level with it: ``2 - 3``.
-
-    A digit, x or bracket for a short bar; a wide one may be a fraction in
-    brackets, but not one between two digits or x's.
-    """
-    bx0, by0, bx1, by1 = boxes[c]
-    middle = (by0 + by1) / 2
-    sides = set()
-    for j, (x0, y0, x1, y1) in enumerate(boxes):
-        if j == c or not y0 <= middle <= y1 or labels[j] not in operands:
-            continue
-        if 0 <= bx0 - x1 <= 1.5 * height:
-            sides.add("left")
-        elif 0 <= x0 - bx1 <= 1.5 * height:
-            sides.add("right")
-    return len(sides) == 2
-
-
-def _link_scripts(
-    boxes: list[_Box], labels: list[str], height: float, groups: _Groups, cap: float
-) -> None:
-    """Small pieces still apart join the symbol they are an exponent or a subscript of,
-    or the script that was taken into a fraction without them (``\\frac{1}{2^{3}}``:
-    the bar's nearest symbol below is the 3).
-
-    An exponent starts past its base's middle, close to its end, smaller than
-    it, its foot above the base's middle and not far above its top; a
-    subscript hangs from an x. A line of one short number under or over
-    another line is as tall as the symbols beside it, and is left alone.
-    """
-    for j, b in enumerate(boxes):
-        if labels[j] != "x":
-            continue
-        # A subscript overlaps its x's height: it can join whatever took it first
-        # (the nearest symbol over a bar may be x_3's 3 rather than its x).
-        for i, s in enumerate(boxes):
-            low = (s[1] + s[3]) / 2 >= (b[1] + b[3]) / 2
-            apart = groups.find(i) != groups.find(j)
-            if labels[i] in _DIGITS and low and apart and _script(b, "x", s, height):
-                groups.join(i, j)
-    under = _under_bars(boxes, labels, groups)
-    for piece in groups.members():
-        x0, y0, x1, y1 = _extent(piece, boxes)
-        if y1 - y0 > SMALL_HEIGHT * height or x1 - x0 > SMALL_WIDTH * height:
-            continue
-        first = min(piece, key=lambda i: boxes[i][0])
-        last = max(piece, key=lambda i: boxes[i][2])
-        best: tuple[float, int] | None = None
-        tops: dict[int, tuple[float, float]] = {}
-        for j, b in enumerate(boxes):
-            if groups.find(j) == groups.find(piece[0]):
-                continue
-            # Where a script can start at all, before measuring the line's top.
-            after_b = (b[0] + b[2]) / 2 <= x0 <= b[2] + height
-            if after_b and _script(
-                b,
-                labels[j],
-                (x0, y0, x1, y1),
-                height,
-                *_line_top(j, boxes, labels, groups, height, cap),
-            ):
-                distance = abs(x0 - b[2]) + min(abs(y1 - b[1]), abs(y0 - b[3]))
-                if best is None or distance < best[0]:
-                    best = (distance, j)
-                continue
-            # Or b is the script of the piece's last symbol, or of any of its symbols
-            # when b stands alone under a bar (x^{2} + x under a bar).
-            for m in piece:
-                if not (boxes[m][0] + boxes[m][2]) / 2 <= b[0] <= boxes[m][2] + height:
-                    continue
-                if m != last and j not in under:
-                    continue
-                if m not in tops:
-                    tops[m] = _line_top(m, boxes, labels, groups, height, cap)
-                if _script(boxes[m], labels[m], b, height, *tops[m]):
-                    distance = abs(b[0] - boxes[m][2]) + abs(b[3] - boxes[m][1])
-                    if best is None or distance < best[0]:
-                        best = (distance, j)
-        if best is not None:
-            groups.join(first, best[1])
-
-
-def _under_bars(boxes: list[_Box], labels: list[str], groups: _Groups) -> set[int]:
-    """The symbols that stand alone under a bar of their own group, within its span.
-
-    A bar takes the nearest symbol under it; when that is an exponent of the
-    denominator (``\\frac{5}{x^{2} + x}``), the rest of the denominator is left
-    out, and the exponent stands under the bar alone.
-    """
-    out = set()
-    for c, label in enumerate(labels):
-        if label != "-":
-            continue
-        x0, _, x1, bottom = boxes[c]
-        below = [
-            j
-            for j, b in enumerate(boxes)
-            if j != c
-            and groups.find(j) == groups.find(c)
-            and x0 <= (b[0] + b[2]) / 2 <= x1
-            and b[1] >= bottom
-        ]
-        if len(below) == 1:
-            out.add(below[0])
-    return out
-
-
-def _link_dots(boxes: list[_Box], labels: list[str], height: float, groups: _Groups) -> None:
-    """A dot still alone (a decimal point a little below the line) joins the nearest symbol.
-
-    A mark read as a point may be larger than DOT (a thick pen, a blurred
-    photo); no line is a point or a bar alone, so those join as well.
-    """
-    for piece in groups.members():
-        if len(piece) != 1:
-            continue
-        i = piece[0]
-        x0, y0, x1, y1 = boxes[i]
-        if max(x1 - x0, y1 - y0) > DOT * height and labels[i] not in LONE:
-            continue
-        best: tuple[float, int] | None = None
-        for j, (a0, b0, a1, b1) in enumerate(boxes):
-            if j == i:
-                continue
-            dx = max(a0 - x1, x0 - a1, 0.0)
-            dy = max(b0 - y1, y0 - b1, 0.0)
-            distance = (dx * dx + dy * dy) ** 0.5
-            if distance <= height and (best is None or distance < best[0]):
-                best = (distance, j)
-        if best is not None:
-            groups.join(i, best[1])
-
-
-def _line_top(
-    j: int, boxes: list[_Box], labels: list[str], groups: _Groups, height: float, cap: float
-) -> tuple[float, float]:
-    """The top of symbol *j*'s line just before it (its group's symbols ending near it),
-    and the height of the digits of its group (of its symbols, where it has no digit)."""
-    b = boxes[j]
-    group = groups.find(j)
-    members = [i for i in range(len(boxes)) if groups.find(i) == group]
-    near = [
-        boxes[i][1]
-        for i in members
-        if b[0] - 2 * height <= boxes[i][2] <= b[2] and boxes[i][3] - boxes[i][1] > 0.3 * height
-    ]
-    digits = [boxes[i][3] - boxes[i][1] for i in members if labels[i] in _DIGITS]
-    tall = [boxes[i][3] - boxes[i][1] for i in members if labels[i] not in _FLAT]
-    unit = statistics.median(digits or tall or [b[3] - b[1]])
-    return min([b[1], *near]), min(unit, cap)
-
-
-def _script(
-    base: _Box,
-    label: str,
-    script: _Box,
-    height: float,
-    top: float | None = None,
-    unit: float | None = None,
-) -> bool:
-    """Whether *script* sits where an exponent of *base* (or a subscript of an x) does.
-
-    *top* is the top of the base's line just before it (an exponent of a short
-    x is measured against the digits beside it); the base's own top if None.
-    """
-    x0, y0, x1, y1 = script
-    if not (base[0] + base[2]) / 2 <= x0 <= base[2] + 1.0 * height:
-        return False
-    mid = (base[1] + base[3]) / 2
-    if label == "x" and mid <= (y0 + y1) / 2 and y0 <= base[3]:
-        return True  # a subscript: it overlaps the x, so it cannot be another line
-    top = base[1] if top is None else min(top, base[1])
-    if label == "x":  # a short x stands for a whole symbol of the line
-        top = min(top, base[3] - height)
-    small = y1 - y0 <= SCRIPT_SIZE * (base[3] - top)
-    rise = RISE * (height if unit is None else unit)
-    return small and top - rise <= y1 <= mid
-
-
 def _core(
-    line: list[int], boxes: list[_Box], symbols: Sequence[PlacedSymbol]
+    line: list[int], boxes: list[Box], symbols: Sequence[PlacedSymbol]
 ) -> tuple[float, float]:
     """The middle half between the median top and bottom of *line*'s symbols (bars aside)."""
     ids = [i for i in line if symbols[i].label not in "-."] or line
@@ -407,7 +115,7 @@ def _core(
 
 def _merge_rows(
     groups: list[list[int]],
-    boxes: list[_Box],
+    boxes: list[Box],
     symbols: Sequence[PlacedSymbol],
     height: float,
 ) -> list[list[int]]:
@@ -418,7 +126,7 @@ def _merge_rows(
     overlap in their cores (a long line that slants has different heights at
     its two ends, but not on the two sides of one space).
     """
-    extents = [_extent(g, boxes) for g in groups]
+    extents = [extent(g, boxes) for g in groups]
     merged = True
     while merged:
         merged = False
@@ -430,7 +138,7 @@ def _merge_rows(
                     continue
                 keep, drop = min(a, b), max(a, b)
                 groups[keep] = groups[a] + groups[b]
-                extents[keep] = _extent(groups[keep], boxes)
+                extents[keep] = extent(groups[keep], boxes)
                 groups.pop(drop)
                 extents.pop(drop)
                 merged = True
@@ -443,7 +151,7 @@ def _merge_rows(
 def _one_row(
     left: list[int],
     right: list[int],
-    boxes: list[_Box],
+    boxes: list[Box],
     symbols: Sequence[PlacedSymbol],
     height: float,
 ) -> bool:
@@ -473,7 +181,7 @@ def _one_row(
 
 
 def _band(
-    ids: list[int], boxes: list[_Box], symbols: Sequence[PlacedSymbol], height: float
+    ids: list[int], boxes: list[Box], symbols: Sequence[PlacedSymbol], height: float
 ) -> tuple[float, float]:
     """The middle band of a few symbols on a row, not moved by exponents or fractions.
 
