@@ -429,3 +429,63 @@ def test_a_store_that_went_down_answers_503_for_the_file(
     )
     assert file.status_code == 503, file.content
     assert file.json()["code"] == "storage_unavailable"
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def test_storage_url_selects_the_image_storage(monkeypatch, tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from web.settings.base import storage_from_env
+
+    monkeypatch.delenv("STORAGE_URL", raising=False)
+    assert storage_from_env() == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    monkeypatch.setenv(
+        "STORAGE_URL",
+        "s3://images/ocr/?endpoint_url=http://127.0.0.1:9000&region_name=eu-west-1&use_ssl=0",
+    )
+    s3 = storage_from_env()
+    assert s3["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert {k: s3["OPTIONS"][k] for k in ("bucket_name", "location", "endpoint_url")} == {
+        "bucket_name": "images",
+        "location": "ocr",
+        "endpoint_url": "http://127.0.0.1:9000",
+    }
+    assert s3["OPTIONS"]["region_name"] == "eu-west-1" and s3["OPTIONS"]["use_ssl"] is False
+    monkeypatch.setenv("STORAGE_URL", f"file://{tmp_path}")
+    assert storage_from_env()["OPTIONS"] == {"location": str(tmp_path)}
+    for wrong, says in [
+        ("s3://images?acl=public-read", "unknown option 'acl'"),
+        ("s3://?endpoint_url=http://x", "names no bucket"),
+        ("s3://images?verify=maybe", "verify='maybe' is not a boolean"),
+        ("ftp://images", "use s3://bucket or file:///folder"),
+    ]:
+        monkeypatch.setenv("STORAGE_URL", wrong)
+        with pytest.raises(ImproperlyConfigured, match=re.escape(says)):
+            storage_from_env()
+
+
+def test_redis_url_moves_the_cache_and_sessions_to_redis():
+    """Production settings read with REDIS_URL: the Redis cache, sessions in the cache."""
+    import subprocess
+    import sys
+
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION'], s.SESSION_ENGINE)"
+    )
+    env = production_environment(Path("/nonexistent"), REDIS_URL="redis://127.0.0.1:6380/2")
+    done = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://127.0.0.1:6380/2",
+        "django.contrib.sessions.backends.cache",
+    ]
