@@ -187,3 +187,16 @@ def test_detector_refuses_a_card_for_another_file(tmp_path):
     (tmp_path / CARD_NAME).write_text(json.dumps(card))
     with pytest.raises(ModelError, match="other.onnx"):
         SymbolDetector(tmp_path / "detector.onnx")
+
+
+def test_ink_no_box_explains_is_reported_when_it_is_symbol_sized():
+    ink = np.zeros((60, 200), bool)
+    ink[10:50, 10:14] = True  # a stroke the detector found
+    ink[10:50, 100:104] = True  # one it missed, 40 px tall
+    ink[30:33, 150:153] = True  # a speck
+    ink[10:50, 170:174] = True  # a stroke a box holds a third of
+    fitter = InkFitter(ink)
+    fitter.fit([(8, 8, 16, 52), (168, 8, 176, 24)])
+    (missed,) = fitter.unexplained(min_side=20)
+    assert missed.box == (100, 10, 104, 50)
+    assert missed.ink.shape == (40, 4) and missed.ink.all()

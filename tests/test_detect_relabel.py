@@ -77,3 +77,18 @@ def test_comparisons_and_empty_ink_keep_the_detectors_reading(relabeller):
         _found("1", _scores(one=0.45, plus=0.40), np.zeros((10, 10), bool), x=100.0),
     ]
     assert relabeller.relabel(found, _prepared(page)) == found
+
+
+def test_ink_the_detector_missed_is_added_when_the_classifier_is_sure(relabeller):
+    from mathocr.detect.model import Unexplained
+
+    ink = _plus()
+    page = np.zeros((40, 200), bool)
+    page[: ink.shape[0], 100 : 100 + ink.shape[1]] = ink
+    one = np.zeros((34, 6), bool)
+    one[:, 2:5] = True
+    found = [_found("1", _scores(one=0.9), one)]
+    missed = Unexplained((100.0, 0.0, 100.0 + ink.shape[1], float(ink.shape[0])), ink)
+    again = relabeller.relabel(found, _prepared(page), [missed])
+    assert [f.label for f in again] == ["1", "+"]
+    assert again[1].box == missed.box and 0.8 <= again[1].confidence <= 1.0

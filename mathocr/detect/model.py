@@ -36,6 +36,7 @@ __all__ = [
     "calibrated",
     "default_detector",
     "InkFitter",
+    "Unexplained",
 ]
 
 CARD_FORMAT = 1
@@ -55,6 +56,10 @@ _OTHER = DETECTOR_CLASSES.index(OTHER)
 CLAIM = 0.5
 #: The share of a piece another box must hold for a box to keep only its own part of it.
 SHARED = 0.25
+#: The least longer side, in typical symbol heights, of a piece of ink left unexplained
+#: that is worth a second look (smaller ones are specks, dots and stray marks); chosen
+#: with :data:`mathocr.detect.relabel.SURE` on the dev writers.
+UNEXPLAINED_SIDE = 0.5
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,16 @@ class Found:
     """(C,) every class's raw heatmap score at the peak, in :data:`DETECTOR_CLASSES` order."""
     ink: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool), compare=False)
     """The symbol's own ink within *box* (:meth:`InkFitter.symbol_ink`)."""
+
+
+@dataclass(frozen=True)
+class Unexplained:
+    """A piece of ink that no detected symbol explains: a symbol the detector missed, or noise."""
+
+    box: tuple[float, float, float, float]
+    """x0, y0, x1, y1 of the piece in the prepared image."""
+    ink: np.ndarray
+    """The piece's own pixels within *box*."""
 
 
 def calibrated(score: np.ndarray | float, a: float, b: float) -> np.ndarray:
@@ -100,6 +115,10 @@ class InkFitter:
 
     def __init__(self, ink: np.ndarray) -> None:
         self.ink = ink
+        self.share = np.zeros((0, 0))
+        """(boxes, pieces): the share of each piece inside each box, from the last :meth:`fit`."""
+        self.owned: list[np.ndarray] = []
+        """The pieces each box of the last :meth:`fit` owns."""
         self._count, self.pieces, stats, _ = cv2.connectedComponentsWithStats(
             ink.astype(np.uint8), connectivity=8
         )
@@ -141,6 +160,7 @@ class InkFitter:
         owner = np.where(holds, area[:, None], np.inf).argmin(axis=0) if len(boxes) else []
         owned = holds.any(axis=0) if len(boxes) else np.zeros(self._count, bool)
         out = []
+        self.share = share
         self.owned = []
         for i, box in enumerate(boxes):
             x0, y0, x1, y1 = windows[i]
@@ -170,6 +190,28 @@ class InkFitter:
                     float(e[:, 3].max()),
                 )
             )
+        return out
+
+    def unexplained(self, min_side: float) -> list[Unexplained]:
+        """The pieces of the last :meth:`fit` that no box owns or holds a fair share of.
+
+        What the detector missed outright leaves its ink to nobody: the long
+        stroke of a root drawn over a whole nested expression, which the
+        network cannot see end to end, or a faint stroke on a photo.
+        """
+        held = self.share.max(axis=0) if len(self.share) else np.zeros(self._count)
+        owned = np.zeros(self._count, bool)
+        for mine in self.owned:
+            owned[mine] = True
+        out = []
+        left = ~owned & (held < SHARED)
+        left[0] = False  # the paper
+        for piece in np.flatnonzero(left):
+            x0, y0, x1, y1 = (int(v) for v in self.extents[piece])
+            if max(x1 - x0, y1 - y0) < min_side:
+                continue
+            ink = self.pieces[y0:y1, x0:x1] == piece
+            out.append(Unexplained((float(x0), float(y0), float(x1), float(y1)), ink))
         return out
 
     def symbol_ink(self, i: int, box: tuple[float, float, float, float]) -> np.ndarray:
@@ -265,6 +307,10 @@ class SymbolDetector:
 
     def detect(self, prepared: Prepared) -> list[Found]:
         """Every symbol of *prepared*, left to right."""
+        return self.read(prepared)[0]
+
+    def read(self, prepared: Prepared) -> tuple[list[Found], list[Unexplained]]:
+        """Every symbol of *prepared*, left to right, and the ink that none of them explains."""
         out: list[Found] = []
         detections = self.detections(prepared)  # strongest first
         fitter = InkFitter(prepared.ink)
@@ -307,7 +353,7 @@ class SymbolDetector:
                 )
             )
         out.sort(key=lambda f: (f.box[0], f.box[1]))
-        return out
+        return out, fitter.unexplained(UNEXPLAINED_SIDE * TARGET_HEIGHT)
 
 
 _default: SymbolDetector | None = None

@@ -8,7 +8,8 @@ The stages, each timed:
 3. ``detect``: the ONNX detector finds and labels every symbol, each box
    fitted to its ink (:mod:`mathocr.detect.model`);
 4. ``relabel``: the symbol classifier and the neighbour model give their
-   reading of each symbol, blended with the detector's (:mod:`mathocr.detect.relabel`);
+   reading of each symbol, blended with the detector's, and ink that no
+   symbol explains is read by the classifier (:mod:`mathocr.detect.relabel`);
 5. ``interpret``: lines, layout, LaTeX, value and each line's step
    (:func:`mathocr.meaning.page.read_page`).
 
@@ -66,10 +67,10 @@ class DetectorRecognizer:
         lap("load")
         prepared = prepare(loaded.gray)
         lap("prepare")
-        found = self.detector.detect(prepared)
+        found, unexplained = self.detector.read(prepared)
         lap("detect")
         if self.relabeller is not None:
-            found = self.relabeller.relabel(found, prepared)
+            found = self.relabeller.relabel(found, prepared, unexplained)
             lap("relabel")
         page = read_page([_placed(f) for f in found])
         lap("interpret")
