@@ -11,6 +11,7 @@ web worker runs; the detector's stage times are given apart.
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 from pathlib import Path
@@ -122,4 +123,11 @@ def markdown(result: dict[str, Any]) -> str:
                     + "."
                 )
         lines.append("")
+    speed = ROOT / "bench" / "results" / "detector_speed.json"
+    if speed.exists():
+        # The stage times before and after a speed change, measured apart by
+        # ``python -m bench detector_speed``, belong with the detector's figures.
+        from bench import bench_detector_speed
+
+        lines.append(bench_detector_speed.markdown(json.loads(speed.read_text())))
     return "\n".join(lines)
