@@ -92,3 +92,16 @@ def test_ink_the_detector_missed_is_added_when_the_classifier_is_sure(relabeller
     again = relabeller.relabel(found, _prepared(page), [missed])
     assert [f.label for f in again] == ["1", "+"]
     assert again[1].box == missed.box and 0.8 <= again[1].confidence <= 1.0
+
+
+def test_a_stroke_of_a_symbol_found_with_too_short_a_box_widens_that_box(relabeller):
+    from mathocr.detect.model import Unexplained
+
+    ink = _plus()
+    page = np.zeros((40, 200), bool)
+    page[: ink.shape[0], 100 : 100 + ink.shape[1]] = ink
+    h, w = ink.shape
+    short = _found("+", _scores(plus=0.9), ink[:, : w - 6], x=100.0)
+    missed = Unexplained((100.0, 0.0, 100.0 + w, float(h)), ink)
+    (again,) = relabeller.relabel([short], _prepared(page), [missed])
+    assert again.label == "+" and again.box == missed.box
