@@ -1,4 +1,7 @@
-"""Real servers for the fleet tests: PostgreSQL, Redis and an S3 stand-in, on private ports.
+"""Real servers for the tests: PostgreSQL, Redis, an S3 stand-in, and ``mathocr serve``.
+
+The first three listen on private ports for the fleet tests; :class:`Served`
+runs the service itself as an operator would (the fleet, the schema fuzzing).
 
 ``scripts/test.sh`` starts one of each for the whole run and exports where
 they listen (``MATHOCR_TEST_POSTGRES``, ``MATHOCR_TEST_REDIS``,
