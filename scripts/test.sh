@@ -84,7 +84,7 @@ echo "== mypy (core library)"
 $PY -m mypy
 
 echo "== pytest (SQLite)"
-# Not yet the schemathesis run (-m fuzz): it still finds 4 type coercions the
+# Not yet the schemathesis run (-m fuzz): it still finds type coercions the
 # schema does not allow (see README, HTTP API); run it with  pytest -m fuzz.
 $PY -m pytest -m "not fuzz" "$@"
 

@@ -525,6 +525,8 @@ def test_signed_in_uploader_can_correct_from_another_session(member, sum_b64, dj
         {"latex": "1" * 1001},
         {"latex": " " * 1000 + "1"},  # 1,001 as sent: the schema's maxLength counts it so
         {"latex": None},
+        {"latex": 0},  # the schema says string; DRF's CharField took it as "0"
+        {"latex": 2.5},
     ],
 )
 def test_bad_correction(visitor, sum_b64, payload):
