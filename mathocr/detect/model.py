@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..model_files import checked_card, cpu_session, expected_input
+from ..symbols import crop_to_ink
 from .classes import DETECTOR_CLASSES, OTHER
 from .decode import SAME_SYMBOL_IOU, Detection, box_iou, decode
 from .prepare import MULTIPLE, TARGET_HEIGHT, Prepared
@@ -231,16 +232,13 @@ class InkFitter:
 
 
 def _extent(mask: np.ndarray, x0: int, y0: int) -> tuple[float, float, float, float] | None:
-    rows = np.flatnonzero(mask.any(axis=1))
-    if rows.size == 0:
+    """x0, y0, x1, y1 of *mask*'s ink, the mask standing at *x0*, *y0*; None without ink."""
+    found = crop_to_ink(mask)
+    if found is None:
         return None
-    cols = np.flatnonzero(mask.any(axis=0))
-    return (
-        float(x0 + cols[0]),
-        float(y0 + rows[0]),
-        float(x0 + cols[-1] + 1),
-        float(y0 + rows[-1] + 1),
-    )
+    crop, x, y = found
+    h, w = crop.shape
+    return (float(x0 + x), float(y0 + y), float(x0 + x + w), float(y0 + y + h))
 
 
 def load_card(model_path: str | Path) -> dict[str, Any]:
