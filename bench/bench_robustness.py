@@ -253,13 +253,14 @@ def markdown(result: dict[str, Any]) -> str:
         "| variant | change | " + " | ".join(names) + " |",
         "|---|---|" + "---|" * len(names),
     ]
-    first = engines[names[0]]["variants"]
-    for name, v in first.items():
-        cells = []
-        for engine in names:
-            r = engines[engine]["variants"][name]["right"]
-            cells.append(f"{100 * r / n:.1f}% ({r}/{n})" if n else "–")
-        lines.append(f"| {name} | {v['description']} | " + " | ".join(cells) + " |")
+
+    def cells(part: str, key: str) -> str:
+        """Each engine's share right of one variant or drawing, as table cells."""
+        rights = [engines[engine][part][key]["right"] for engine in names]
+        return " | ".join(f"{100 * r / n:.1f}% ({r}/{n})" if n else "–" for r in rights)
+
+    for name, v in engines[names[0]]["variants"].items():
+        lines.append(f"| {name} | {v['description']} | {cells('variants', name)} |")
     drawings = engines[names[0]].get("drawings")
     if drawings:
         lines += [
@@ -270,9 +271,5 @@ def markdown(result: dict[str, Any]) -> str:
             "|---|---|" + "---|" * len(names),
         ]
         for key, d in drawings.items():
-            cells = []
-            for engine in names:
-                r = engines[engine]["drawings"][key]["right"]
-                cells.append(f"{100 * r / n:.1f}% ({r}/{n})" if n else "–")
-            lines.append(f"| {d['symbol_px']} px | {d['pen']} px | " + " | ".join(cells) + " |")
+            lines.append(f"| {d['symbol_px']} px | {d['pen']} px | {cells('drawings', key)} |")
     return "\n".join(lines) + "\n"
