@@ -23,12 +23,12 @@ import math
 import random
 import time
 from collections import Counter
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bench.layout_pages import lines_matched
 from mathocr.canonical import canonical_latex, in_scope, tokens
 from mathocr.inkml import InkExpression, InkSymbol, iter_inkml, read_inkml
 from mathocr.render import reference_size
@@ -154,8 +154,7 @@ def score(pages: list[InkExpression], kind: str, recognizer: Any) -> dict[str, A
         times.append((time.perf_counter() - start) * 1000.0)
         want = [canonical_latex(t) for t in page.truth.split(" \\\\ ")]
         got = [canonical_latex(line.latex) for line in result.lines]
-        matcher = SequenceMatcher(a=want, b=got, autojunk=False)
-        right = sum(block.size for block in matcher.get_matching_blocks())
+        right = lines_matched(want, got)
         lines += len(want)
         lines_right += right
         count_right += len(got) == len(want)

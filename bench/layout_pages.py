@@ -47,6 +47,17 @@ _EXTRA = _COMPARISONS | {"_"}
 Item = tuple[str, str, list[PlacedSymbol]]  # path, truth, symbols
 
 
+def lines_matched(want: list[str], got: list[str]) -> int:
+    """How many of the true lines *want* were read, in order (canonical LaTeX each).
+
+    Lines are paired in order by difflib's matching blocks rather than by
+    position, so that one line split in two, or two run together, costs those
+    lines and not every line after them.
+    """
+    matcher = SequenceMatcher(a=want, b=got, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks())
+
+
 def manifest() -> list[dict[str, str]]:
     with open(CROHME / "manifest.csv", newline="") as f:
         return list(csv.DictReader(f))
@@ -214,8 +225,7 @@ def score_pages(items: list[Item], *, pages: int, seed: int) -> dict[str, Any]:
                 )
         want = [canonical_latex(t) for t in truths]
         got = [canonical_latex(line.latex) for line in page.lines]
-        matcher = SequenceMatcher(a=want, b=got, autojunk=False)
-        right = sum(block.size for block in matcher.get_matching_blocks())
+        right = lines_matched(want, got)
         lines_total += len(want)
         lines_right += right
         count_right += len(got) == len(want)
