@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import secrets
 import signal
 import socket
 import sqlite3
@@ -20,6 +19,7 @@ import pytest
 
 from mathocr.cli import main
 
+from .servers import production_environment
 from .strokes import render_png
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,28 +58,13 @@ def _request(port: int, method: str, path: str, body: bytes | None = None, heade
         conn.close()
 
 
-def _service_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECURE_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="web.settings.production",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        MEDIA_ROOT=str(tmp_path / "media"),
-        STATIC_ROOT=str(tmp_path / "static"),
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_COOKIES="0",
-    )
-    return env
-
-
 def _start(tmp_path: Path, port: int, *options: str) -> tuple[subprocess.Popen, IO[bytes]]:
     """``mathocr serve`` on *port*, as an operator would start it."""
     log = (tmp_path / "serve.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "mathocr", "serve", "--port", str(port), *options],
         cwd=ROOT,
-        env=_service_env(tmp_path),
+        env=production_environment(tmp_path),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
