@@ -279,6 +279,11 @@ class _Builder:
                 continue  # a minus sign sticking out: in front of the fraction
             if self.labels[j] == "\\sqrt" and o.x0 < bar.cx < o.x1 and o.y0 < bar.cy < o.y1:
                 continue  # a root around the whole fraction
+            if self.labels[j] in ("(", ")") and o.y0 + o.h / 4 < bar.cy < o.y1 - o.h / 4:
+                # A bracket whose middle half the bar crosses reaches as far above the
+                # bar as below it: it encloses the fraction, (2/x)^{-4}, even where its
+                # centre lies over the bar's end. The levels' own brackets stay on their side.
+                continue
             if bar.x0 <= o.cx <= bar.x1:
                 (above if o.cy < bar.cy else below).append(j)
             elif self.labels[j] != "-":
@@ -291,8 +296,7 @@ class _Builder:
         while grew:
             grew = False
             reach = {
-                id(side): (_union(self.boxes, side), _median(self.boxes[k].h for k in side))
-                for side in (above, below)
+                id(side): (_union(self.boxes, side), self._size(side)) for side in (above, below)
             }
             for j in list(others):
                 o = self.boxes[j]
@@ -307,6 +311,16 @@ class _Builder:
                     reach[id(side)] = (band.union(o), size)
                     grew = True
         return above, below
+
+    def _size(self, ids: list[int]) -> float:
+        """The symbol height of a fraction's level, for how far it may reach past its bar.
+
+        Operators are drawn flat whatever the writing size (a ``+`` is often half
+        a digit's height, a minus far less), so they measure nothing; they count
+        only when the level holds nothing else.
+        """
+        bodies = [k for k in ids if self.labels[k] not in _CENTRED] or ids
+        return _median(self.boxes[k].h for k in bodies)
 
 
 def _under_root(root: Box, o: Item) -> bool:
@@ -385,8 +399,14 @@ def _baselines(units: list[Item]) -> Row:
                 nb = units[i].box
                 run_cy = sum(r.box.cy for r in run) / len(run)
                 run_top = min(r.box.y0 for r in run)
-                # Still in the subscript while closer to its line than to the x's.
-                if nb.cy > (named.cy + run_cy) / 2 and nb.y0 > (named.y0 + run_top) / 2:
+                # Still in the subscript while a digit closer to its line than to the
+                # x's: a subscript is an index (x_{12}); an operator or relation after
+                # it, however low it is written, is back on the line (x_4 = x).
+                if (
+                    _is_digit(units[i])
+                    and nb.cy > (named.cy + run_cy) / 2
+                    and nb.y0 > (named.y0 + run_top) / 2
+                ):
                     run.append(units[i])
                     i += 1
                 else:
@@ -438,7 +458,7 @@ def _lowered(u: Item, x: Box) -> bool:
     the line is taller than an x and reaches above it; a raised one is an
     exponent.
     """
-    if not (isinstance(u, Sym) and u.label in DIGITS) or x.h <= 0:
+    if not _is_digit(u) or x.h <= 0:
         return False
     b = u.box
     return (
@@ -446,6 +466,10 @@ def _lowered(u: Item, x: Box) -> bool:
         and b.cy > x.cy + SUB_CENTRE * x.h
         and b.y1 > x.y1 - SUB_FOOT * x.h
     )
+
+
+def _is_digit(u: Item) -> bool:
+    return isinstance(u, Sym) and u.label in DIGITS
 
 
 def _line_height(units: list[Item]) -> float:

@@ -322,20 +322,43 @@ def test_fractions_in_working_are_exact():
     assert page.value is not None and page.value.endswith(str(Fraction(5, 6)))
 
 
-def test_hundreds_of_scattered_marks_are_split_quickly():
-    """As many marks as the segmentation lets through, scattered: no cubic blow-up."""
+def test_hundreds_of_scattered_marks_are_each_put_on_one_line_without_a_cubic_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As many marks as the segmentation lets through, scattered: each on exactly one line.
+
+    Speed is measured by the benchmarks, not here (a wall-clock bound fails on
+    a loaded machine). What this pins is the work: the row merge rescans its
+    groups after every merge, but runs the pairwise row test only on groups
+    whose extents overlap, so on this page it runs fewer times than there are
+    pairs of marks (about 13,000 of 44,850); without that cheap check it runs
+    past the bound long before the page is split.
+    """
     import random
-    import time
+
+    import mathocr.meaning.lines as lines_module
 
     rng = random.Random(0)
+    n = 300
     marks = [
         PlacedSymbol(
             rng.choice("0123456789-+x."),
             (rng.randint(0, 2000), rng.randint(0, 2000), rng.randint(3, 40), rng.randint(3, 40)),
         )
-        for _ in range(300)
+        for _ in range(n)
     ]
-    start = time.perf_counter()
+    calls = 0
+    one_row = lines_module._one_row
+
+    def counted(*args: object, **kwargs: object) -> bool:
+        nonlocal calls
+        calls += 1
+        return one_row(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lines_module, "_one_row", counted)
     lines = split_lines(marks)
-    assert time.perf_counter() - start < 3.0
-    assert sorted(i for line in lines for i in line) == list(range(300))
+    assert sorted(i for line in lines for i in line) == list(range(n))
+    centres = [[marks[i].box[0] + marks[i].box[2] / 2 for i in line] for line in lines]
+    assert all(c == sorted(c) for c in centres)  # each line left to right
+    assert 1 < len(lines) < n  # scattered marks make many lines, but some share one
+    assert calls <= n * (n - 1) // 2

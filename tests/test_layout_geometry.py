@@ -1,0 +1,122 @@
+"""Layout structures from explicit boxes: the shapes that went wrong on the dev pages.
+
+Each test draws a small expression by hand (no data files) in the geometry
+that broke the layout on CROHME dev writers (issue 22): a denominator that
+runs past its bar after an exponent and a flat ``+``, a bracketed fraction
+raised to a power, and operators written low after a subscript.
+"""
+
+from __future__ import annotations
+
+from mathocr.canonical import canonical_latex
+from mathocr.expression import interpret
+from mathocr.layout import Frac, PlacedSymbol, Sub, Sym, build_layout
+
+
+def P(label: str, x: int, y: int, w: int, h: int) -> PlacedSymbol:
+    return PlacedSymbol(label, (x, y, w, h))
+
+
+def reads(symbols: list[PlacedSymbol], latex: str) -> bool:
+    return canonical_latex(interpret(symbols).latex) == canonical_latex(latex)
+
+
+# -- a denominator wider than its bar -------------------------------------------------
+
+
+def test_a_denominator_continues_past_its_bar_after_an_exponent_and_a_flat_plus():
+    # 5 / (x^2 + x): the last x's centre is past the bar's end, 14 px after the +.
+    # The small exponent and the flat + must not make the reach a small symbol's.
+    symbols = [
+        P("5", 36, 8, 20, 36),
+        P("-", 0, 50, 88, 4),
+        P("x", 0, 62, 30, 36),
+        P("2", 32, 56, 10, 12),
+        P("+", 46, 72, 14, 12),
+        P("x", 74, 62, 30, 36),
+    ]
+    tree = build_layout(symbols)
+    assert len(tree) == 1 and isinstance(tree[0], Frac)
+    assert reads(symbols, "\\frac{5}{x^{2} + x}")
+
+
+def test_a_factor_well_after_a_fraction_is_not_taken_into_its_denominator():
+    # (5 / (x + 1)) x: the x stands a whole symbol past the denominator's end.
+    symbols = [
+        P("5", 20, 8, 20, 36),
+        P("-", 0, 50, 60, 4),
+        P("x", 0, 62, 24, 30),
+        P("+", 26, 70, 12, 12),
+        P("1", 42, 60, 8, 34),
+        P("x", 90, 40, 24, 30),
+    ]
+    assert reads(symbols, "\\frac{5}{x + 1} x")
+
+
+# -- a bracket around a fraction -----------------------------------------------------
+
+
+def test_a_bracket_spanning_the_bar_encloses_the_fraction():
+    # (2/x)^{-4}: the closing bracket's centre lies over the bar's end, but it
+    # reaches far above and below the bar, so it is no part of the denominator.
+    symbols = [
+        P("(", 0, 20, 12, 80),
+        P("-", 8, 58, 40, 3),
+        P("2", 20, 25, 14, 24),
+        P("x", 20, 70, 14, 20),
+        P(")", 42, 18, 12, 84),
+        P("-", 58, 10, 10, 3),
+        P("4", 72, 2, 10, 22),
+    ]
+    tree = build_layout(symbols)
+    frac = next(u for u in tree if isinstance(u, Frac))
+    assert [u.label for u in frac.den if isinstance(u, Sym)] == ["x"]
+    assert reads(symbols, "(\\frac{2}{x})^{-4}")
+
+
+def test_a_bracket_under_the_bar_stays_in_the_denominator():
+    # 1 / (x + 1): brackets written below the bar belong to the denominator.
+    symbols = [
+        P("1", 40, 0, 8, 30),
+        P("-", 0, 36, 90, 3),
+        P("(", 2, 44, 10, 36),
+        P("x", 16, 52, 20, 22),
+        P("+", 40, 56, 14, 14),
+        P("1", 60, 46, 8, 30),
+        P(")", 74, 44, 10, 36),
+    ]
+    assert reads(symbols, "\\frac{1}{(x + 1)}")
+
+
+# -- subscripts are indices -----------------------------------------------------------
+
+
+def test_an_equals_written_low_after_a_subscript_is_back_on_the_line():
+    # x_4 = x, with the = drawn low, level with the subscript's middle.
+    symbols = [
+        P("x", 0, 14, 52, 52),
+        P("4", 56, 46, 24, 26),
+        P("=", 100, 48, 40, 18),
+        P("x", 170, 8, 56, 64),
+    ]
+    tree = build_layout(symbols)
+    assert isinstance(tree[1], Sub) and len(tree[1].row) == 1
+    assert reads(symbols, "x_{4} = x")
+
+
+def test_a_plus_written_low_after_a_subscript_is_back_on_the_line():
+    symbols = [
+        P("x", 0, 10, 40, 40),
+        P("1", 44, 38, 8, 22),
+        P("+", 66, 36, 22, 22),
+        P("x", 100, 10, 40, 40),
+        P("2", 144, 38, 14, 22),
+    ]
+    assert reads(symbols, "x_{1} + x_{2}")
+
+
+def test_a_subscript_of_several_digits_is_still_one_index():
+    symbols = [P("x", 0, 10, 40, 40), P("1", 44, 38, 8, 22), P("2", 56, 38, 14, 22)]
+    tree = build_layout(symbols)
+    assert isinstance(tree[1], Sub) and len(tree[1].row) == 2
+    assert reads(symbols, "x_{12}")
