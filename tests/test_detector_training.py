@@ -21,7 +21,7 @@ from mathocr.training.detector.data import (  # noqa: E402
     load_shards,
     save_shard,
 )
-from mathocr.training.detector.scenes import make_sample  # noqa: E402
+from mathocr.training.detector.scenes import Sample, make_sample  # noqa: E402
 from mathocr.training.detector.targets import CROP, centre_targets, crop_sample  # noqa: E402
 
 
@@ -85,6 +85,39 @@ def test_composed_expressions_use_the_bank(ink_dir):
         assert all(label in DETECTOR_CLASSES for label, _ in scene.symbols)
         sample = make_sample(scene, rng, "canvas")
         assert sample is not None and len(sample.labels) == len(scene.symbols)
+
+
+def _operator_contacts(writer, n: int = 60) -> tuple[int, int]:
+    """How many of *writer*'s operators between two digits overlap both neighbours' boxes."""
+    touching = ops = 0
+    for _ in range(n):
+        laid = writer.expr(depth=2)  # depth 2: atoms are plain numbers
+        # In the order they were laid out, left to right.
+        boxes = [
+            (label, *np.concatenate(st).min(axis=0), *np.concatenate(st).max(axis=0))
+            for label, st in laid.items
+        ]
+        for left, mid, right in zip(boxes, boxes[1:], boxes[2:], strict=False):
+            if mid[0] not in ("+", "-") or not (left[0].isdigit() and right[0].isdigit()):
+                continue
+            ops += 1
+            touching += int(mid[1] <= left[3] and right[1] <= mid[3])
+    return touching, ops
+
+
+def test_a_writer_who_joins_operators_joins_both_neighbours(ink_dir):
+    """The shapes the first detector merged ("3+2" as one piece of ink) are composed on purpose."""
+    from mathocr.training.detector.compose import _Writer
+
+    bank = SymbolBank.from_inkml(sorted(ink_dir.glob("expr*.inkml")))
+    joiner = _Writer(bank, np.random.default_rng(1))
+    joiner.gap, joiner.touch = 0.3, 1.0
+    touching, ops = _operator_contacts(joiner)
+    assert ops > 20 and touching == ops
+    spacious = _Writer(bank, np.random.default_rng(1))
+    spacious.gap, spacious.touch = 0.6, 0.0
+    touching, ops = _operator_contacts(spacious)
+    assert ops > 20 and touching == 0
 
 
 def test_targets_peak_at_the_box_centre():
@@ -198,19 +231,44 @@ def test_the_card_lists_every_command_that_trained_a_resumed_run(tmp_path):
 
     from mathocr.commands.train_detector import command_history
 
-    def args(epochs: int, resume: bool) -> argparse.Namespace:
+    def args(epochs: int, resume: bool, crop: tuple[int, int] = CROP) -> argparse.Namespace:
         return argparse.Namespace(
             crohme=tmp_path / "crohme", variants=2, synthetic=10, extra=[], epochs=epochs,
             samples_per_epoch=100, seed=0, run=tmp_path / "run", out=tmp_path / "out",
-            resume=resume,
+            resume=resume, crop=crop,
         )  # fmt: skip
 
     first = command_history(args(16, False))
     assert len(first) == 1 and "--epochs 16" in first[0] and "--resume" not in first[0]
+    assert "--crop" not in first[0]
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "command.json").write_text(json.dumps({"commands": first}))
-    again = command_history(args(24, True))
+    again = command_history(args(24, True, (160, 384)))
     assert again[0] == first[0]
     assert "--epochs 24" in again[1] and again[1].endswith("--resume")
+    assert "--crop 160x384" in again[1]
     # A fresh (not resumed) run in the same folder starts a new history.
     assert len(command_history(args(8, False))) == 1
+
+
+def test_the_crop_option_takes_multiples_of_32():
+    import argparse
+
+    from mathocr.commands.train_detector import _crop
+
+    assert _crop("160x384") == (160, 384)
+    for bad in ("160", "100x384", "0x0", "axb"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _crop(bad)
+
+
+def test_training_crops_take_the_configured_size():
+    """A resumed run may train on taller crops than the first (the net is convolutional)."""
+    from mathocr.training.detector.train import _Crops
+
+    image = np.zeros((300, 900), np.uint8)
+    image[100:140, 100:130] = 255
+    sample = Sample(image, np.array([[100, 100, 130, 140]], np.float32), np.array([1], np.int16))
+    item = _Crops([sample], np.array([0]), seed=0, epoch=0, crop=(160, 384))[0]
+    assert item[0].shape == (1, 160, 384)
+    assert item[1].shape[-2:] == (40, 96)

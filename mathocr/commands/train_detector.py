@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from ..errors import MathOCRError
+from ..training.detector.targets import CROP
 from .train import _SHARED, require_torch
 
 
@@ -39,11 +40,30 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a folder of detector shards (mathocr dataset export-corrections writes one)",
     )
     parser.add_argument("--epochs", type=int, default=24)
+    parser.add_argument(
+        "--crop",
+        type=_crop,
+        default=CROP,
+        metavar="HxW",
+        help="training crop in the prepared frame (multiples of 32; default %(default)s)",
+    )
     parser.add_argument("--samples-per-epoch", type=int, default=4000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=2, help="processes for drawing (default 2)")
     parser.add_argument("--resume", action="store_true", help="go on from --run's last.pt")
     parser.set_defaults(func=run)
+
+
+def _crop(text: str) -> tuple[int, int]:
+    """``"160x384"`` → ``(160, 384)``; both sides multiples of 32."""
+    h, sep, w = text.lower().partition("x")
+    try:
+        size = (int(h), int(w))
+    except ValueError:
+        size = (0, 0)
+    if not sep or min(size) < 32 or size[0] % 32 or size[1] % 32:
+        raise argparse.ArgumentTypeError(f"expected HxW in multiples of 32, got {text!r}")
+    return size
 
 
 def command_line(args: argparse.Namespace) -> str:
@@ -53,6 +73,8 @@ def command_line(args: argparse.Namespace) -> str:
     for extra in args.extra:
         parts += ["--extra", str(extra)]
     parts += ["--epochs", str(args.epochs), "--samples-per-epoch", str(args.samples_per_epoch)]
+    if tuple(args.crop) != CROP:
+        parts += ["--crop", f"{args.crop[0]}x{args.crop[1]}"]
     parts += ["--seed", str(args.seed), "--run", str(args.run), "--out", str(args.out)]
     if args.resume:
         parts.append("--resume")
@@ -99,32 +121,39 @@ def run(args: argparse.Namespace) -> int:
     dev_paths = build_real_shards(
         dev_files, args.cache / "dev", seed=args.seed, tag="dev", jobs=args.jobs
     )
-    shard_dirs = [args.cache / "train"]
+    # Exactly the shards this command builds (not whatever else the cache holds), so
+    # the card's command rebuilds the same training set on a fresh machine.
+    train_paths: list[Path] = []
     for v in range(args.variants):
-        build_real_shards(
+        train_paths += build_real_shards(
             train_files, args.cache / "train", seed=args.seed * 100 + v, jobs=args.jobs
         )
         log(f"real drawings, variant {v + 1}/{args.variants}: done")
     if args.synthetic > 0:
-        build_synthetic_shards(
+        train_paths += build_synthetic_shards(
             train_files, args.cache / "train", count=args.synthetic, seed=args.seed, jobs=args.jobs
         )
         log(f"{args.synthetic} composed expressions: done")
-    shard_dirs += list(args.extra)
     dev = load_shards(dev_paths)
 
     cache: dict[tuple, list] = {}
 
     def load_train():
-        # Read again only when the shards changed (a shard added while a run goes on).
-        paths = [p for d in shard_dirs for p in sorted(Path(d).glob("*.npz"))]
+        # Read again only when the shards changed (a correction shard added while a run goes on).
+        extra = [p for d in args.extra for p in sorted(Path(d).glob("*.npz"))]
+        paths = [*train_paths, *extra]
         key = tuple((str(p), p.stat().st_mtime) for p in paths)
         if key not in cache:
             cache.clear()
             cache[key] = load_shards(paths)
         return cache[key]
 
-    cfg = TrainConfig(epochs=args.epochs, samples_per_epoch=args.samples_per_epoch, seed=args.seed)
+    cfg = TrainConfig(
+        epochs=args.epochs,
+        samples_per_epoch=args.samples_per_epoch,
+        seed=args.seed,
+        crop=args.crop,
+    )
     (args.run).mkdir(parents=True, exist_ok=True)
     commands = command_history(args)
     (args.run / "command.json").write_text(

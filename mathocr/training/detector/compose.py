@@ -8,6 +8,11 @@ the spacing of one imaginary writer: gaps that may be negative (digits that
 touch or overlap), exponents close to their base, a root stretched over its
 radicand, a fraction bar over the wider of its two rows.
 
+Version 2 adds cramped writers, whose symbols touch all along the line, and
+operators or relations that touch both neighbours (``3+2`` written as one
+piece of ink, ``=`` run into the digit after it): the shapes the first
+detector read as one symbol.
+
 Units are the expression's typical symbol size (about 1 for a digit), as the
 bank stores each symbol relative to its own expression's size.
 """
@@ -26,7 +31,10 @@ from ...inkml import read_inkml
 from ...render import reference_size
 from .scenes import Scene
 
-__all__ = ["SymbolBank", "compose_scene"]
+__all__ = ["COMPOSE_VERSION", "SymbolBank", "compose_scene"]
+
+#: Bumped whenever the same seed composes different expressions (names the shards).
+COMPOSE_VERSION = 2
 
 _DIGITS = tuple("0123456789")
 _OPS = ("+", "-", "\\times", "\\div", "/")
@@ -99,8 +107,12 @@ class _Writer:
 
     def __init__(self, bank: SymbolBank, rng: np.random.Generator) -> None:
         self.bank, self.rng = bank, rng
-        self.gap = float(rng.uniform(-0.08, 0.35))
+        # One writer in four is cramped: the line's symbols touch or overlap.
+        cramped = rng.random() < 0.25
+        self.gap = float(rng.uniform(-0.12, 0.03) if cramped else rng.uniform(-0.08, 0.35))
         self.size = float(rng.uniform(0.9, 1.1))
+        #: How often an operator or relation touches both its neighbours.
+        self.touch = float(rng.uniform(0.1, 0.4))
 
     def glyph(self, label: str, w: float | None = None, h: float | None = None) -> _Box:
         """One handwritten *label*, at the writer's size or stretched to *w* × *h*."""
@@ -130,14 +142,23 @@ class _Writer:
     def space(self) -> float:
         return self.gap + float(self.rng.normal(0, 0.08))
 
-    def row(self, parts: list[_Box]) -> _Box:
-        """*parts* left to right on one middle line."""
+    def tight(self) -> float:
+        """A gap that makes two neighbours' ink meet: their boxes overlap a little."""
+        return -float(self.rng.uniform(0.0, 0.12))
+
+    def row(self, parts: list[_Box], gaps: list[float | None] | None = None) -> _Box:
+        """*parts* left to right on one middle line.
+
+        ``gaps[i]``, when given and not ``None``, is the space before part *i*
+        instead of the writer's usual one.
+        """
         items: list[tuple[str, list[np.ndarray]]] = []
         x = 0.0
         y0, y1 = np.inf, -np.inf
         for i, part in enumerate(parts):
             if i:
-                x += self.space()
+                gap = gaps[i] if gaps is not None else None
+                x += self.space() if gap is None else gap
             moved = part.moved(x - part.x0, -part.axis)
             items.extend(moved.items)
             y0, y1 = min(y0, moved.y0), max(y1, moved.y1)
@@ -151,7 +172,8 @@ class _Writer:
         labels = [str(int(self.rng.integers(10))) for _ in range(n)]
         if n > 1 and self.rng.random() < 0.2:
             labels.insert(int(self.rng.integers(1, n)), ".")
-        gap, self.gap = self.gap, self.gap - float(self.rng.uniform(0, 0.15))  # digits sit close
+        # Digits sit close, but a digit never hides most of the one before it.
+        gap, self.gap = self.gap, max(-0.15, self.gap - float(self.rng.uniform(0, 0.15)))
         out = self.row([self.glyph(label) for label in labels])
         self.gap = gap
         return out
@@ -219,22 +241,38 @@ class _Writer:
     def expr(self, depth: int = 0, short: bool = False) -> _Box:
         n = int(self.rng.integers(1, 3 if short else 5))
         parts = [self.atom(depth)]
+        gaps: list[float | None] = [None]
         for _ in range(n - 1):
             op = str(self.rng.choice(_OPS, p=[0.3, 0.3, 0.15, 0.12, 0.13]))
-            parts.append(self.glyph(op))
+            self._joined(parts, gaps, self.glyph(op))
             if self.rng.random() < 0.08:
                 parts.append(self.glyph("-"))  # several operators in a row: "× -3"
+                gaps.append(None)
             parts.append(self.atom(depth))
-        return self.row(parts)
+            gaps.append(self.tight() if gaps[-1] is not None else None)
+        return self.row(parts, gaps)
+
+    def _joined(self, parts: list[_Box], gaps: list[float | None], op: _Box) -> None:
+        """Append *op*; with the writer's ``touch`` chance it meets both neighbours.
+
+        A non-``None`` gap before *op* tells the caller to make the next gap
+        tight as well.
+        """
+        parts.append(op)
+        gaps.append(self.tight() if self.rng.random() < self.touch else None)
 
     def statement(self) -> _Box:
         parts = [self.expr()]
+        gaps: list[float | None] = [None]
         for _ in range(int(self.rng.choice([0, 1, 1, 1, 2]))):
             rel = "=" if self.rng.random() < 0.55 else str(self.rng.choice(COMPARISONS))
-            parts += [self.glyph(rel), self.expr()]
+            self._joined(parts, gaps, self.glyph(rel))
+            parts.append(self.expr())
+            gaps.append(self.tight() if gaps[-1] is not None else None)
         if self.rng.random() < 0.1 and self.bank.glyphs.get(OTHER):
             parts.insert(0, self.glyph(OTHER))
-        return self.row(parts)
+            gaps.insert(1, None)
+        return self.row(parts, gaps)
 
 
 def compose_scene(bank: SymbolBank, rng: np.random.Generator) -> Scene:

@@ -182,6 +182,8 @@ def build_synthetic_shards(
     """*count* composed expressions from the symbols of *files*, drawn once per kind."""
     import multiprocessing
 
+    from .compose import COMPOSE_VERSION
+
     out_dir = Path(out_dir)
     work = []
     for k, i in enumerate(range(0, count, per_shard)):
@@ -192,7 +194,7 @@ def build_synthetic_shards(
                 n,
                 shard_seed,
                 tuple(kinds),
-                out_dir / f"synth-p{PREPARATION_VERSION}-s{seed}-{k:03d}.npz",
+                out_dir / f"synth-c{COMPOSE_VERSION}-p{PREPARATION_VERSION}-s{seed}-{k:03d}.npz",
             )
         )
     todo = [w for w in work if not w[3].exists()]

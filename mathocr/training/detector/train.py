@@ -48,19 +48,29 @@ class TrainConfig:
     offset_weight: float = 1.0
     dev_images: int = 150
     threads: int = 2
+    crop: tuple[int, int] = CROP
+    """Height and width of the training crops; a resumed run may change it (the net is convolutional)."""
 
 
 class _Crops(Dataset):
-    def __init__(self, samples: Sequence[Sample], picks: np.ndarray, seed: int, epoch: int) -> None:
+    def __init__(
+        self,
+        samples: Sequence[Sample],
+        picks: np.ndarray,
+        seed: int,
+        epoch: int,
+        crop: tuple[int, int] = CROP,
+    ) -> None:
         self.samples, self.picks, self.seed, self.epoch = samples, picks, seed, epoch
+        self.crop = crop
 
     def __len__(self) -> int:
         return len(self.picks)
 
     def __getitem__(self, i: int):  # noqa: ANN204 - a tuple of tensors for the collate
         rng = np.random.default_rng((self.seed, self.epoch, i))
-        image, boxes, labels = crop_sample(self.samples[int(self.picks[i])], rng)
-        heat, size, offset, mask = centre_targets(boxes, labels, len(DETECTOR_CLASSES), CROP)
+        image, boxes, labels = crop_sample(self.samples[int(self.picks[i])], rng, self.crop)
+        heat, size, offset, mask = centre_targets(boxes, labels, len(DETECTOR_CLASSES), self.crop)
         return (
             torch.from_numpy(image[None]),
             torch.from_numpy(heat),
@@ -165,7 +175,7 @@ def train_detector(
             0, len(samples), cfg.samples_per_epoch
         )
         loader = DataLoader(
-            _Crops(samples, picks, cfg.seed, epoch),
+            _Crops(samples, picks, cfg.seed, epoch, tuple(cfg.crop)),
             batch_size=cfg.batch,
             shuffle=False,
             num_workers=1,
