@@ -11,7 +11,7 @@ import pytest
 from mathocr.detect.classes import DETECTOR_CLASSES, OTHER, class_index, detector_class
 from mathocr.detect.decode import STRIDE, box_iou, decode
 from mathocr.detect.model import InkFitter, calibrated
-from mathocr.detect.prepare import MULTIPLE, TARGET_HEIGHT, prepare
+from mathocr.detect.prepare import MAX_SCALE, MULTIPLE, TARGET_HEIGHT, prepare
 
 
 def _written(symbol_px: int = 60, pen: int = 5, light_on_dark: bool = False) -> np.ndarray:
@@ -45,6 +45,18 @@ def test_prepare_scales_the_typical_symbol_to_the_target(symbol_px):
     # The "1"s are the tallest marks: their height is the typical height.
     assert abs((rows[-1] - rows[0] + 1) - TARGET_HEIGHT) <= 0.2 * TARGET_HEIGHT
     assert prepared.image.max() > 0.8 and prepared.image.min() == 0.0
+
+
+def test_prepare_reports_the_scale_it_applied_even_when_clipped():
+    """Tiny writing is enlarged at most MAX_SCALE times: its symbols are then under the target."""
+    small = cv2.resize(_written(60, pen=5), (40, 17), interpolation=cv2.INTER_AREA)
+    prepared = prepare(small)
+    assert not prepared.empty
+    assert prepared.scale == pytest.approx(MAX_SCALE, rel=0.05)
+    assert prepared.symbol_height < 0.8 * TARGET_HEIGHT
+    normal = prepare(_written(60, pen=5))
+    assert normal.symbol_height == pytest.approx(TARGET_HEIGHT, rel=0.05)
+    assert normal.scale == pytest.approx(TARGET_HEIGHT / normal.typical, rel=0.05)
 
 
 def test_prepare_reads_light_on_dark_like_dark_on_light():

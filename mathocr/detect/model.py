@@ -351,7 +351,7 @@ class SymbolDetector:
                 )
             )
         out.sort(key=lambda f: (f.box[0], f.box[1]))
-        return out, fitter.unexplained(UNEXPLAINED_SIDE * TARGET_HEIGHT)
+        return out, fitter.unexplained(UNEXPLAINED_SIDE * prepared.symbol_height)
 
 
 _default: SymbolDetector | None = None

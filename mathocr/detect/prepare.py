@@ -69,6 +69,21 @@ class Prepared:
     """Degrees the writing was rotated by to straighten it."""
 
     @property
+    def scale(self) -> float:
+        """Input pixels per working-image pixel, as applied (after clipping and the size cap).
+
+        Read from :attr:`matrix` (a rotation times the resize), not from
+        ``TARGET_HEIGHT / typical``: the two differ whenever the scale was
+        clipped or the page was too large to enlarge fully.
+        """
+        return float(np.sqrt(abs(np.linalg.det(self.matrix[:, :2]))))
+
+    @property
+    def symbol_height(self) -> float:
+        """The typical symbol's height in the input: :data:`TARGET_HEIGHT` unless the scale was clipped."""
+        return self.typical * self.scale
+
+    @property
     def empty(self) -> bool:
         """No ink was found."""
         return self.typical <= 0
@@ -97,6 +112,26 @@ def _empty() -> Prepared:
     return Prepared(blank, blank > 0, np.eye(2, 3), 0.0, 0.0, 0.0)
 
 
+def _ink_grey(normalized: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The flattened grey as ink (255 - paper), mapped by the deskew's *matrix* into *size*.
+
+    Most writing is not straightened (tilts under two degrees are left), and
+    then the matrix only moves the crop's corner to the origin: by whole
+    pixels, which bilinear warping copies exactly. So the crop is cut out
+    instead, and only it is inverted, not the whole photo (a third of a
+    millisecond to a millisecond saved per photo, the same pixels).
+    """
+    w, h = size
+    if np.array_equal(matrix[:, :2], np.eye(2)) and np.array_equal(
+        matrix[:, 2], np.round(matrix[:, 2])
+    ):
+        x0, y0 = -int(matrix[0, 2]), -int(matrix[1, 2])
+        rows, cols = normalized.shape
+        if min(x0, y0) >= 0 and x0 + w <= cols and y0 + h <= rows:
+            return 255 - normalized[y0 : y0 + h, x0 : x0 + w]
+    return cv2.warpAffine(255 - normalized, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+
+
 def prepare(gray: np.ndarray, *, target: float = TARGET_HEIGHT) -> Prepared:
     """The detector's input for a working-resolution grey image (uint8, any polarity)."""
     if gray.ndim != 2 or gray.dtype != np.uint8:
@@ -117,10 +152,7 @@ def prepare(gray: np.ndarray, *, target: float = TARGET_HEIGHT) -> Prepared:
     if room < 1.0:
         scale *= float(np.sqrt(room))
     new_w, new_h = max(1, round(cw * scale)), max(1, round(ch * scale))
-    ink_grey = 255 - found.normalized
-    rotated = cv2.warpAffine(
-        ink_grey, straight.matrix, (cw, ch), flags=cv2.INTER_LINEAR, borderValue=0
-    )
+    rotated = _ink_grey(found.normalized, straight.matrix, (cw, ch))
     shrink = new_w < cw
     interpolation = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
     small = cv2.resize(rotated, (new_w, new_h), interpolation=interpolation)

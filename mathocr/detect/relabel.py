@@ -35,7 +35,7 @@ from ..symbols import CLASSES
 from .classes import DETECTOR_CLASSES
 from .decode import box_iou
 from .model import ALTERNATIVES, Found, Unexplained
-from .prepare import TARGET_HEIGHT, Prepared
+from .prepare import Prepared
 
 __all__ = ["SHARE", "SURE", "Relabeller"]
 
@@ -106,8 +106,8 @@ class Relabeller:
     ) -> list[Found]:
         """*found* with every symbol of the classifier's classes read again, left to right,
         and the pieces of *unexplained* ink the classifier is sure of added as symbols."""
-        pen = max(1.0, prepared.pen_width * TARGET_HEIGHT / max(prepared.typical, 1e-6))
-        found = self._recovered(found, unexplained, pen)
+        pen = max(1.0, prepared.pen_width * prepared.scale)
+        found = self._recovered(found, unexplained, pen, prepared.symbol_height)
         picked = [k for k, f in enumerate(found) if f.label in CLASSES and f.ink.any()]
         if not picked:
             return found
@@ -135,7 +135,11 @@ class Relabeller:
         return out
 
     def _recovered(
-        self, found: list[Found], unexplained: Sequence[Unexplained], pen: float
+        self,
+        found: list[Found],
+        unexplained: Sequence[Unexplained],
+        pen: float,
+        symbol_height: float,
     ) -> list[Found]:
         """*found* and the unexplained pieces the classifier is :data:`SURE` of, left to right."""
         pieces = [u for u in unexplained if u.ink.any()]
@@ -143,7 +147,7 @@ class Relabeller:
             return found
         masks = [u.ink for u in pieces]
         probs = self.classifier.probabilities(
-            normalize_batch(masks), mask_geometry(masks, pen, TARGET_HEIGHT)
+            normalize_batch(masks), mask_geometry(masks, pen, max(symbol_height, 1e-6))
         )
         out = list(found)
         for piece, row in zip(pieces, probs, strict=True):
