@@ -969,8 +969,10 @@ def estimate_pen_width(binary: np.ndarray) -> float:
 def _drop_specks(binary: np.ndarray, pen: float, strong: np.ndarray | None = None) -> np.ndarray:
     """Remove components too small to be a dot made with this pen, or without a *strong* pixel."""
     min_area = max(3, round(0.25 * pen * pen))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    small = stats[:, cv2.CC_STAT_AREA] < min_area
+    # Only the areas are needed: labelling alone and a bincount cost a third of
+    # OpenCV's labelling with statistics (whose labels are the same).
+    count, labels = cv2.connectedComponents(binary, connectivity=8)
+    small = np.bincount(labels.ravel(), minlength=count) < min_area
     if strong is not None:
         faint = np.ones(count, bool)
         faint[labels[strong & (binary > 0)]] = False
