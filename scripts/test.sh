@@ -84,9 +84,9 @@ echo "== mypy (core library)"
 $PY -m mypy
 
 echo "== pytest (SQLite)"
-# Not yet the schemathesis run (-m fuzz): it still finds type coercions the
-# schema does not allow (see README, HTTP API); run it with  pytest -m fuzz.
-$PY -m pytest -m "not fuzz" "$@"
+# Includes the schemathesis run against a live `mathocr serve` (-m fuzz,
+# tests/web/test_schema_fuzz.py), which starts and stops its own server.
+$PY -m pytest "$@"
 
 if [ -n "${MATHOCR_TEST_POSTGRES:-}" ]; then
     echo "== pytest: API tests on PostgreSQL"

@@ -286,8 +286,44 @@ def create_staff(env: dict[str, str]) -> None:
     )
 
 
+def dies_with_this_process() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that has the kernel SIGTERM the child when this process dies.
+
+    A ``finally`` or a fixture's teardown stops a server when pytest ends a
+    test, but not when pytest itself is killed (a CI job's timeout, a closed
+    terminal) or interrupted again while it waits for the server to stop; and
+    a server started in a session of its own gets no signal from the terminal
+    either. Linux's ``PR_SET_PDEATHSIG`` covers those cases; elsewhere there
+    is no such request and this returns None (only the teardown then). The
+    kernel watches the thread that starts the child, so start it from one
+    that lives as long as the run (pytest's main thread does).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+    pr_set_pdeathsig = 1  # <linux/prctl.h>
+
+    def request() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM)
+        if os.getppid() != parent:  # this process died before the request was made
+            os._exit(1)
+
+    return request
+
+
 class Served:
-    """``mathocr serve`` on a free port, configured by its environment only."""
+    """``mathocr serve`` on a free port, configured by its environment only.
+
+    It runs in a session of its own, so that :meth:`stop` can signal its
+    workers with it, and it is sent SIGTERM when this process dies (see
+    :func:`dies_with_this_process`), so it never outlives the test run.
+    """
 
     def __init__(self, name: str, env: dict[str, str], tmp_path: Path, *options: str) -> None:
         self.name = name
@@ -303,6 +339,7 @@ class Served:
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=dies_with_this_process(),
         )
 
     def wait_until_up(self) -> None:
@@ -334,11 +371,19 @@ class Served:
         return status, json.loads(body)
 
     def stop(self) -> None:
+        """Stop the server and its workers: SIGTERM, then SIGKILL after 30 s.
+
+        Interrupted while it waits (a second Ctrl-C), it kills them at once
+        before giving way, rather than leave them running.
+        """
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+                pass  # killed below
+            finally:
+                if self.proc.poll() is None:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                    self.proc.wait(timeout=10)
         self.log.close()

@@ -140,7 +140,8 @@ def test_schema_documents_the_errors_and_what_is_required(visitor):
     posting = {"400", "401", "403", "413", "415", "429", "503"}
     assert errors_of("/api/images/", "post") == posting
     assert errors_of("/api/images/create/", "post") == posting
-    assert errors_of("/api/images/", "get") == {"401", "403", "404"}  # 404: no such page
+    # 400: a ?page_size= that is not a whole number from 1; 404: no such page
+    assert errors_of("/api/images/", "get") == {"400", "401", "403", "404"}
     assert errors_of("/api/images/{id}/", "get") == {"401", "403", "404"}
     assert errors_of("/api/images/{id}/correction/", "post") >= {"400", "403", "404"}
     assert errors_of("/api/images/{id}/file/", "get") == {"401", "403", "404", "503"}

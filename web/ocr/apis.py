@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import FileResponse
+from django.http import FileResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, permissions, status
@@ -19,7 +19,9 @@ from .parsers import JSONParser
 from .permissions import EDIT_TOKEN_HEADER, IsUploaderOrStaff
 from .selectors import image_list
 from .serializers import (
+    FLAG_SPELLINGS,
     CorrectionInput,
+    DebugQuery,
     ErrorOutput,
     ImageCreateInput,
     ImageCreateJsonInput,
@@ -39,7 +41,12 @@ __all__ = [
 ]
 
 DEBUG_PARAMETER = OpenApiParameter(
-    "debug", bool, description="Also answer the preprocessing stages (`steps`) as PNG data URLs."
+    "debug",
+    str,
+    enum=list(FLAG_SPELLINGS),
+    default="false",
+    description="Also answer the preprocessing stages (`steps`) as PNG data URLs: `1` or "
+    "`true`; `0` or `false` (the default). Any other value is a 400 (`invalid`).",
 )
 EDIT_TOKEN_PARAMETER = OpenApiParameter(
     EDIT_TOKEN_HEADER,
@@ -84,16 +91,65 @@ def error_responses(*statuses: int, **described: str) -> dict[int, OpenApiRespon
 
 
 class ImagePagination(PageNumberPagination):
-    """20 per page by default; ``?page_size=`` up to 100."""
+    """20 per page by default; ``?page_size=`` up to 100, a positive whole number or a 400.
+
+    DRF's paginator quietly serves the default page size for a ``page_size``
+    it cannot read (``null``, ``abc``, ``0``, ``-5``), so a client's typo went
+    unnoticed while the schema promised an integer. Here only what the schema
+    documents (digits, at least 1) is taken; anything else is refused like any
+    other invalid input, with ``fields``. A size over the maximum is still
+    served as the maximum (as documented), not refused: that is a cap, not a typo.
+    """
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
 
+    def get_page_size(self, request: Request) -> int:
+        if self.page_size_query_param not in request.query_params:
+            return self.page_size
+        sent = request.query_params[self.page_size_query_param]
+        digits = sent.lstrip("0")
+        if not (sent.isascii() and sent.isdigit() and digits):
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"must be a whole number from 1 (at most {self.max_page_size} are served)"
+                    ]
+                },
+                code="invalid",
+            )
+        # Compared by length first: int() refuses thousands of digits (a ValueError,
+        # sys.get_int_max_str_digits), and those too just ask for more than the cap.
+        if len(digits) > len(str(self.max_page_size)):
+            return self.max_page_size
+        return min(int(digits), self.max_page_size)
 
-def _wants_debug(request: Request, data: dict) -> bool:
-    flag = request.query_params.get("debug", "")
-    return bool(data.get("debug")) or flag.lower() in {"1", "true", "yes", "on"}
+    def get_schema_operation_parameters(self, view: object) -> list[dict]:
+        """DRF's two parameters, with the bounds this paginator enforces."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Results per page, from 1 (default {self.page_size}); more than "
+                    f"{self.max_page_size} are served as {self.max_page_size}."
+                )
+        return parameters
+
+
+def _debug_query(request: Request) -> bool:
+    """``?debug=``: an unknown spelling is a 400, not a quiet no (checked before the image)."""
+    query = DebugQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return bool(query.validated_data["debug"])
+
+
+def _create_input(request: Request) -> ImageCreateInput | ImageCreateJsonInput:
+    """The post's fields as its media type writes them: text in a form, JSON's types in JSON."""
+    if isinstance(request.data, QueryDict):  # multipart or url-encoded
+        return ImageCreateInput(data=request.data)
+    return ImageCreateJsonInput(data=request.data)
 
 
 class ImageListCreateApi(generics.ListAPIView):
@@ -118,7 +174,14 @@ class ImageListCreateApi(generics.ListAPIView):
     @extend_schema(
         responses={
             200: ImageOutput(many=True),
-            **error_responses(401, 403, 404, s404="`not_found`: no such page (`?page=`)."),
+            **error_responses(
+                400,
+                401,
+                403,
+                404,
+                s400="`invalid` (with `fields`): `?page_size=` is not a whole number from 1.",
+                s404="`not_found`: no such page (`?page=`).",
+            ),
         },
         summary="List posted images (staff)",
     )
@@ -145,13 +208,14 @@ class ImageListCreateApi(generics.ListAPIView):
                 f"the request is {int(length):,} bytes; an image may be at most "
                 f"{settings.MATHOCR_MAX_IMAGE_BYTES:,} bytes"
             )
-        form = ImageCreateInput(data=request.data)
+        debug = _debug_query(request)
+        form = _create_input(request)
         form.is_valid(raise_exception=True)
         posted = image_create(
             checked=form.validated_data["image"],
             session_key=request.session.session_key or "",  # never creates one
             user=request.user,
-            debug=_wants_debug(request, form.validated_data),
+            debug=debug or form.validated_data["debug"],
         )
         data = ImageOutput(posted.image, context={"request": request}).data
         data["edit_token"] = posted.edit_token

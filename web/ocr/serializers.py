@@ -13,6 +13,7 @@ from django.core.validators import RegexValidator
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from mathocr.result import DebugImages
 
@@ -23,6 +24,8 @@ __all__ = [
     "ImageField",
     "ImageCreateInput",
     "ImageCreateJsonInput",
+    "DebugQuery",
+    "FLAG_SPELLINGS",
     "CorrectionInput",
     "ImageOutput",
     "LineOutput",
@@ -65,15 +68,73 @@ class ImageField(serializers.Field):
         raise NotImplementedError
 
 
+FLAG_SPELLINGS: dict[str, bool] = {"true": True, "false": False, "1": True, "0": False}
+"""How a yes/no is written as text (a form field, ``?debug=``): these four, nothing else."""
+
+
+# What the schema says is what is taken: a form field or a query string has no booleans,
+# so the spellings are listed, exactly (schemathesis reads this as the only valid values).
+@extend_schema_field({"type": "string", "enum": list(FLAG_SPELLINGS), "default": "false"})
+class TextFlagField(serializers.Field):
+    """A yes/no sent as text, in one of :data:`FLAG_SPELLINGS`; any other text is a 400.
+
+    DRF's ``BooleanField`` also reads ``yes``, ``on``, ``t``, ``N``... and
+    takes an empty field for the default, so a multipart ``debug`` that was
+    no boolean (or a typo such as ``ture``) was quietly read as one; the
+    schema allowed none of those. Present is present: an empty value is
+    refused like any other unknown spelling, not taken as absent.
+    """
+
+    default_error_messages = {
+        "invalid": "must be one of " + ", ".join(FLAG_SPELLINGS) + " (not {input!r})",
+    }
+
+    def get_value(self, dictionary: Any) -> Any:
+        # DRF takes a form's empty field for an absent one; here it is an unknown spelling.
+        return dictionary.get(self.field_name, empty)
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not (isinstance(data, str) and data in FLAG_SPELLINGS):
+            self.fail("invalid", input=data if isinstance(data, str) else type(data).__name__)
+        return FLAG_SPELLINGS[data]
+
+    def to_representation(self, value: bool) -> str:
+        return "true" if value else "false"
+
+
+class JsonFlagField(serializers.BooleanField):
+    """A JSON ``true`` or ``false``, nothing else (DRF's also reads ``1``, ``"yes"``, ``"on"``...).
+
+    Like :class:`StringField` for strings: the schema says boolean, so a
+    number or a string is refused, not coerced.
+    """
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+DEBUG_HELP = (
+    "Also answer the preprocessing stages as PNG data URLs (`steps`); the same as `?debug=1`."
+)
+
+
 class ImageCreateInput(serializers.Serializer):
+    """A multipart (or url-encoded) post: its fields are text."""
+
     image = ImageField(
         help_text="Base64, a data:image/...;base64, URL (JSON), or a file (multipart)."
     )
-    debug = serializers.BooleanField(
-        default=False,
-        help_text="Also answer the preprocessing stages as PNG data URLs (`steps`); "
-        "the same as `?debug=1`.",
+    debug = TextFlagField(
+        default=False, help_text=DEBUG_HELP + " Written `true`, `false`, `1` or `0`."
     )
+
+
+class DebugQuery(serializers.Serializer):
+    """``?debug=``, checked like the form field (the page sends ``?debug=1``)."""
+
+    debug = TextFlagField(default=False)
 
 
 # What "blank" means, spelled out: JSON Schema's \s (ECMAScript's) and Python's differ
@@ -88,10 +149,11 @@ class EncodedImageField(ImageField):
     """:class:`ImageField` as the JSON body's schema describes it: a non-empty string."""
 
 
-class ImageCreateJsonInput(ImageCreateInput):
-    """The JSON body (the schema only: it reads like :class:`ImageCreateInput`)."""
+class ImageCreateJsonInput(serializers.Serializer):
+    """A JSON post: the image as text, ``debug`` a JSON boolean."""
 
     image = EncodedImageField(help_text="Base64, or a data:image/...;base64, URL.")
+    debug = JsonFlagField(default=False, help_text=DEBUG_HELP)
 
 
 class StringField(serializers.CharField):
