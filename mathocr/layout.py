@@ -11,7 +11,9 @@ single pass over that row splits off superscripts by comparing each symbol's
 bottom and centre with those of the symbols before it. The same pass lowers
 a digit written under the line after an ``x`` into a subscript (``x_1``, a
 name of its own). Comparison signs (``<``, ``\\le`` ...) sit on the middle
-line like ``=`` and split the row the way ``=`` does.
+line like ``=`` and split the row the way ``=`` does. A row whose baseline
+climbs or falls is read again with that slant taken out (:mod:`mathocr.slant`),
+since the superscript pass compares feet several symbols apart.
 
 Everything here is geometry only; :mod:`mathocr.context` revises labels the
 grammar rules out, and :mod:`mathocr.expression` reads meaning from the tree.
@@ -23,8 +25,11 @@ grammar rules out, and :mod:`mathocr.expression` reads meaning from the tree.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+from .slant import baseline_slope
 
 __all__ = [
     "PlacedSymbol",
@@ -340,7 +345,45 @@ def _finish(units: list[Item]) -> Row:
         u, v = units[k].box, units[k + 1].box
         if u.y1 <= v.y0 and u.x0 >= v.x0 and _reference(units[k + 1]) is not None:
             units[k], units[k + 1] = units[k + 1], units[k]
-    return _baselines(units)
+    row = _baselines(units)
+    return _level(units, row)
+
+
+def _level(units: list[Item], row: Row) -> Row:
+    """*row* read again with its slant taken out, if its baseline climbs or falls.
+
+    The slope comes from the feet of the digits and x's the first reading left
+    on the baseline (:func:`mathocr.slant.baseline_slope`); each unit is moved
+    up or down by it, the scripts are split off again, and the tree is given
+    back with the units' own boxes.
+    """
+    base = [u.box for u in row if isinstance(u, Sym) and (u.label in DIGITS or u.label == "x")]
+    if not base:
+        return row
+    slope = baseline_slope([(b.cx, b.y1) for b in base], size=_median(b.h for b in base))
+    if not slope:
+        return row
+    middle = sum(u.box.cx for u in units) / len(units)
+    own: dict[int, Item] = {}
+    level: list[Item] = []
+    for u in units:
+        dy = slope * (u.box.cx - middle)
+        moved = dataclasses.replace(u, box=Box(u.box.x0, u.box.y0 - dy, u.box.x1, u.box.y1 - dy))
+        own[id(moved)] = u
+        level.append(moved)
+    return _restore(_baselines(level), own)
+
+
+def _restore(row: Row, own: dict[int, Item]) -> Row:
+    """*row* with each moved unit replaced by the unit it was moved from."""
+    out: Row = []
+    for u in row:
+        if isinstance(u, Sup | Sub):
+            inner = _restore(u.row, own)
+            out.append(type(u)(inner, _row_box(inner)))
+        else:
+            out.append(own[id(u)])
+    return out
 
 
 def _median(values: Iterable[float]) -> float:

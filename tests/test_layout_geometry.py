@@ -3,7 +3,8 @@
 Each test draws a small expression by hand (no data files) in the geometry
 that broke the layout on CROHME dev writers (issue 22): a denominator that
 runs past its bar after an exponent and a flat ``+``, a bracketed fraction
-raised to a power, and operators written low after a subscript.
+raised to a power, operators written low after a subscript, and an exponent
+on a line slanted as the page benchmark slants its lines (up to 3 degrees).
 """
 
 from __future__ import annotations
@@ -120,3 +121,48 @@ def test_a_subscript_of_several_digits_is_still_one_index():
     tree = build_layout(symbols)
     assert isinstance(tree[1], Sub) and len(tree[1].row) == 2
     assert reads(symbols, "x_{12}")
+
+
+# -- a slanted line -------------------------------------------------------------------
+
+
+def _sheared(symbols: list[PlacedSymbol], slope: float) -> list[PlacedSymbol]:
+    """*symbols* on a line that falls (slope > 0) or climbs to the right, as a page slants."""
+    out = []
+    for s in symbols:
+        x, y, w, h = s.box
+        out.append(P(s.label, x, round(y + slope * (x + w / 2)), w, h))
+    return out
+
+
+# 2 + 10x^{3} with an exponent written low: its foot 15 px above the line,
+# just over the 14 px a 40 px digit asks for.
+_LOW_EXPONENT = [
+    P("2", 0, 20, 24, 40),
+    P("+", 34, 30, 20, 20),
+    P("1", 64, 20, 10, 40),
+    P("0", 82, 20, 26, 40),
+    P("x", 116, 30, 30, 30),
+    P("3", 150, 17, 20, 28),
+]
+
+
+def test_a_low_exponent_on_a_level_line_is_an_exponent():
+    assert reads(_LOW_EXPONENT, "2 + 10x^{3}")
+
+
+def test_a_low_exponent_on_a_line_falling_three_degrees_is_still_an_exponent():
+    # Falling to the right, the 0 two places back stands 3 px higher than the
+    # exponent's line would: against it, the 3 no longer looks raised.
+    assert reads(_sheared(_LOW_EXPONENT, 0.05), "2 + 10x^{3}")
+    assert reads(_sheared(_LOW_EXPONENT, -0.05), "2 + 10x^{3}")
+
+
+def test_the_baseline_slope_ignores_an_exponent_and_needs_four_feet():
+    from mathocr.slant import baseline_slope
+
+    feet = [(0.0, 100.0), (40.0, 102.0), (80.0, 104.0), (100.0, 80.0), (120.0, 106.0)]
+    assert baseline_slope(feet, size=30) == 0.05
+    assert baseline_slope(feet[:3], size=30) is None
+    # Stacked material is no slant: a tower of feet is left alone.
+    assert baseline_slope([(0.0, 100.0), (40.0, 50.0), (80.0, 0.0), (120.0, -50.0)], 30) is None
