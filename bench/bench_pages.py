@@ -176,22 +176,26 @@ def score(pages: list[InkExpression], kind: str, recognizer: Any) -> dict[str, A
 
 
 def run(*, quick: bool) -> dict[str, Any]:
+    """The same pages read by each engine in one run (the rules and the detector)."""
     import cv2
 
-    from mathocr.classifier import SymbolClassifier
-    from mathocr.pipeline import Recognizer
+    from mathocr.commands.evaluate_images import ENGINES, make_recognizer
 
     cv2.setNumThreads(1)
     pages = make_pages(valid_expressions(), 12 if quick else 60, seed=1)
-    recognizer = Recognizer(SymbolClassifier(threads=1))
     out: dict[str, Any] = {
         "pages": len(pages),
         "lines_per_page": dict(
             sorted(Counter(len(p.truth.split(" \\\\ ")) for p in pages).items())
         ),
+        "engines": {},
     }
-    for kind in ("canvas", "photo"):
-        out[kind] = score(pages, kind, recognizer)
+    for engine in ENGINES:
+        recognizer = make_recognizer(engine)
+        out["engines"][engine] = {
+            "model_version": recognizer.model_version,
+            **{kind: score(pages, kind, recognizer) for kind in ("canvas", "photo")},
+        }
     return out
 
 
@@ -204,27 +208,33 @@ def markdown(result: dict[str, Any]) -> str:
         "then scaled 0.85-1.15, turned ±3°, indented up to 1.5 symbol heights, 0.3-1 symbol",
         "height below the line above; 30% of the equations broken before an `=` that starts",
         "the next line), drawn by `mathocr.scenes` as the web page's 1000×400 canvas and as a",
-        "phone photo, and read end to end by the rules recognizer, which splits the lines",
-        "itself (`bench/bench_pages.py`). A line is right when its LaTeX matches in order; a",
-        "page when every line is right and none is missing or extra. Only reported: nothing",
-        "was tuned on these pages.\n",
-        "| | canvas | photo |",
-        "|---|---|---|",
+        "phone photo, and read end to end by each engine, which splits the lines itself",
+        "(`bench/bench_pages.py`; both engines on the same pages in one run). A line is right",
+        "when its LaTeX matches in order; a page when every line is right and none is missing",
+        "or extra. Only reported: nothing was tuned on these pages.\n",
     ]
-    c, p = result["canvas"], result["photo"]
+    engines = result["engines"]
+    names = list(engines)
+    lines.append(
+        "| | " + " | ".join(f"{kind}, {e}" for kind in ("canvas", "photo") for e in names) + " |"
+    )
+    lines.append("|---" * (1 + 2 * len(names)) + "|")
 
     def cell(r: dict[str, Any], part: str, whole: str) -> str:
         return f"{r[part]}/{r[whole]} = {r[part] / r[whole]:.1%}"
 
+    def row(title: str, value: Any) -> str:
+        cells = [value(engines[e][kind]) for kind in ("canvas", "photo") for e in names]
+        return f"| {title} | " + " | ".join(str(c) for c in cells) + " |"
+
+    lines.append(row("lines right", lambda r: cell(r, "lines_right", "lines")))
+    lines.append(row("pages right", lambda r: cell(r, "pages_right", "pages")))
     lines.append(
-        f"| lines right | {cell(c, 'lines_right', 'lines')} | {cell(p, 'lines_right', 'lines')} |"
+        row("pages with the right number of lines", lambda r: cell(r, "line_count_right", "pages"))
     )
+    lines.append(row("median ms per page", lambda r: r["median_ms"]))
+    lines.append("")
     lines.append(
-        f"| pages right | {cell(c, 'pages_right', 'pages')} | {cell(p, 'pages_right', 'pages')} |"
+        "Models: " + "; ".join(f"{e} `{engines[e]['model_version']}`" for e in names) + "."
     )
-    lines.append(
-        f"| pages with the right number of lines | {cell(c, 'line_count_right', 'pages')} "
-        f"| {cell(p, 'line_count_right', 'pages')} |"
-    )
-    lines.append(f"| median ms per page | {c['median_ms']} | {p['median_ms']} |")
     return "\n".join(lines) + "\n"
