@@ -21,7 +21,7 @@ Labels that are easily confused but missing from the alternatives get a small
 share of the probability the classifier left unassigned, so the grammar can
 still rescue them; ``x``/``\\times`` always get a tiny floor.
 
->>> from mathocr.layout import Sym
+>>> from mathocr.layout_tree import Sym
 >>> row = [Sym("2", (0,)), Sym("x", (1,)), Sym("3", (2,))]
 >>> best_labels(row, {1: [("x", 0.9), ("\\\\times", 0.1)]}, top=True)[1][1]
 '\\\\times'
@@ -33,19 +33,8 @@ import math
 from collections.abc import Mapping, Sequence
 
 from .grammar_prior import log_prior
-from .layout import (
-    DIGITS,
-    RELATIONS,
-    Frac,
-    Item,
-    PlacedSymbol,
-    Root,
-    Row,
-    Sub,
-    Sup,
-    Sym,
-    build_layout,
-)
+from .layout import PlacedSymbol, build_layout
+from .layout_tree import DIGITS, RELATIONS, Frac, Item, Root, Row, Sub, Sup, Sym
 
 __all__ = ["read_symbols", "best_labels", "candidates", "row_token_classes", "CONFUSABLE"]
 

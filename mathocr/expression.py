@@ -25,7 +25,8 @@ from dataclasses import dataclass, replace
 from .context import read_symbols
 from .errors import ExpressionError
 from .exact import Num, TooLargeError
-from .layout import RELATIONS, PlacedSymbol, Row, Sym
+from .layout import PlacedSymbol
+from .layout_tree import RELATIONS, Row, Sym
 from .meaning.claims import Claim
 from .meaning.compare import equal_within_rounding
 from .meaning.intervals import SolutionSet

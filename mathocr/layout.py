@@ -7,13 +7,14 @@ superscript (a symbol raised relative to the baseline of the symbol before
 it). The structures nest, so the tree is built recursively: in a region the
 widest bars and roots claim their contents first (an outer fraction before
 the fraction in its numerator), the rest is sorted left to right, and a
-single pass over that row splits off superscripts by comparing each symbol's
-bottom and centre with those of the symbols before it. The same pass lowers
-a digit written under the line after an ``x`` into a subscript (``x_1``, a
-name of its own). Comparison signs (``<``, ``\\le`` ...) sit on the middle
-line like ``=`` and split the row the way ``=`` does. A row whose baseline
-climbs or falls is read again with that slant taken out (:mod:`mathocr.slant`),
-since the superscript pass compares feet several symbols apart.
+single pass over that row (:mod:`mathocr.scripts_layout`) splits off
+superscripts by comparing each symbol's bottom and centre with those of the
+symbols before it. The same pass lowers a digit written under the line after
+an ``x`` into a subscript (``x_1``, a name of its own). Comparison signs
+(``<``, ``\\le`` ...) sit on the middle line like ``=`` and split the row the
+way ``=`` does. A row whose baseline climbs or falls is read again with that
+slant taken out (:mod:`mathocr.slant`), since the superscript pass compares
+feet several symbols apart. The tree's nodes are in :mod:`mathocr.layout_tree`.
 
 Everything here is geometry only; :mod:`mathocr.context` revises labels the
 grammar rules out, and :mod:`mathocr.expression` reads meaning from the tree.
@@ -27,29 +28,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from .layout_tree import CENTRED, DIGITS, Box, Frac, Item, Root, Row, Sub, Sup, Sym, row_box
+from .scripts_layout import baselines, reference
 from .slant import baseline_slope
 
-__all__ = [
-    "PlacedSymbol",
-    "Box",
-    "Sym",
-    "Frac",
-    "Root",
-    "Sup",
-    "Sub",
-    "Item",
-    "Row",
-    "build_layout",
-    "DIGITS",
-    "RELATIONS",
-]
-
-DIGITS = frozenset("0123456789")
-#: Labels that relate two sides: the row splits at them (``=`` and the comparisons
-#: a detector emits as whole symbols).
-RELATIONS = ("=", "<", ">", "\\le", "\\ge", "\\ne")
+__all__ = ["PlacedSymbol", "build_layout"]
 
 
 @dataclass(frozen=True)
@@ -65,103 +50,12 @@ class PlacedSymbol:
     """Runner-up labels with probabilities, best first."""
 
 
-@dataclass(frozen=True)
-class Box:
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-
-    @property
-    def w(self) -> float:
-        return self.x1 - self.x0
-
-    @property
-    def h(self) -> float:
-        return self.y1 - self.y0
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
-
-    def union(self, other: Box) -> Box:
-        return Box(
-            min(self.x0, other.x0),
-            min(self.y0, other.y0),
-            max(self.x1, other.x1),
-            max(self.y1, other.y1),
-        )
-
-
-@dataclass
-class Sym:
-    """A plain symbol (``indices`` has two entries for an ``=`` drawn as two bars)."""
-
-    label: str
-    indices: tuple[int, ...]
-    box: Box = field(repr=False, compare=False, default=Box(0, 0, 0, 0))
-
-
-@dataclass
-class Frac:
-    bar: int
-    num: Row
-    den: Row
-    box: Box = field(repr=False, compare=False, default=Box(0, 0, 0, 0))
-
-
-@dataclass
-class Root:
-    index: int
-    body: Row
-    box: Box = field(repr=False, compare=False, default=Box(0, 0, 0, 0))
-
-
-@dataclass
-class Sup:
-    """A superscript; it applies to the item just before it in the row."""
-
-    row: Row
-    box: Box = field(repr=False, compare=False, default=Box(0, 0, 0, 0))
-
-
-@dataclass
-class Sub:
-    """A subscript; with the ``x`` just before it, it forms a name (``x_1``)."""
-
-    row: Row
-    box: Box = field(repr=False, compare=False, default=Box(0, 0, 0, 0))
-
-
-Item = Sym | Frac | Root | Sup | Sub
-Row = list[Item]
-
 # Set by looking at CROHME failures (mostly train/, a few valid/ ones too), so
 # bench/bench_layout.py's figures are not a strictly held-out estimate.
-#: A superscript's bottom is at least this many base heights above the base's bottom,
-SUP_RISE = 0.35
-#: ... and its centre this many base heights above the base's centre.
-SUP_CENTRE = 0.1
-#: A minus starts a superscript when its centre is this many digit heights above the baseline.
-SUP_OPERATOR = 0.75
 #: Two bars form "=" when their vertical gap is below this times their width.
 EQ_GAP = 0.9
 #: A numerator continues past its bar's end across gaps up to this many symbol heights.
 FRAC_REACH = 0.5
-#: A subscript's top is at least this many x heights below the x's top,
-SUB_TOP = 0.1
-#: ... its centre this many x heights below the x's centre,
-SUB_CENTRE = 0.1
-#: ... and its bottom no more than this many x heights above the x's bottom
-#: (chosen on held-out train writers, bench/layout_pages.py's dev part).
-SUB_FOOT = 0.15
-
-_BASES = DIGITS | {"x", ")"}
-_CENTRED = {"+", "-", "\\times", "\\div", *RELATIONS}
 
 
 def build_layout(symbols: Sequence[PlacedSymbol], labels: Sequence[str] | None = None) -> Row:
@@ -324,7 +218,7 @@ class _Builder:
         a digit's height, a minus far less), so they measure nothing; they count
         only when the level holds nothing else.
         """
-        bodies = [k for k in ids if self.labels[k] not in _CENTRED] or ids
+        bodies = [k for k in ids if self.labels[k] not in CENTRED] or ids
         return _median(self.boxes[k].h for k in bodies)
 
 
@@ -343,9 +237,9 @@ def _finish(units: list[Item]) -> Row:
     # comes after it: the minus of 10^{-12} is often drawn over the 0.
     for k in range(len(units) - 1):
         u, v = units[k].box, units[k + 1].box
-        if u.y1 <= v.y0 and u.x0 >= v.x0 and _reference(units[k + 1]) is not None:
+        if u.y1 <= v.y0 and u.x0 >= v.x0 and reference(units[k + 1]) is not None:
             units[k], units[k + 1] = units[k + 1], units[k]
-    row = _baselines(units)
+    row = baselines(units)
     return _level(units, row)
 
 
@@ -371,7 +265,7 @@ def _level(units: list[Item], row: Row) -> Row:
         moved = dataclasses.replace(u, box=Box(u.box.x0, u.box.y0 - dy, u.box.x1, u.box.y1 - dy))
         own[id(moved)] = u
         level.append(moved)
-    return _restore(_baselines(level), own)
+    return _restore(baselines(level), own)
 
 
 def _restore(row: Row, own: dict[int, Item]) -> Row:
@@ -380,7 +274,7 @@ def _restore(row: Row, own: dict[int, Item]) -> Row:
     for u in row:
         if isinstance(u, Sup | Sub):
             inner = _restore(u.row, own)
-            out.append(type(u)(inner, _row_box(inner)))
+            out.append(type(u)(inner, row_box(inner)))
         else:
             out.append(own[id(u)])
     return out
@@ -396,148 +290,3 @@ def _union(boxes: list[Box], ids: list[int]) -> Box:
     for i in ids[1:]:
         out = out.union(boxes[i])
     return out
-
-
-# -- superscripts -------------------------------------------------------------
-
-
-def _reference(u: Item) -> Box | None:
-    """The box a following superscript is measured against, if *u* can carry one.
-
-    A bare fraction carries none: its power would be written with brackets,
-    and what follows it is far more often a factor (``\\frac{1}{2}x^{2}``).
-    """
-    if isinstance(u, Sym):
-        return u.box if u.label in _BASES else None
-    if isinstance(u, Root):
-        return u.box
-    return None
-
-
-def _row_box(row: Row) -> Box:
-    out = row[0].box
-    for u in row[1:]:
-        out = out.union(u.box)
-    return out
-
-
-def _baselines(units: list[Item]) -> Row:
-    """Split raised runs off the row as :class:`Sup` items (recursively).
-
-    A unit is raised when it is raised relative to the last two symbols that
-    can carry a superscript: one alone may have a descender (a handwritten 4
-    or 9 often reaches below the line) and make its neighbour look raised.
-    """
-    row: Row = []
-    bases: list[Box] = []
-    named: Box | None = None  # the box of an x that may still take a subscript
-    height = _line_height(units)
-    i = 0
-    while i < len(units):
-        u = units[i]
-        if named is not None and _lowered(u, named):
-            run = [u]
-            i += 1
-            while i < len(units):
-                nb = units[i].box
-                run_cy = sum(r.box.cy for r in run) / len(run)
-                run_top = min(r.box.y0 for r in run)
-                # Still in the subscript while a digit closer to its line than to the
-                # x's: a subscript is an index (x_{12}); an operator or relation after
-                # it, however low it is written, is back on the line (x_4 = x).
-                if (
-                    _is_digit(units[i])
-                    and nb.cy > (named.cy + run_cy) / 2
-                    and nb.y0 > (named.y0 + run_top) / 2
-                ):
-                    run.append(units[i])
-                    i += 1
-                else:
-                    break
-            sub = Sub(_baselines(run), _row_box(run))
-            if row and isinstance(row[-1], Sup):  # x^{2}_{1}: the name comes first
-                row.insert(len(row) - 1, sub)
-            else:
-                row.append(sub)
-            named = None
-            continue
-        if bases and all(_raised(u, b, height) for b in bases[-2:]):
-            base = bases[-1]
-            run = [u]
-            i += 1
-            while i < len(units):
-                v = units[i]
-                run_cy = sum(r.box.cy for r in run) / len(run)
-                run_bottom = max(r.box.y1 for r in run)
-                # Still in the superscript while closer to its line than to the base's.
-                if v.box.cy < (base.cy + run_cy) / 2 and v.box.y1 < (base.y1 + run_bottom) / 2:
-                    run.append(v)
-                    i += 1
-                else:
-                    break
-            if len(run) == 1 and isinstance(u, Sym) and u.label == "-":
-                # A minus raised alone, with nothing after it, is no exponent: a 5's
-                # hat lifted off to its right, or a piece of a bar broken by faint ink.
-                continue
-            row.append(Sup(_baselines(run), _row_box(run)))
-            bases = []  # no second superscript on the same base
-            continue
-        row.append(u)
-        named = u.box if isinstance(u, Sym) and u.label == "x" else None
-        ref = _reference(u)
-        if ref is None:
-            bases = []
-        else:
-            bases.append(ref)
-        i += 1
-    return row
-
-
-def _lowered(u: Item, x: Box) -> bool:
-    """Whether *u* starts a subscript of the ``x`` whose box is *x*.
-
-    Only a digit does (``x_1``, ``x_{12}``): small and low, its top well
-    below the x's top, its foot on the x's baseline or under it. A digit on
-    the line is taller than an x and reaches above it; a raised one is an
-    exponent.
-    """
-    if not _is_digit(u) or x.h <= 0:
-        return False
-    b = u.box
-    return (
-        b.y0 > x.y0 + SUB_TOP * x.h
-        and b.cy > x.cy + SUB_CENTRE * x.h
-        and b.y1 > x.y1 - SUB_FOOT * x.h
-    )
-
-
-def _is_digit(u: Item) -> bool:
-    return isinstance(u, Sym) and u.label in DIGITS
-
-
-def _line_height(units: list[Item]) -> float:
-    """Typical digit height on this row (an x counts as 0.8 of a digit)."""
-    heights = []
-    for u in units:
-        if isinstance(u, Sym) and u.label in _BASES:
-            heights.append(u.box.h / 0.8 if u.label == "x" else u.box.h)
-    return sorted(heights)[len(heights) // 2] if heights else 0.0
-
-
-def _raised(u: Item, base: Box, line_height: float) -> bool:
-    """Whether *u* starts a superscript of the symbol whose box is *base*.
-
-    Operators sit on the middle line, half a digit above the baseline, so a
-    minus opens an exponent only when its centre is well above that (measured
-    in the row's digit height: a short x alone is no yardstick). Other symbols
-    must have their bottom well above the base's bottom and their centre above
-    the base's centre.
-    """
-    if base.h <= 0:
-        return False
-    b = u.box
-    if isinstance(u, Sym) and u.label in _CENTRED:
-        # Only a minus sign opens an exponent (x^{-1}).
-        scale = max(base.h, line_height)
-        return u.label == "-" and base.y1 - b.cy > SUP_OPERATOR * scale
-    return base.y1 - b.y1 > SUP_RISE * base.h and b.cy < base.cy - SUP_CENTRE * base.h

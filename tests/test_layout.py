@@ -11,7 +11,8 @@ from mathocr.canonical import canonical_latex, category, in_scope
 from mathocr.expression import interpret
 from mathocr.ink_layout import placed_symbols
 from mathocr.inkml import iter_inkml, read_inkml
-from mathocr.layout import Frac, PlacedSymbol, Root, Sub, Sup, Sym, build_layout
+from mathocr.layout import PlacedSymbol, build_layout
+from mathocr.layout_tree import Frac, Root, Sub, Sup, Sym
 from tests.typeset import typeset
 
 # -- structure from hand-made boxes ---------------------------------------------

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from mathocr.canonical import canonical_latex
 from mathocr.expression import interpret
-from mathocr.layout import Frac, PlacedSymbol, Sub, Sym, build_layout
+from mathocr.layout import PlacedSymbol, build_layout
+from mathocr.layout_tree import Frac, Sub, Sym
 
 
 def P(label: str, x: int, y: int, w: int, h: int) -> PlacedSymbol:

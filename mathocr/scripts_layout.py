@@ -1,0 +1,182 @@
+"""Superscripts and subscripts: which symbols of a row are raised or lowered after a base.
+
+Once :mod:`mathocr.layout` has let fractions and roots claim their contents
+and sorted the rest of a region left to right, this pass walks that row and
+splits off the scripts: a run of symbols raised relative to the last symbols
+that can carry a power (digits, ``x``, ``)``, a root) becomes a :class:`Sup`
+(``2^{3}``, ``x^{-1}``), and a digit written small and low after an ``x``
+becomes a :class:`Sub`, a name of its own (``x_1``, ``x_{12}``). Each
+script is read again the same way, so they nest.
+
+It decides from box geometry alone, comparing each symbol's bottom and centre
+with those of the bases before it. It is kept apart from :mod:`mathocr.layout`,
+which finds fractions, roots and two-bar ``=`` by what each bar or root
+claims, because it is a different kind of decision: one left-to-right pass
+over a row already sorted, in which a fraction or a root is a single item,
+with thresholds (below) that nothing else uses. The layout runs it on each
+row, and once more on a slanted row with the slant taken out
+(:mod:`mathocr.slant`).
+
+>>> s = [Sym("2", (0,), Box(0, 40, 20, 80)), Sym("3", (1,), Box(24, 10, 38, 34))]
+>>> baselines(s)
+[Sym(label='2', indices=(0,)), Sup(row=[Sym(label='3', indices=(1,))])]
+"""
+
+from __future__ import annotations
+
+from .layout_tree import CENTRED, DIGITS, Box, Item, Root, Row, Sub, Sup, Sym, row_box
+
+__all__ = ["baselines", "reference"]
+
+# Set by looking at CROHME failures (mostly train/, a few valid/ ones too), so
+# bench/bench_layout.py's figures are not a strictly held-out estimate.
+#: A superscript's bottom is at least this many base heights above the base's bottom,
+SUP_RISE = 0.35
+#: ... and its centre this many base heights above the base's centre.
+SUP_CENTRE = 0.1
+#: A minus starts a superscript when its centre is this many digit heights above the baseline.
+SUP_OPERATOR = 0.75
+#: A subscript's top is at least this many x heights below the x's top,
+SUB_TOP = 0.1
+#: ... its centre this many x heights below the x's centre,
+SUB_CENTRE = 0.1
+#: ... and its bottom no more than this many x heights above the x's bottom
+#: (chosen on held-out train writers, bench/layout_pages.py's dev part).
+SUB_FOOT = 0.15
+
+_BASES = DIGITS | {"x", ")"}
+
+
+def reference(u: Item) -> Box | None:
+    """The box a following superscript is measured against, if *u* can carry one.
+
+    A bare fraction carries none: its power would be written with brackets,
+    and what follows it is far more often a factor (``\\frac{1}{2}x^{2}``).
+    """
+    if isinstance(u, Sym):
+        return u.box if u.label in _BASES else None
+    if isinstance(u, Root):
+        return u.box
+    return None
+
+
+def baselines(units: list[Item]) -> Row:
+    """Split raised runs off the row as :class:`Sup` items (recursively).
+
+    A unit is raised when it is raised relative to the last two symbols that
+    can carry a superscript: one alone may have a descender (a handwritten 4
+    or 9 often reaches below the line) and make its neighbour look raised.
+    """
+    row: Row = []
+    bases: list[Box] = []
+    named: Box | None = None  # the box of an x that may still take a subscript
+    height = _line_height(units)
+    i = 0
+    while i < len(units):
+        u = units[i]
+        if named is not None and _lowered(u, named):
+            run = [u]
+            i += 1
+            while i < len(units):
+                nb = units[i].box
+                run_cy = sum(r.box.cy for r in run) / len(run)
+                run_top = min(r.box.y0 for r in run)
+                # Still in the subscript while a digit closer to its line than to the
+                # x's: a subscript is an index (x_{12}); an operator or relation after
+                # it, however low it is written, is back on the line (x_4 = x).
+                if (
+                    _is_digit(units[i])
+                    and nb.cy > (named.cy + run_cy) / 2
+                    and nb.y0 > (named.y0 + run_top) / 2
+                ):
+                    run.append(units[i])
+                    i += 1
+                else:
+                    break
+            sub = Sub(baselines(run), row_box(run))
+            if row and isinstance(row[-1], Sup):  # x^{2}_{1}: the name comes first
+                row.insert(len(row) - 1, sub)
+            else:
+                row.append(sub)
+            named = None
+            continue
+        if bases and all(_raised(u, b, height) for b in bases[-2:]):
+            base = bases[-1]
+            run = [u]
+            i += 1
+            while i < len(units):
+                v = units[i]
+                run_cy = sum(r.box.cy for r in run) / len(run)
+                run_bottom = max(r.box.y1 for r in run)
+                # Still in the superscript while closer to its line than to the base's.
+                if v.box.cy < (base.cy + run_cy) / 2 and v.box.y1 < (base.y1 + run_bottom) / 2:
+                    run.append(v)
+                    i += 1
+                else:
+                    break
+            if len(run) == 1 and isinstance(u, Sym) and u.label == "-":
+                # A minus raised alone, with nothing after it, is no exponent: a 5's
+                # hat lifted off to its right, or a piece of a bar broken by faint ink.
+                continue
+            row.append(Sup(baselines(run), row_box(run)))
+            bases = []  # no second superscript on the same base
+            continue
+        row.append(u)
+        named = u.box if isinstance(u, Sym) and u.label == "x" else None
+        ref = reference(u)
+        if ref is None:
+            bases = []
+        else:
+            bases.append(ref)
+        i += 1
+    return row
+
+
+def _lowered(u: Item, x: Box) -> bool:
+    """Whether *u* starts a subscript of the ``x`` whose box is *x*.
+
+    Only a digit does (``x_1``, ``x_{12}``): small and low, its top well
+    below the x's top, its foot on the x's baseline or under it. A digit on
+    the line is taller than an x and reaches above it; a raised one is an
+    exponent.
+    """
+    if not _is_digit(u) or x.h <= 0:
+        return False
+    b = u.box
+    return (
+        b.y0 > x.y0 + SUB_TOP * x.h
+        and b.cy > x.cy + SUB_CENTRE * x.h
+        and b.y1 > x.y1 - SUB_FOOT * x.h
+    )
+
+
+def _is_digit(u: Item) -> bool:
+    return isinstance(u, Sym) and u.label in DIGITS
+
+
+def _line_height(units: list[Item]) -> float:
+    """Typical digit height on this row (an x counts as 0.8 of a digit)."""
+    heights = []
+    for u in units:
+        if isinstance(u, Sym) and u.label in _BASES:
+            heights.append(u.box.h / 0.8 if u.label == "x" else u.box.h)
+    return sorted(heights)[len(heights) // 2] if heights else 0.0
+
+
+def _raised(u: Item, base: Box, line_height: float) -> bool:
+    """Whether *u* starts a superscript of the symbol whose box is *base*.
+
+    Operators sit on the middle line, half a digit above the baseline, so a
+    minus opens an exponent only when its centre is well above that (measured
+    in the row's digit height: a short x alone is no yardstick). Other symbols
+    must have their bottom well above the base's bottom and their centre above
+    the base's centre.
+    """
+    if base.h <= 0:
+        return False
+    b = u.box
+    if isinstance(u, Sym) and u.label in CENTRED:
+        # Only a minus sign opens an exponent (x^{-1}).
+        scale = max(base.h, line_height)
+        return u.label == "-" and base.y1 - b.cy > SUP_OPERATOR * scale
+    return base.y1 - b.y1 > SUP_RISE * base.h and b.cy < base.cy - SUP_CENTRE * base.h
