@@ -72,6 +72,18 @@ def test_a_page_size_too_long_for_int_is_the_cap(staff):
     assert response.status_code == 200, response.content
 
 
+@pytest.mark.parametrize("sent", ["last", "abc", "", "0", "-1", "2.5", "١"])
+def test_a_page_that_is_not_a_positive_whole_number_is_refused(staff, sent):
+    _assert_refused(staff.get(API, {"page": sent}), "page")
+
+
+def test_a_page_past_the_last_is_not_found(staff):
+    assert staff.get(API, {"page": "1"}).status_code == 200
+    response = staff.get(API, {"page": "999"})
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
 def test_schema_documents_page_size_and_its_400(schema):
     listing = schema["paths"][API]["get"]
     page_size = _parameter(schema, API, "get", "page_size")

@@ -125,6 +125,21 @@ class ImagePagination(PageNumberPagination):
             return self.max_page_size
         return min(int(digits), self.max_page_size)
 
+    def get_page_number(self, request: Request, paginator: object) -> int | str:
+        """``?page=`` as the schema documents it: a whole number from 1, or a 400.
+
+        DRF also takes ``last`` (and passes anything else on, to be answered
+        "Invalid page." as a 404, as if the page were merely past the end).
+        The schema says integer ≥ 1, so a page that is not one is a client's
+        invalid input; a page past the last is still a 404.
+        """
+        sent = request.query_params.get(self.page_query_param, "1")
+        if not (sent.isascii() and sent.isdigit() and sent.lstrip("0")):
+            raise exceptions.ValidationError(
+                {self.page_query_param: ["must be a whole number from 1"]}, code="invalid"
+            )
+        return sent
+
     def get_schema_operation_parameters(self, view: object) -> list[dict]:
         """DRF's two parameters, with the bounds this paginator enforces."""
         parameters = super().get_schema_operation_parameters(view)
