@@ -15,7 +15,17 @@ from pathlib import Path
 
 from bench.report import RESULTS, write_report
 
-ORDER = ["symbols", "layout", "pipeline", "pages", "detector", "detector_int8", "robustness", "serve", "soak"]
+ORDER = [
+    "symbols",
+    "layout",
+    "pipeline",
+    "pages",
+    "detector",
+    "detector_int8",
+    "robustness",
+    "serve",
+    "soak",
+]
 
 
 def machine() -> dict[str, object]:
