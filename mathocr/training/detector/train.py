@@ -175,7 +175,7 @@ def train_detector(
             0, len(samples), cfg.samples_per_epoch
         )
         loader = DataLoader(
-            _Crops(samples, picks, cfg.seed, epoch, (int(cfg.crop[0]), int(cfg.crop[1]))),
+            _Crops(samples, picks, cfg.seed, epoch, cfg.crop),
             batch_size=cfg.batch,
             shuffle=False,
             num_workers=1,
