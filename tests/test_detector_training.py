@@ -226,27 +226,62 @@ def test_a_tiny_run_resumes_and_exports_a_model_that_serves(samples, tmp_path):
     assert read[0].alternatives[0][0] == "other"
 
 
+def test_bf16_training_learns_and_keeps_float32_weights_and_heads(samples):
+    """Mixed precision must still fit: a few steps on one batch lower its loss."""
+    from mathocr.training.detector.net import Detector
+    from mathocr.training.detector.train import TrainConfig, _Crops, _loss
+
+    torch.manual_seed(0)
+    cfg = TrainConfig(width=8, bf16=True)
+    model = Detector(len(DETECTOR_CLASSES), cfg.width)
+    batch = [
+        torch.stack(t) for t in zip(*(_Crops(samples, np.arange(4), 0, 0)[i] for i in range(4)))
+    ]
+    opt = torch.optim.AdamW(model.parameters(), lr=5e-3)
+    losses = []
+    for _ in range(12):
+        loss, _parts = _loss(model, batch, cfg)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.8 * losses[0]
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        heads = model(batch[0])
+    assert all(h.dtype == torch.float32 for h in heads)
+
+
 def test_the_card_lists_every_command_that_trained_a_resumed_run(tmp_path):
     import argparse
 
-    from mathocr.commands.train_detector import command_history
+    from mathocr.commands.train_detector import command_history, command_line, register
 
-    def args(epochs: int, resume: bool, crop: tuple[int, int] = CROP) -> argparse.Namespace:
-        return argparse.Namespace(
-            crohme=tmp_path / "crohme", variants=2, synthetic=10, extra=[], epochs=epochs,
-            samples_per_epoch=100, seed=0, run=tmp_path / "run", out=tmp_path / "out",
-            resume=resume, crop=crop,
-        )  # fmt: skip
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+
+    def args(epochs: int, resume: bool, crop: str | None = None) -> argparse.Namespace:
+        line = f"train-detector --crohme {tmp_path / 'crohme'} --synthetic 10 --epochs {epochs}"
+        line += f" --samples-per-epoch 100 --run {tmp_path / 'run'} --out {tmp_path / 'out'}"
+        line += f" --crop {crop}" if crop else ""
+        line += " --resume" if resume else ""
+        return parser.parse_args(line.split())
 
     first = command_history(args(16, False))
     assert len(first) == 1 and "--epochs 16" in first[0] and "--resume" not in first[0]
     assert "--crop" not in first[0]
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "command.json").write_text(json.dumps({"commands": first}))
-    again = command_history(args(24, True, (160, 384)))
+    again = command_history(args(24, True, "160x384"))
     assert again[0] == first[0]
     assert "--epochs 24" in again[1] and again[1].endswith("--resume")
     assert "--crop 160x384" in again[1]
+    # The options that decide the weights are in the printed command, and it parses back.
+    wide = command_line(parser.parse_args([*first[0].split()[1:], "--width", "48", "--bf16"]))
+    assert "--width 48" in wide and "--bf16" in wide
+    assert vars(parser.parse_args(wide.split()[1:])) == vars(
+        parser.parse_args([*first[0].split()[1:], "--width", "48", "--bf16"])
+    )
     # A fresh (not resumed) run in the same folder starts a new history.
     assert len(command_history(args(8, False))) == 1
 

@@ -47,6 +47,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="HxW",
         help="training crop in the prepared frame (multiples of 32; default %(default)s)",
     )
+    parser.add_argument(
+        "--width", type=int, default=32, help="channels of the first stage (default %(default)s)"
+    )
+    parser.add_argument(
+        "--bf16",
+        action="store_true",
+        help="train in bfloat16 mixed precision (about 1.9x faster on CPUs with AVX-512 BF16)",
+    )
     parser.add_argument("--samples-per-epoch", type=int, default=4000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=2, help="processes for drawing (default 2)")
@@ -73,6 +81,10 @@ def command_line(args: argparse.Namespace) -> str:
     for extra in args.extra:
         parts += ["--extra", str(extra)]
     parts += ["--epochs", str(args.epochs), "--samples-per-epoch", str(args.samples_per_epoch)]
+    if args.width != 32:
+        parts += ["--width", str(args.width)]
+    if args.bf16:
+        parts.append("--bf16")
     if tuple(args.crop) != CROP:
         parts += ["--crop", f"{args.crop[0]}x{args.crop[1]}"]
     parts += ["--seed", str(args.seed), "--run", str(args.run), "--out", str(args.out)]
@@ -153,6 +165,8 @@ def run(args: argparse.Namespace) -> int:
         samples_per_epoch=args.samples_per_epoch,
         seed=args.seed,
         crop=args.crop,
+        width=args.width,
+        bf16=args.bf16,
     )
     (args.run).mkdir(parents=True, exist_ok=True)
     commands = command_history(args)
