@@ -27,7 +27,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .symbols import _NEIGHBOURS, CLASSES, _thin
+from .symbols import _NEIGHBOURS, CLASSES, thin_strokes
 
 __all__ = ["BLOT_WIDTH", "EIGHT_DOUBT", "OWN_WIDTH", "filled_eye", "filled_eye_as_eight"]
 
@@ -111,7 +111,7 @@ def filled_eye(mask: np.ndarray, pen: float) -> str | None:
     h, w = ink.shape
     if h < 4 * pen:
         return None
-    skeleton = _pruned(_thin(ink), max(1, round(pen / 2)))
+    skeleton = _pruned(thin_strokes(ink), max(1, round(pen / 2)))
     path = _loose_end(skeleton)
     if path is None or len(path) < 2:
         return None

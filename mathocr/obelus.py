@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import cv2
 import numpy as np
-from scipy import ndimage
 
 from .symbols import CLASSES
 
@@ -36,7 +36,6 @@ DIV_DOUBT = 0.01
 MIDDLE_MARGIN = 0.2
 #: A dot, not a second bar (an ``=``): the mark is at most this share of the main piece's width.
 DOT_WIDTH = 0.5
-_EIGHT = np.ones((3, 3), bool)
 
 
 def has_loose_dot(image: np.ndarray) -> bool:
@@ -46,25 +45,22 @@ def has_loose_dot(image: np.ndarray) -> bool:
     at least must separate the mark from the piece.
     """
     ink = np.asarray(image) > 0
-    labels, count = ndimage.label(ink, structure=_EIGHT)
-    if count < 2:
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    if count < 3:  # the paper and one piece
         return False
-    sizes = ndimage.sum_labels(ink, labels, np.arange(1, count + 1))
-    main = int(np.argmax(sizes)) + 1
-    rows, cols = np.nonzero(labels == main)
-    top, bottom, left, right = rows.min(), rows.max(), cols.min(), cols.max()
-    width = right - left + 1
+    main = int(np.argmax(stats[1:, cv2.CC_STAT_AREA])) + 1
+    left, top = stats[main, cv2.CC_STAT_LEFT], stats[main, cv2.CC_STAT_TOP]
+    width = stats[main, cv2.CC_STAT_WIDTH]
+    right, bottom = left + width - 1, top + stats[main, cv2.CC_STAT_HEIGHT] - 1
     margin = MIDDLE_MARGIN * width
-    for piece, box in enumerate(ndimage.find_objects(labels), start=1):
-        if piece == main or box is None:
+    for piece in range(1, count):
+        x, y, w, h = (int(v) for v in stats[piece, :4])
+        if piece == main or w > DOT_WIDTH * width:
             continue
-        piece_rows, piece_cols = box
-        if piece_cols.stop - piece_cols.start > DOT_WIDTH * width:
-            continue
-        centre = float(np.nonzero(labels[box] == piece)[1].mean()) + piece_cols.start
+        centre = float(np.nonzero(labels[y : y + h, x : x + w] == piece)[1].mean()) + x
         if not left + margin <= centre <= right - margin:
             continue
-        if piece_rows.stop - 1 < top - 1 or piece_rows.start > bottom + 1:
+        if y + h - 1 < top - 1 or y > bottom + 1:
             return True
     return False
 

@@ -54,7 +54,7 @@ from .segmentation import (
     restrict,
     score_masks,
 )
-from .symbols import CLASSES, normalize_symbol
+from .symbols import CLASSES, normalize_symbol, thin_strokes
 from .timing import Laps
 
 __all__ = ["Recognizer", "default_recognizer"]
@@ -340,15 +340,13 @@ def _debug_images(
 
     Thinning the whole image is slow, which is why it happens only here.
     """
-    from skimage.morphology import thin
-
     binary = straight.binary
     h, w = binary.shape
     gray = cv2.warpAffine(
         normalized, straight.matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=255
     )
     ink = np.where(binary > 0, 0, 255).astype(np.uint8)
-    thinned = np.where(thin(binary > 0), 0, 255).astype(np.uint8)
+    thinned = np.where(thin_strokes(binary > 0), 0, 255).astype(np.uint8)
     boxes = cv2.cvtColor(ink, cv2.COLOR_GRAY2BGR)
     scale = max(0.4, min(2.0, h / 400))
     for cand, sym in zip(candidates, symbols, strict=False):

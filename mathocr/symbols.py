@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 
 import cv2
 import numpy as np
-from skimage.morphology import thin
 
 __all__ = [
     "CLASSES",
@@ -23,6 +22,7 @@ __all__ = [
     "crop_to_ink",
     "normalize_symbol",
     "normalize_symbols",
+    "thin_strokes",
 ]
 
 #: The 22 symbol classes, in the order of the model's outputs.
@@ -131,7 +131,7 @@ def normalize_symbols(
         scale = scales[i]
         while _extent(skeleton) > box:  # rounding overshoot on tiny inputs
             scale *= 0.9
-            skeleton = _thin(_scaled(crops[i], scale, holes[i]))
+            skeleton = thin_strokes(_scaled(crops[i], scale, holes[i]))
         skeletons[i] = skeleton
     out = np.zeros((len(crops), box, box), np.uint8)
     for k, skeleton in enumerate(skeletons):
@@ -235,30 +235,46 @@ def _keep_holes(small: np.ndarray, holes: Sequence[Hole], scale: float) -> None:
             small[y, x] = False  # only where it makes a loop: a stroke is never cut
 
 
-try:  # the lookup tables of scikit-image's thin(), to run it with OpenCV's filter
-    from skimage.morphology._skeletonize import G123_LUT, G123P_LUT
+def _deletable_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Guo and Hall's two-subiteration thinning (CACM 32(3), 1989, algorithm A1) as two
+    256-entry tables: for each 3×3 neighbourhood code, whether the middle pixel goes.
 
-    _LUTS: tuple[np.ndarray, np.ndarray] | None = (
-        np.asarray(G123_LUT, bool),
-        np.asarray(G123P_LUT, bool),
-    )
-except ImportError:  # pragma: no cover - a scikit-image that moved them
-    _LUTS = None
+    Bit *k* of a code is neighbour x(k+1), counter-clockwise from east (the
+    weights of :data:`_NEIGHBOURS`). A pixel goes when it joins exactly one
+    stretch of background (G1), has two or three filled neighbour pairs (G2),
+    and is on the side that subiteration erodes (G3, then G3'). This is the
+    thinning scikit-image's ``thin`` runs; computing the tables here keeps that
+    package (about 40 MB per process) out of the recognizer.
+    """
+    first, second = np.zeros(256, bool), np.zeros(256, bool)
+    for code in range(256):
+        x = [bool((code >> k) & 1) for k in range(8)]
+        ring = x + x[:1]
+        crossings = sum(not ring[2 * i] and (ring[2 * i + 1] or ring[2 * i + 2]) for i in range(4))
+        n1 = sum(ring[2 * k] or ring[2 * k + 1] for k in range(4))
+        n2 = sum(ring[2 * k + 1] or ring[2 * k + 2] for k in range(4))
+        if crossings != 1 or not 2 <= min(n1, n2) <= 3:
+            continue
+        first[code] = not ((x[1] or x[2] or not x[7]) and x[0])
+        second[code] = not ((x[5] or x[6] or not x[3]) and x[4])
+    return first, second
+
+
 #: Per subiteration, 1 where a pixel with that neighbourhood code stays (for cv2.LUT).
-_KEEP: tuple[np.ndarray, ...] = tuple((~lut).astype(np.uint8) for lut in _LUTS or ())
+_KEEP: tuple[np.ndarray, ...] = tuple((~t).astype(np.uint8) for t in _deletable_tables())
 _NEIGHBOURS = np.array([[8, 4, 2], [16, 0, 1], [32, 64, 128]], np.float32)
 
 
-def _thin(image: np.ndarray) -> np.ndarray:
-    """:func:`skimage.morphology.thin`, pixel for pixel, about four times faster.
+def thin_strokes(image: np.ndarray) -> np.ndarray:
+    """Thinning to 1-pixel strokes: scikit-image's ``thin``, pixel for pixel, about four
+    times faster.
 
-    The same two-subiteration table-lookup thinning; only the neighbourhood
-    code is computed with ``cv2.filter2D`` instead of ``scipy.ndimage``, whose
-    per-call overhead dominates on symbol-sized images (a test checks that the
-    two agree). Thinning is most of the recognizer's time per symbol.
+    The same two-subiteration table-lookup thinning (:func:`_deletable_tables`);
+    the neighbourhood code is computed with ``cv2.filter2D`` instead of
+    ``scipy.ndimage``, whose per-call overhead dominates on symbol-sized images
+    (a test checks that the two agree). Thinning is most of the recognizer's
+    time per symbol.
     """
-    if _LUTS is None:
-        return np.asarray(thin(image), dtype=bool)
     skel = np.asarray(image, dtype=bool).astype(np.uint8)
     count = cv2.countNonZero(skel)
     while True:
@@ -272,7 +288,7 @@ def _thin(image: np.ndarray) -> np.ndarray:
 
 
 def _thin_many(images: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """:func:`_thin` of each image, computed on all of them laid side by side.
+    """:func:`thin_strokes` of each image, computed on all of them laid side by side.
 
     Thinning looks at 3×3 neighbourhoods and treats the outside as empty, so
     images one empty column apart (and padded below with empty rows) thin
@@ -280,13 +296,13 @@ def _thin_many(images: Sequence[np.ndarray]) -> list[np.ndarray]:
     the passes the others still need.
     """
     if len(images) < 2:
-        return [_thin(image) for image in images]
+        return [thin_strokes(image) for image in images]
     height = max(image.shape[0] for image in images)
     starts = np.cumsum([0] + [image.shape[1] + 1 for image in images])
     sheet = np.zeros((height, int(starts[-1]) - 1), bool)
     for image, x in zip(images, starts, strict=False):
         sheet[: image.shape[0], x : x + image.shape[1]] = image
-    thinned = _thin(sheet)
+    thinned = thin_strokes(sheet)
     return [
         thinned[: image.shape[0], x : x + image.shape[1]].copy()
         for image, x in zip(images, starts, strict=False)

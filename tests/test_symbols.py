@@ -102,7 +102,7 @@ def test_fast_thinning_is_scikit_images_thin_pixel_for_pixel():
     import cv2
     from skimage.morphology import thin
 
-    from mathocr.symbols import _thin
+    from mathocr.symbols import thin_strokes
 
     rng = np.random.default_rng(7)
     for k in range(400):
@@ -110,7 +110,38 @@ def test_fast_thinning_is_scikit_images_thin_pixel_for_pixel():
         image = rng.random((h, w)) < rng.uniform(0.2, 0.9)
         if k % 2:
             image = cv2.dilate(image.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-        assert np.array_equal(_thin(image), thin(image)), (h, w)
+        assert np.array_equal(thin_strokes(image), thin(image)), (h, w)
+
+
+def test_the_thinning_tables_are_scikit_images():
+    """The tables computed from Guo and Hall's conditions are the ones ``thin`` uses."""
+    from skimage.morphology._skeletonize import G123_LUT, G123P_LUT
+
+    from mathocr.symbols import _deletable_tables
+
+    first, second = _deletable_tables()
+    assert np.array_equal(first, np.asarray(G123_LUT, bool))
+    assert np.array_equal(second, np.asarray(G123P_LUT, bool))
+
+
+def test_reading_an_image_needs_neither_scikit_image_nor_scipy(tmp_path):
+    """Each serving process would carry about 40 MB of them (issue 23's memory target)."""
+    import subprocess
+    import sys
+
+    image = np.full((120, 300), 255, np.uint8)
+    cv2.putText(image, "12+3", (20, 80), cv2.FONT_HERSHEY_SIMPLEX, 2, 0, 5)
+    cv2.imwrite(str(tmp_path / "sum.png"), image)
+    code = (
+        "import sys\n"
+        "from mathocr.pipeline import default_recognizer\n"
+        "from mathocr.detect.recognizer import DetectorRecognizer\n"
+        f"for r in (default_recognizer(), DetectorRecognizer()):\n"
+        f"    r.recognize({str(tmp_path / 'sum.png')!r}, debug=True)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('skimage', 'scipy')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def _random_inks(seed: int, n: int, most: int) -> list[np.ndarray]:
@@ -129,18 +160,18 @@ def _random_inks(seed: int, n: int, most: int) -> list[np.ndarray]:
 
 
 def test_thinning_images_side_by_side_thins_each_as_alone():
-    from mathocr.symbols import _thin, _thin_many
+    from mathocr.symbols import _thin_many, thin_strokes
 
     images = _random_inks(11, 120, 40)
     together = _thin_many(images)
     assert len(together) == len(images)
     for image, thinned in zip(images, together, strict=True):
-        assert np.array_equal(thinned, _thin(image))
+        assert np.array_equal(thinned, thin_strokes(image))
         assert np.array_equal(thinned, thin(image))
 
 
 def test_a_batch_is_normalized_exactly_as_each_symbol_alone():
-    from mathocr.symbols import _holes, _scaled, _thin, normalize_symbols
+    from mathocr.symbols import _holes, _scaled, normalize_symbols, thin_strokes
 
     # Symbol-like masks of all sizes, from specks to a long thin bar.
     masks = _random_inks(12, 60, 300)
@@ -155,7 +186,7 @@ def test_a_batch_is_normalized_exactly_as_each_symbol_alone():
         ys, xs = np.nonzero(mask)
         crop = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32)
         inner = BOX - 2 * MARGIN
-        skeleton = _thin(
+        skeleton = thin_strokes(
             _scaled(crop, inner / max(crop.shape), _holes([crop], [inner / max(crop.shape)])[0])
         )
         extent = max(np.ptp(np.nonzero(skeleton)[0]), np.ptp(np.nonzero(skeleton)[1])) + 1
