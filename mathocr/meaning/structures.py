@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import statistics
 
+from ..layout_tree import RELATIONS
+
 __all__ = [
     "Box",
     "DIGITS",
@@ -204,12 +206,16 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
                 continue
             # Where a script can start at all, before measuring the line's top.
             after_b = (b[0] + b[2]) / 2 <= x0 <= b[2] + height
-            if after_b and _script(
-                b,
-                labels[j],
-                (x0, y0, x1, y1),
-                height,
-                *_line_top(j, boxes, labels, groups, height, cap),
+            if (
+                after_b
+                and _script(
+                    b,
+                    labels[j],
+                    (x0, y0, x1, y1),
+                    height,
+                    *_line_top(j, boxes, labels, groups, height, cap),
+                )
+                and not _another_line(piece, j, boxes, labels, groups)
             ):
                 distance = abs(x0 - b[2]) + min(abs(y1 - b[1]), abs(y0 - b[3]))
                 if best is None or distance < best[0]:
@@ -224,12 +230,52 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
                     continue
                 if m not in tops:
                     tops[m] = _line_top(m, boxes, labels, groups, height, cap)
-                if _script(boxes[m], labels[m], b, height, *tops[m]):
+                # b comes with its group, unless it stands alone under its bar.
+                script = [j] if j in under else _members(j, groups)
+                if _script(boxes[m], labels[m], b, height, *tops[m]) and not _another_line(
+                    script, m, boxes, labels, groups
+                ):
                     distance = abs(b[0] - boxes[m][2]) + abs(b[3] - boxes[m][1])
                     if best is None or distance < best[0]:
                         best = (distance, j)
         if best is not None:
             groups.join(first, best[1])
+
+
+def _members(i: int, groups: Groups) -> list[int]:
+    """The symbols in symbol *i*'s group."""
+    root = groups.find(i)
+    return [k for k in range(len(groups.parent)) if groups.find(k) == root]
+
+
+def _another_line(
+    script: list[int], base: int, boxes: list[Box], labels: list[str], groups: Groups
+) -> bool:
+    """Whether *script*, placed like an exponent of symbol *base*, is a line of its own.
+
+    An exponent holds no relation (``=``, ``<`` ...): a piece that does is a line
+    of working, or an ``= 4`` continuing one, written just over *base*. An
+    exponent starts past its base's middle: a line whose last symbols are placed
+    like an exponent of *base* may start well before it. Nor does an exponent
+    stand over the whole of a symbol that follows its base on the base's line
+    (those come after it, as in ``2^{3} + 1``; a slash's box may reach under it,
+    ``2^{2} / 3``): a short line written over the start of a longer one does,
+    when its first symbol happens to fall past the middle of the lower line's first.
+    """
+    if any(labels[k] in RELATIONS for k in script):
+        return True
+    bx0, by0, bx1, by1 = boxes[base]
+    sx0, _, sx1, foot = extent(script, boxes)
+    if sx0 < (bx0 + bx1) / 2:
+        return True
+    root = groups.find(base)
+    for k, (x0, y0, x1, y1) in enumerate(boxes):
+        if k == base or groups.find(k) != root:
+            continue
+        cy = (y0 + y1) / 2
+        if x0 > (bx0 + bx1) / 2 and by0 <= cy <= by1 and sx0 <= x0 and x1 <= sx1 and y0 >= foot:
+            return True
+    return False
 
 
 def _under_bars(boxes: list[Box], labels: list[str], groups: Groups) -> set[int]:

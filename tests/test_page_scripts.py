@@ -1,0 +1,83 @@
+"""Line splitting: short lines placed like exponents of a neighbouring line, and real
+exponents. Boxes are laid out as CROHME writers' pages of working put them (the
+pages of ``bench/layout_pages.py``), with lines 0.3 symbol heights apart."""
+
+from __future__ import annotations
+
+from mathocr.layout import PlacedSymbol as P
+from mathocr.meaning.lines import split_lines
+from mathocr.meaning.page import read_page
+
+
+def labels(symbols: list[P]) -> list[str]:
+    return ["".join(symbols[i].label for i in line) for line in split_lines(symbols)]
+
+
+def test_a_line_with_a_relation_is_no_exponent_of_the_symbol_under_its_start():
+    """1 + 2 = 3 written 0.3 symbol heights over a lone 2, starting past the 2's middle
+    and just after its end: placed as an exponent would be, but an exponent holds no =."""
+    page = [
+        P("1", (54, 59, 23, 43)),
+        P("+", (79, 69, 21, 21)),
+        P("2", (105, 58, 40, 49)),
+        P("=", (150, 72, 30, 15)),
+        P("3", (185, 58, 30, 45)),
+        P("2", (29, 122, 37, 50)),
+    ]
+    assert labels(page) == ["1+2=3", "2"]
+
+
+def test_a_continued_line_is_no_exponent_of_the_line_under_it():
+    """ "= 4" written low under "2 + 2" and just over the first 2 of the next line."""
+    page = [
+        P("2", (40, 20, 30, 42)),
+        P("+", (80, 30, 25, 25)),
+        P("2", (115, 20, 30, 42)),
+        P("=", (70, 84, 28, 14)),
+        P("4", (108, 70, 28, 40)),
+        P("2", (40, 124, 30, 44)),
+        P("+", (80, 134, 25, 25)),
+        P("3", (115, 124, 30, 44)),
+    ]
+    assert [line.latex for line in read_page(page).lines] == ["2 + 2", "= 4", "2 + 3"]
+
+
+def test_a_line_that_starts_before_the_base_is_no_exponent_of_it():
+    """7 x 2 over 2 + 3: the upper line's last two symbols stand where an exponent of
+    the 3 would, but the line starts over the 2, long before the 3's middle."""
+    page = [
+        P("7", (75, 54, 29, 46)),
+        P("\\times", (123, 84, 25, 30)),
+        P("2", (167, 66, 25, 41)),
+        P("2", (44, 127, 35, 44)),
+        P("+", (74, 140, 24, 18)),
+        P("3", (106, 133, 30, 41)),
+    ]
+    assert labels(page) == ["7\\times2", "2+3"]
+
+
+def test_a_line_over_the_symbols_after_its_base_is_no_exponent():
+    """7 x 2 starting just past the middle of the 2 under it, and over the + and 3
+    that follow that 2: an exponent comes before what follows its base."""
+    page = [
+        P("7", (66, 72, 25, 38)),
+        P("\\times", (110, 92, 22, 22)),
+        P("2", (150, 76, 22, 36)),
+        P("2", (44, 127, 35, 44)),
+        P("+", (84, 140, 24, 18)),
+        P("3", (116, 133, 30, 41)),
+        P("1", (190, 131, 10, 42)),
+    ]
+    assert labels(page) == ["7\\times2", "2+31"]
+
+
+def test_an_exponent_over_a_slash_is_still_an_exponent():
+    """2^{2} / 3: the slash's box reaches under the exponent, its ink does not."""
+    page = [
+        P("2", (28, 56, 29, 37)),
+        P("/", (41, 61, 81, 62)),
+        P("2", (64, 40, 22, 18)),
+        P("3", (84, 98, 39, 41)),
+        P("2", (32, 178, 47, 54)),
+    ]
+    assert [line.latex for line in read_page(page).lines] == ["2^{2} / 3", "2"]
