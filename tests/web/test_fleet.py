@@ -489,3 +489,27 @@ def test_redis_url_moves_the_cache_and_sessions_to_redis():
         "redis://127.0.0.1:6380/2",
         "django.contrib.sessions.backends.cache",
     ]
+
+
+def test_a_worker_storing_to_a_local_folder_never_imports_boto3():
+    """boto3's error classes are only looked up when a fault is matched (about 23 MB a worker)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, django\n"
+        "django.setup()\n"
+        "from django.urls import get_resolver\n"
+        "get_resolver().url_patterns\n"
+        "from web.ocr import services\n"
+        "assert services.storage_faults() == (OSError,)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 'storages'}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "STORAGE_URL"}
+    env.setdefault("DJANGO_SETTINGS_MODULE", "web.settings")
+    env.setdefault("SECRET_KEY", "test")
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -43,7 +44,7 @@ from .models import PostedImage, hash_edit_token
 
 __all__ = [
     "Posted",
-    "STORAGE_FAULTS",
+    "storage_faults",
     "StorageError",
     "image_create",
     "image_correct",
@@ -59,26 +60,26 @@ log = logging.getLogger(__name__)
 _DATABASE_FAULTS = (OperationalError, InternalError)
 
 
-def _storage_faults() -> tuple[type[Exception], ...]:
+def storage_faults() -> tuple[type[Exception], ...]:
     """What a storage backend raises when it cannot write or read.
 
     A local folder raises ``OSError`` (full, read-only, gone). django-storages'
     S3 backend lets boto3's own errors through: ``ClientError`` for a refusal
     (no such bucket, access denied, a server error), ``BotoCoreError`` for the
     network (endpoint unreachable, timeouts) and ``S3UploadFailedError`` (a
-    ``Boto3Error``) when an upload gives up. boto3 comes with the ``web``
-    extra; without it only the local folder can be configured anyway.
+    ``Boto3Error``) when an upload gives up.
+
+    Called in the ``except`` clause, so only while an error is being matched:
+    an error of boto3's can only come from a process that has imported boto3,
+    and a worker storing to a local folder never pays for importing it (about
+    23 MB each).
     """
-    faults: list[type[Exception]] = [OSError]
-    try:
-        from boto3.exceptions import Boto3Error
-        from botocore.exceptions import BotoCoreError, ClientError
-    except ImportError:
-        return tuple(faults)
-    return (*faults, Boto3Error, BotoCoreError, ClientError)
+    if "botocore" not in sys.modules:
+        return (OSError,)
+    from boto3.exceptions import Boto3Error
+    from botocore.exceptions import BotoCoreError, ClientError
 
-
-STORAGE_FAULTS = _storage_faults()
+    return (OSError, Boto3Error, BotoCoreError, ClientError)
 
 
 class StorageError(Exception):
@@ -144,7 +145,7 @@ def _store_file(row: PostedImage, checked: CheckedImage) -> None:
         field.name = field.storage.save(
             name, ContentFile(checked.content), max_length=field.field.max_length
         )
-    except STORAGE_FAULTS as e:
+    except storage_faults() as e:
         # A full disk fails mid-write and Django leaves the part written. The
         # random name (a UUID) was free a moment ago, so it is ours to remove.
         # (An S3 upload is all or nothing, and a multipart one is aborted by
@@ -158,7 +159,7 @@ def _store_file(row: PostedImage, checked: CheckedImage) -> None:
 def _discard_file(storage: Storage, name: str) -> None:
     try:
         storage.delete(name)
-    except STORAGE_FAULTS as e:  # a read-only disk, a store that is down: nothing was written
+    except storage_faults() as e:  # a read-only disk, a store that is down: nothing was written
         log.warning("could not remove %s after a failed post: %s", name, e)
 
 
@@ -231,7 +232,7 @@ def pending_recover(*, older_than: timedelta) -> list[PostedImage]:
         try:
             with row.image.open("rb") as handle:
                 content = handle.read()
-        except STORAGE_FAULTS as e:
+        except storage_faults() as e:
             row.status = PostedImage.Status.FAILED
             row.reason = f"the stored image cannot be read ({e})"
             row.save(update_fields=["status", "reason"])
@@ -252,7 +253,7 @@ def image_file(image: PostedImage) -> File:
         return image.image.open("rb")
     except FileNotFoundError:
         raise Http404("the image file is missing") from None
-    except STORAGE_FAULTS as e:
+    except storage_faults() as e:
         log.error("the file of image %s could not be read: %s", image.pk, e)
         raise StorageError("the image could not be read from storage; try again later") from e
 
