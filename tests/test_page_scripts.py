@@ -81,3 +81,17 @@ def test_an_exponent_over_a_slash_is_still_an_exponent():
         P("2", (32, 178, 47, 54)),
     ]
     assert [line.latex for line in read_page(page).lines] == ["2^{2} / 3", "2"]
+
+
+def test_two_exponents_in_one_piece_still_join_their_line():
+    """2^{3} + 2^{0}: the two exponents overlap in height and are near enough to be one
+    piece, which spans the + 2 between them; those stand under neither exponent."""
+    page = [
+        P("2", (0, 100, 28, 45)),
+        P("3", (32, 80, 18, 28)),
+        P("+", (70, 110, 30, 30)),
+        P("2", (120, 100, 28, 45)),
+        P("0", (152, 80, 18, 28)),
+        P("1", (10, 200, 12, 45)),
+    ]
+    assert [line.latex for line in read_page(page).lines] == ["2^{3} + 2^{0}", "1"]

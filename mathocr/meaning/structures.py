@@ -259,8 +259,10 @@ def _another_line(
     like an exponent of *base* may start well before it. Nor does an exponent
     stand over the whole of a symbol that follows its base on the base's line
     (those come after it, as in ``2^{3} + 1``; a slash's box may reach under it,
-    ``2^{2} / 3``): a short line written over the start of a longer one does,
-    when its first symbol happens to fall past the middle of the lower line's first.
+    ``2^{2} / 3``) and under one of its own: a short line written over the start of
+    a longer one does, when its first symbol happens to fall past the middle of the
+    lower line's first. (Two exponents of one line may be one piece, ``2^{2} + 2^{0}``,
+    with the ``+ 2`` between them and under neither.)
     """
     if any(labels[k] in RELATIONS for k in script):
         return True
@@ -273,9 +275,15 @@ def _another_line(
         if k == base or groups.find(k) != root:
             continue
         cy = (y0 + y1) / 2
-        if x0 > (bx0 + bx1) / 2 and by0 <= cy <= by1 and sx0 <= x0 and x1 <= sx1 and y0 >= foot:
+        after = x0 > (bx0 + bx1) / 2 and by0 <= cy <= by1 and y0 >= foot
+        if after and sx0 <= x0 and x1 <= sx1 and any(_share_x(k, i, boxes) for i in script):
             return True
     return False
+
+
+def _share_x(k: int, i: int, boxes: list[Box]) -> bool:
+    """Whether symbols *k* and *i* share some of their horizontal span."""
+    return boxes[i][0] < boxes[k][2] and boxes[k][0] < boxes[i][2]
 
 
 def _under_bars(boxes: list[Box], labels: list[str], groups: Groups) -> set[int]:
