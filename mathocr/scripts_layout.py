@@ -36,10 +36,13 @@ SUP_RISE = 0.35
 SUP_CENTRE = 0.1
 #: A minus starts a superscript when its centre is this many digit heights above the baseline.
 SUP_OPERATOR = 0.75
-#: A subscript's top is at least this many x heights below the x's top,
-SUB_TOP = 0.1
-#: ... its centre this many x heights below the x's centre,
-SUB_CENTRE = 0.1
+#: A subscript's top is at least this many x heights below the x's top (no higher),
+SUB_TOP = 0.0
+#: ... its centre this many x heights below the x's centre (no higher): a digit after
+#: an x is never its factor (2x is written so), CROHME writers' indices inside
+#: fractions are often as tall as the x and level with it, and an exponent's centre
+#: stands well above the x's. Both were 0.1 until issue 22 looked at train writers.
+SUB_CENTRE = 0.0
 #: ... and its bottom no more than this many x heights above the x's bottom
 #: (chosen on held-out train writers, bench/layout_pages.py's dev part).
 SUB_FOOT = 0.15
@@ -135,9 +138,9 @@ def baselines(units: list[Item]) -> Row:
 def _lowered(u: Item, x: Box) -> bool:
     """Whether *u* starts a subscript of the ``x`` whose box is *x*.
 
-    Only a digit does (``x_1``, ``x_{12}``): small and low, its top well
-    below the x's top, its foot on the x's baseline or under it. A digit on
-    the line is taller than an x and reaches above it; a raised one is an
+    Only a digit does (``x_1``, ``x_{12}``): its top and centre no higher
+    than the x's, its foot on the x's baseline or under it. A digit on the
+    line is taller than an x and reaches above it; a raised one is an
     exponent.
     """
     if not _is_digit(u) or x.h <= 0:

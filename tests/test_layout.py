@@ -472,6 +472,16 @@ def test_a_digit_on_the_line_after_x_is_no_subscript():
     assert not any(isinstance(u, Sub) for u in build_layout(symbols))
 
 
+def test_an_index_level_with_its_x_is_a_subscript():
+    """x_1 inside a fraction as CROHME writers write it: the 1 almost as tall as the x
+    and level with it, its top and centre a little below the x's (a digit after an x
+    is never a factor). A raised digit is still an exponent."""
+    level = [P("x", 0, 100, 40, 40), P("1", 44, 102, 14, 40)]
+    assert latex_of(level) == "x_{1}"
+    raised = [P("x", 0, 100, 40, 40), P("2", 44, 80, 14, 30)]
+    assert latex_of(raised) == "x^{2}"
+
+
 def test_subscript_then_superscript_both_belong_to_the_x():
     assert latex_of(typeset("x_{1}^{2} + x_{12}")) == "x_{1}^{2} + x_{12}"
 
