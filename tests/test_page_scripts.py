@@ -95,3 +95,15 @@ def test_two_exponents_in_one_piece_still_join_their_line():
         P("1", (10, 200, 12, 45)),
     ]
     assert [line.latex for line in read_page(page).lines] == ["2^{3} + 2^{0}", "1"]
+
+
+def test_a_long_bars_levels_may_stand_further_from_it():
+    """A bar 8 symbol heights long (the outer bar of a stack of fractions) with its
+    denominator 1.8 symbol heights under it: one line, and the line below apart."""
+    page = [
+        P("1", (150, 0, 12, 40)),
+        P("-", (0, 60, 320, 8)),
+        P("2", (150, 140, 24, 40)),
+        P("3", (150, 210, 24, 40)),
+    ]
+    assert [line.latex for line in read_page(page).lines] == ["\\frac{1}{2}", "3"]

@@ -35,6 +35,11 @@ BAR_GAP = 0.7
 #: sign is short, and the lines around it reach past its ends).
 FAR_BAR_GAP = 1.5
 WIDE_BAR = 1.2
+#: ... and, by a bar longer than 1 / SPREAD symbol heights, within FAR_BAR_GAP times
+#: this share of its length: a big fraction's levels (four nested ones, as CROHME
+#: writers stack x_{1} over x_{2} over ...) stand further from its bar, and no minus
+#: sign is that long.
+SPREAD = 1 / 6
 #: A piece is small (may be an exponent or subscript) below these sizes, in symbol heights.
 SMALL_HEIGHT = 2.5
 SMALL_WIDTH = 5.0
@@ -125,7 +130,7 @@ def link_fractions(
             gap = max(by0 - y1 if above else y0 - by1, 0.0)
             reach_out = max(slack, 0.1 * (bx1 - bx0))
             inside = wide and bx0 - reach_out <= x0 and x1 <= bx1 + reach_out
-            reach = (FAR_BAR_GAP if inside else BAR_GAP) * height
+            reach = FAR_BAR_GAP * max(height, SPREAD * (bx1 - bx0)) if inside else BAR_GAP * height
             if gap <= reach and (above not in nearest or gap < nearest[above][0]):
                 nearest[above] = (gap, j)
         if len(nearest) == 2:  # a fraction has both: a lone minus takes nothing
