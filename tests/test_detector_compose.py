@@ -192,3 +192,41 @@ def test_composed_scenes_draw_with_a_box_on_the_ink_of_each_symbol(scenes):
         assert (sample.boxes[:, 2] <= w + 2).all() and (sample.boxes[:, 3] <= h + 2).all()
         for x0, y0, x1, y1 in np.round(sample.boxes).astype(int):
             assert sample.image[max(0, y0) : y1 + 1, max(0, x0) : x1 + 1].max() > 50
+
+
+def _roots_inside_roots(scene: Scene) -> int:
+    """How many roots lie under another root and end near where it ends."""
+    roots = [b for b in _reading(scene) if b[0] == "\\sqrt"]
+    unit = _unit(_reading(scene))
+    return sum(
+        any(
+            o is not r and o[1] < r[1] and o[2] < r[2] and abs(o[3] - r[3]) < 0.6 * unit
+            for o in roots
+        )
+        for r in roots
+    )
+
+
+def test_continued_roots_nest_two_to_four_deep(bank):
+    rng = np.random.default_rng(3)
+    writer = _Writer(bank, rng)
+    for levels in (2, 3, 4):
+        laid = writer.continued_root(levels)
+        labels = [label for label, _ in laid.items]
+        assert labels.count("\\sqrt") == levels
+        scene = Scene(
+            tuple(s for _, st in laid.items for s in st),
+            tuple(
+                (label, tuple(range(k, k + len(st))))
+                for (label, st), k in zip(
+                    laid.items, np.cumsum([0] + [len(st) for _, st in laid.items]), strict=False
+                )
+            ),
+        )
+        # Every root but the outermost lies under the one before it, ending close to its end.
+        assert _roots_inside_roots(scene) == levels - 1
+
+
+def test_some_composed_expressions_hold_a_continued_root(scenes):
+    share = np.mean([_roots_inside_roots(s) > 0 for s in scenes])
+    assert 0.02 <= share <= 0.2

@@ -24,6 +24,8 @@ digits' own, often negative, gaps), and numbers led by ``0.``. Plain statements
 more often), three in ten, half of them ending ``= <decimal>``. Both brackets
 of a pair now share one height, at most two symbol sizes unless stretched over
 a tall group, and a minus is at most 1.3 wide (a fraction bar is not a minus).
+Continued roots (``\\sqrt{1 + \\sqrt{2 + \\sqrt{3 + \\sqrt{4}}}}``), two to four
+deep, in one root in four.
 
 Units are the expression's typical symbol size (about 1 for a digit), as the
 bank stores each symbol relative to its own expression's size.
@@ -356,13 +358,54 @@ class _Writer:
         return _Box(items, 0.0, top.y0, width, bottom.y1, bar.h / 2)
 
     def root(self, depth: int) -> _Box:
+        if depth < 2 and self.rng.random() < 0.25:
+            return self.continued_root(int(self.rng.integers(2, 5)))
         inner = (
             self.atom(depth + 1) if self.rng.random() < 0.6 else self.expr(depth + 1, short=True)
         )
-        lead = 0.3 * inner.h + float(self.rng.uniform(0.1, 0.4))
-        sign = self.glyph(
-            "\\sqrt", lead + inner.w + 0.15, inner.h + float(self.rng.uniform(0.15, 0.45))
-        )
+        return self.radical(inner)
+
+    def continued_root(self, levels: int) -> _Box:
+        """``\\sqrt{1 + \\sqrt{2 + \\sqrt{3}}}``: *levels* roots, each over a term and the next.
+
+        CROHME writers copy such continued roots, and the detector missed the
+        inner ones: each inner root's long stroke lies under the outer one's and
+        ends where it ends, so the two roots' centres are close.
+        """
+        inner = self.radical(self.number(2, decimal=False))
+        for _ in range(levels - 1):
+            inner = self.radical(self.chain([self.number(2, decimal=False), inner]))
+        return inner
+
+    def radical(self, inner: _Box) -> _Box:
+        """A root sign over *inner*: its tick at the writer's size, its bar drawn out.
+
+        A writer draws the tick as always and pulls the bar over the radicand; a
+        glyph stretched whole to the radicand's width would have a tick as long as
+        the expression, which no writer draws.
+        """
+        h = inner.h + float(self.rng.uniform(0.15, 0.45))
+        choices = self.bank.glyphs.get("\\sqrt") or self.bank.glyphs["1"]
+        strokes = choices[int(self.rng.integers(len(choices)))]
+        pts = np.concatenate(strokes)
+        gw, gh = max(float(pts[:, 0].max()), 1e-3), max(float(pts[:, 1].max()), 1e-3)
+        # The tick ends where the bar starts: the leftmost point near the glyph's top
+        # (a bank root was drawn over its own radicand, so its bar may rise or fall).
+        natural_tick = float(pts[pts[:, 1] <= pts[:, 1].min() + 0.15 * gh, 0].min())
+        # Tall roots keep a tick about as wide as a short one's; short ones scale whole.
+        f = h / gh
+        tick = natural_tick * min(f, self.size * 2.2 / gh)
+        lead = tick + float(self.rng.uniform(0.05, 0.25))
+        width = lead + inner.w + float(self.rng.uniform(0.05, 0.25))
+
+        def x_of(x: np.ndarray) -> np.ndarray:
+            # Piecewise linear: the tick to its own width, the rest out to the end.
+            inside = x * (tick / max(natural_tick, 1e-3))
+            beyond = tick + (x - natural_tick) * (width - tick) / max(gw - natural_tick, 1e-3)
+            return np.where(x <= natural_tick, inside, beyond)
+
+        drawn = [np.stack([x_of(st[:, 0]), st[:, 1] * f], axis=1) for st in strokes]
+        sign = _Box([("\\sqrt", drawn)], 0.0, 0.0, width, h, h / 2)
         inner = inner.moved(lead - inner.x0, sign.y1 - 0.05 - inner.y1)
         return _Box(sign.items + inner.items, 0.0, sign.y0, sign.x1, sign.y1, inner.axis)
 
