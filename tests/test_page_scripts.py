@@ -107,3 +107,25 @@ def test_a_long_bars_levels_may_stand_further_from_it():
         P("3", (150, 210, 24, 40)),
     ]
     assert [line.latex for line in read_page(page).lines] == ["\\frac{1}{2}", "3"]
+
+
+def test_a_line_over_a_subscript_after_its_base_is_no_exponent():
+    """4 + 2 written over the start of x_1 \\times x_2 ...: the 1 hangs below the x's band,
+    and stands under the +, wholly below the line above."""
+    page = [
+        P("4", (74, 199, 22, 47)),
+        P("+", (104, 211, 34, 26)),
+        P("2", (138, 195, 66, 43)),
+        P("x", (36, 261, 52, 36)),
+        P("1", (121, 298, 8, 37)),
+        P("\\times", (194, 265, 57, 65)),
+        P("x", (308, 284, 51, 48)),
+        P("2", (378, 325, 40, 23)),
+        P("\\times", (454, 291, 45, 46)),
+        P("x", (547, 293, 53, 55)),
+        P("3", (618, 330, 34, 45)),
+        P("\\times", (694, 310, 40, 42)),
+        P("x", (797, 318, 55, 45)),
+        P("4", (872, 356, 38, 36)),
+    ]
+    assert labels(page) == ["4+2", "x1\\timesx2\\timesx3\\timesx4"]

@@ -262,26 +262,25 @@ def _another_line(
     of working, or an ``= 4`` continuing one, written just over *base*. An
     exponent starts past its base's middle: a line whose last symbols are placed
     like an exponent of *base* may start well before it. Nor does an exponent
-    stand over the whole of a symbol that follows its base on the base's line
-    (those come after it, as in ``2^{3} + 1``; a slash's box may reach under it,
-    ``2^{2} / 3``) and under one of its own: a short line written over the start of
-    a longer one does, when its first symbol happens to fall past the middle of the
-    lower line's first. (Two exponents of one line may be one piece, ``2^{2} + 2^{0}``,
-    with the ``+ 2`` between them and under neither.)
+    stand over the whole of a symbol that follows its base in the base's group,
+    under one of its own symbols: what follows a base comes after its exponent
+    (``2^{3} + 1``), while a short line written over the start of a longer one
+    stands over its symbols (a subscript among them, which hangs below the line).
+    A slash's box may reach under an exponent whole (``2^{2} / 3``), and two
+    exponents of one line may be one piece spanning what lies between them
+    (``2^{2} + 2^{0}``): those are under none of its symbols, or not whole.
     """
     if any(labels[k] in RELATIONS for k in script):
         return True
-    bx0, by0, bx1, by1 = boxes[base]
+    middle = (boxes[base][0] + boxes[base][2]) / 2
     sx0, _, sx1, foot = extent(script, boxes)
-    if sx0 < (bx0 + bx1) / 2:
+    if sx0 < middle:
         return True
     root = groups.find(base)
-    for k, (x0, y0, x1, y1) in enumerate(boxes):
-        if k == base or groups.find(k) != root:
+    for k, (x0, y0, x1, _) in enumerate(boxes):
+        if k == base or groups.find(k) != root or x0 <= middle or y0 < foot:
             continue
-        cy = (y0 + y1) / 2
-        after = x0 > (bx0 + bx1) / 2 and by0 <= cy <= by1 and y0 >= foot
-        if after and sx0 <= x0 and x1 <= sx1 and any(_share_x(k, i, boxes) for i in script):
+        if sx0 <= x0 and x1 <= sx1 and any(_share_x(k, i, boxes) for i in script):
             return True
     return False
 
