@@ -250,7 +250,8 @@ def _from_pil(
     elif image.mode in ("I", "F"):
         arr = np.asarray(image, np.float64)
         return _from_array(arr, max_pixels, work_max_pixels, work_max_side, (width, height))
-    gray = np.asarray(image.convert("L"), np.uint8)
+    # (a JPEG is decoded to grey already: converting would only copy it)
+    gray = np.asarray(image if image.mode == "L" else image.convert("L"), np.uint8)
     return _shrink(gray, (width, height), work_max_pixels, work_max_side)
 
 
@@ -747,8 +748,9 @@ def _open_sunken_holes(
     count, labels = cv2.connectedComponents(background, connectivity=8)
     pinhole = np.bincount(labels.ravel(), minlength=count) < pen * pen
     pinhole[0] = False  # label 0 is the ink
-    paper = background.copy()
-    paper[pinhole[labels]] = 0
+    paper = background
+    if pinhole.any():  # (mostly none: the loops of writing are larger than a pen dot)
+        paper[pinhole[labels]] = 0
     paper = cv2.dilate(paper, _CROSS, borderType=cv2.BORDER_CONSTANT)
     holes: list[np.ndarray] = []
     for level in levels:
@@ -975,14 +977,15 @@ def _drop_specks(binary: np.ndarray, pen: float, strong: np.ndarray | None = Non
     small = np.bincount(labels.ravel(), minlength=count) < min_area
     if strong is not None:
         faint = np.ones(count, bool)
-        faint[labels[strong & (binary > 0)]] = False
+        # Label 0 (no ink) may be marked too: it is never dropped, below.
+        faint[labels[strong]] = False
         small |= faint
     small[0] = False
     if not small[1:].any():
         return binary
-    keep = ~small
-    keep[0] = False
-    return keep[labels].astype(np.uint8)
+    keep = (~small).astype(np.uint8)
+    keep[0] = 0
+    return keep[labels]
 
 
 # --------------------------------------------------------------------------- deskewing
@@ -996,7 +999,7 @@ def estimate_skew(binary: np.ndarray, *, max_angle: float = 8.0) -> float:
     coarsely then finely. Works on a sample of ink points, so the cost does
     not grow with the image.
     """
-    ys, xs = np.nonzero(binary)
+    ys, xs = _ink_points(binary)
     if ys.size < 50:
         return 0.0
     if ys.size > 3000:
@@ -1006,23 +1009,52 @@ def estimate_skew(binary: np.ndarray, *, max_angle: float = 8.0) -> float:
     ys_c = ys - ys.mean()
     height = max(float(np.ptp(ys)), 1.0)
     bin_size = max(1.0, height / 60)
-
-    def score(angle: float) -> float:
-        t = math.radians(angle)
-        rows = ys_c * math.cos(t) + xs_c * math.sin(t)
-        idx = np.floor((rows - rows.min()) / bin_size).astype(np.int64)
-        counts = np.bincount(idx).astype(np.float64)
-        return float(np.dot(counts, counts))
-
     coarse = np.arange(-max_angle, max_angle + 1e-9, 2.0)
-    best = float(coarse[int(np.argmax([score(a) for a in coarse]))])
+    best = float(coarse[int(np.argmax(_peakedness(ys_c, xs_c, coarse, bin_size)))])
     fine = np.arange(best - 1.75, best + 1.75 + 1e-9, 0.25)
-    scores = [score(a) for a in fine]
+    # The upright score rides along with the fine ones (the last).
+    *scores, upright = _peakedness(ys_c, xs_c, [*fine, 0.0], bin_size)
     best = float(fine[int(np.argmax(scores))])
     # Binning makes near-ties wobble; an upright image must stay upright.
-    if max(scores) < 1.02 * score(0.0):
+    if max(scores) < 1.02 * upright:
         return 0.0
     return best
+
+
+def _ink_points(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of *binary*'s ink in row-major order, as :func:`numpy.nonzero` gives them.
+
+    OpenCV lists a uint8 image's points in a third of NumPy's time (0.2 against
+    0.6 ms for a photo's writing).
+    """
+    if binary.dtype != np.uint8 or binary.ndim != 2 or binary.strides[1] != 1:
+        return np.nonzero(binary)
+    points = cv2.findNonZero(binary)
+    if points is None:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    points = points.reshape(-1, 2)
+    return points[:, 1], points[:, 0]
+
+
+def _peakedness(
+    ys_c: np.ndarray, xs_c: np.ndarray, angles: Sequence[float], bin_size: float
+) -> list[float]:
+    """For each angle, the sum of squared counts of the points' rows rotated by it.
+
+    All angles at once, with the very arithmetic of one angle at a time (the
+    same products and sums, so the same floats and the same bins).
+    """
+    turns = [math.radians(a) for a in angles]
+    cos = np.array([math.cos(t) for t in turns])[:, None]
+    sin = np.array([math.sin(t) for t in turns])[:, None]
+    rows = ys_c[None, :] * cos + xs_c[None, :] * sin
+    idx = np.floor((rows - rows.min(axis=1, keepdims=True)) / bin_size).astype(np.int64)
+    width = int(idx.max()) + 1
+    idx += np.arange(len(turns))[:, None] * width
+    counts = np.bincount(idx.ravel(), minlength=len(turns) * width).astype(np.float64)
+    counts = counts.reshape(len(turns), width)
+    # Whole counts: their squares and sums are exact in float64, in any order.
+    return [float(v) for v in (counts * counts).sum(axis=1)]
 
 
 def deskew(

@@ -178,7 +178,7 @@ class InkFitter:
             shared = (others >= SHARED).any(axis=0) if len(others) else np.zeros(mine.size, bool)
             spans = [self.extents[p] for p in mine[~shared]]
             if shared.any():
-                part = np.isin(self.pieces[y0:y1, x0:x1], mine[shared])
+                part = self._of(mine[shared])[self.pieces[y0:y1, x0:x1]]
                 clipped = _extent(part, x0, y0)
                 if clipped is not None:
                     spans.append(np.array(clipped))
@@ -227,8 +227,18 @@ class InkFitter:
         x1, y1 = int(min(w, np.ceil(box[2]))), int(min(h, np.ceil(box[3])))
         part = self.pieces[y0 : max(y1, y0 + 1), x0 : max(x1, x0 + 1)]
         mine = self.owned[i]
-        mask = np.isin(part, mine) if mine.size else part > 0
+        mask = self._of(mine)[part] if mine.size else part > 0
         return mask if mask.any() else part > 0
+
+    def _of(self, pieces: np.ndarray) -> np.ndarray:
+        """(count,) bool, true at *pieces*: indexed by the labels, the pixels of those pieces.
+
+        The same mask as ``numpy.isin(labels, pieces)``, at a fraction of its
+        cost for a symbol's few pieces.
+        """
+        table = np.zeros(self._count, bool)
+        table[pieces] = True
+        return table
 
 
 def _extent(mask: np.ndarray, x0: int, y0: int) -> tuple[float, float, float, float] | None:
