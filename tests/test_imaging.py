@@ -129,6 +129,34 @@ def test_large_images_shrink_to_the_working_resolution():
     assert loaded.gray.min() < 50  # the writing survived
 
 
+def test_a_large_photo_is_decoded_at_reduced_size_and_stays_upright(monkeypatch):
+    # A 4000x3000 photo stored sideways (orientation 6), a bar along its top:
+    # libjpeg decodes it at half size, and the turn is applied after.
+    from PIL import JpegImagePlugin
+
+    upright = np.full((3000, 4000), 255, np.uint8)
+    upright[100:300, 400:3600] = 0
+    stored = np.ascontiguousarray(np.rot90(upright, k=1))
+    decoded = []
+    draft = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        found = draft(self, mode, size)
+        decoded.append(self.size)
+        return found
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    loaded = load_image(_with_orientation(stored, 6))
+    assert decoded == [(1500, 2000)]  # stored sideways, at half size
+    assert loaded.size == (4000, 3000)
+    h, w = loaded.gray.shape
+    assert w > h and h * w <= WORK_MAX_PIXELS * 1.01
+    assert loaded.scale == pytest.approx(w / 4000)
+    bar_y, mid_x = round(200 * loaded.scale), w // 2
+    assert loaded.gray[bar_y, mid_x] < 80
+    assert loaded.gray[h - bar_y, mid_x] > 200
+
+
 def test_decompression_bomb_is_refused_before_decoding():
     with pytest.raises(ImageTooLargeError, match="bomb|limit"):
         load_image(png_claiming(100_000, 100_000))
