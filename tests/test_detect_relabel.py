@@ -105,3 +105,51 @@ def test_a_stroke_of_a_symbol_found_with_too_short_a_box_widens_that_box(relabel
     missed = Unexplained((100.0, 0.0, 100.0 + w, float(h)), ink)
     (again,) = relabeller.relabel([short], _prepared(page), [missed])
     assert again.label == "+" and again.box == missed.box
+
+
+def _reference_blended(found: Found, theirs: np.ndarray, share: float) -> Found:
+    """One symbol's blend as it was computed before all were blended at once."""
+    from dataclasses import replace
+
+    from mathocr.detect.model import ALTERNATIVES
+    from mathocr.detect.relabel import _OURS
+    from mathocr.symbols import CLASSES
+
+    ours = found.scores[_OURS].astype(np.float64)
+    ours = ours / max(float(ours.sum()), 1e-9)
+    logs = (1 - share) * np.log(np.clip(ours, 1e-6, 1)) + share * np.log(np.clip(theirs, 1e-6, 1))
+    p = np.exp(logs - logs.max())
+    p /= p.sum()
+    order = np.argsort(-p)
+    label = CLASSES[int(order[0])]
+    confidence = found.confidence if label == found.label else found.confidence * float(p[order[0]])
+    rest = max(float(p[order[1:]].sum()), 1e-9)
+    alternatives = tuple(
+        (CLASSES[int(j)], round((1 - confidence) * float(p[j]) / rest, 4))
+        for j in order[1 : 1 + ALTERNATIVES]
+        if p[j] > 0.01
+    )
+    return replace(found, label=label, confidence=confidence, alternatives=alternatives)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_blending_all_symbols_at_once_equals_one_at_a_time(seed):
+    from mathocr.detect.relabel import _blended
+    from mathocr.symbols import CLASSES
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    found = []
+    for _ in range(n):
+        scores = rng.random(len(DETECTOR_CLASSES)).astype(np.float32) ** 4
+        if rng.random() < 0.2:
+            scores[:] = 0.0  # no score for any class of ours
+        label = CLASSES[int(rng.integers(len(CLASSES)))]
+        found.append(Found(label, float(rng.random()), (), (0, 0, 1, 1), 0.5, scores=scores))
+    theirs = rng.dirichlet(np.full(len(CLASSES), float(rng.uniform(0.1, 2))), n).astype(np.float32)
+    share = float(rng.uniform(0, 1))
+    got = _blended(found, theirs, share)
+    want = [_reference_blended(f, row, share) for f, row in zip(found, theirs, strict=True)]
+    assert [(g.label, g.confidence, g.alternatives) for g in got] == [
+        (w.label, w.confidence, w.alternatives) for w in want
+    ]

@@ -130,8 +130,9 @@ class Relabeller:
             boxes = np.hstack([centres - sizes / 2, centres + sizes / 2]) / reference
             theirs = self._reader.rescore(theirs, boxes, symbol_geometry(sizes, reference))
         out = list(found)
-        for k, row in zip(picked, theirs, strict=True):
-            out[k] = _blended(found[k], row, self.share)
+        blended = _blended([found[k] for k in picked], theirs, self.share)
+        for k, reread in zip(picked, blended, strict=True):
+            out[k] = reread
         return out
 
     def _recovered(
@@ -178,14 +179,25 @@ class Relabeller:
         return out
 
 
-def _blended(found: Found, theirs: np.ndarray, share: float) -> Found:
-    """*found* read by the weighted geometric mean of the detector's and *theirs*."""
-    ours = found.scores[_OURS].astype(np.float64)
-    ours = ours / max(float(ours.sum()), 1e-9)
+def _blended(found: Sequence[Found], theirs: np.ndarray, share: float) -> list[Found]:
+    """Each of *found* read by the weighted geometric mean of the detector's and its row of *theirs*.
+
+    All symbols in one go: the same element-wise arithmetic, row by row, as
+    reading each alone, at a fraction of the calls.
+    """
+    if not found:
+        return []
+    ours = np.stack([f.scores[_OURS] for f in found]).astype(np.float64)
+    ours = ours / np.maximum(ours.sum(axis=1, keepdims=True), 1e-9)
     logs = (1 - share) * np.log(np.clip(ours, 1e-6, 1)) + share * np.log(np.clip(theirs, 1e-6, 1))
-    p = np.exp(logs - logs.max())
-    p /= p.sum()
-    order = np.argsort(-p)
+    p = np.exp(logs - logs.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    orders = np.argsort(-p, axis=1)
+    return [_reread(f, row, order) for f, row, order in zip(found, p, orders, strict=True)]
+
+
+def _reread(found: Found, p: np.ndarray, order: np.ndarray) -> Found:
+    """*found* read as the blend's probabilities *p* (our classes), *order* most likely first."""
     label = CLASSES[int(order[0])]
     # The detector's calibrated confidence stands when both agree; when they
     # disagree, only the share of it that the blend gives the new reading.
