@@ -10,7 +10,8 @@ numbers beside the image.
 Training (symbols drawn from InkML strokes, in ink units) and recognition
 (candidates cut out of an image, in pixels) both call :func:`typical_size`
 and :func:`symbol_geometry` here, so the two sides measure alike. Sizes are
-pen-free: the pipeline subtracts its pen-width estimate from each box.
+pen-free: a symbol cut from an image has the pen's width taken off its box
+(:func:`pen_free_sizes`), since training measures the strokes' centre lines.
 
 >>> sizes = np.array([[10.0, 20.0], [12.0, 20.0], [4.0, 30.0]])
 >>> typical_size(sizes)
@@ -21,9 +22,20 @@ pen-free: the pipeline subtracts its pen-width estimate from each box.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import numpy as np
 
-__all__ = ["GEOMETRY_FEATURES", "MISSING", "typical_size", "symbol_geometry", "missing_geometry"]
+__all__ = [
+    "GEOMETRY_FEATURES",
+    "MISSING",
+    "mask_geometry",
+    "missing_geometry",
+    "pen_free_sizes",
+    "symbol_geometry",
+    "typical_mask_size",
+    "typical_size",
+]
 
 #: Per symbol: log(height / typical), log(width / typical), 1 when unknown.
 GEOMETRY_FEATURES = 3
@@ -65,3 +77,26 @@ def symbol_geometry(sizes: np.ndarray, reference: float) -> np.ndarray:
 def missing_geometry(n: int) -> np.ndarray:
     """(n, 3) rows that tell the classifier the context is unknown."""
     return np.tile(MISSING, (n, 1))
+
+
+# --------------------------------------------------------------------------- masks from images
+
+
+def pen_free_sizes(shapes: Iterable[tuple[int, int]], pen: float) -> np.ndarray:
+    """(N, 2) ``(w, h)`` of boxes given as ``(h, w)``, less the pen's width."""
+    return np.array(
+        [[max(1.0, w - pen), max(1.0, h - pen)] for h, w in shapes], np.float64
+    ).reshape(-1, 2)
+
+
+def typical_mask_size(masks: Iterable[np.ndarray], pen: float) -> float:
+    """The expression's typical pen-free symbol size, from its symbols' tight masks."""
+    return typical_size(pen_free_sizes((m.shape for m in masks), pen))
+
+
+def mask_geometry(masks: Sequence[np.ndarray], pen: float, reference: float) -> np.ndarray:
+    """The classifier's side input for tight symbol *masks* in an expression of typical size *reference*.
+
+    A mask cropped to its own ink spans the symbol's box, so its shape is the size.
+    """
+    return symbol_geometry(pen_free_sizes((m.shape for m in masks), pen), reference)

@@ -36,13 +36,16 @@ SUP_RISE = 0.35
 SUP_CENTRE = 0.1
 #: A minus starts a superscript when its centre is this many digit heights above the baseline.
 SUP_OPERATOR = 0.75
-#: A subscript's top is at least this many x heights below the x's top (no higher),
-SUB_TOP = 0.0
-#: ... its centre this many x heights below the x's centre (no higher): a digit after
-#: an x is never its factor (2x is written so), CROHME writers' indices inside
-#: fractions are often as tall as the x and level with it, and an exponent's centre
-#: stands well above the x's. Both were 0.1 until issue 22 looked at train writers.
-SUB_CENTRE = 0.0
+#: A subscript's top is at least this many x heights below the x's top,
+SUB_TOP = 0.1
+#: ... its centre this many x heights below the x's centre,
+SUB_CENTRE = 0.1
+#: ... or, for a digit smaller than this many x heights, both no higher than the x's:
+#: a digit after an x never multiplies it (2x is written so), and CROHME writers'
+#: indices inside fractions are often level with their x, if smaller; a digit as
+#: tall as the x and level with it is more often a times sign read as an x (30 x 29).
+#: Set on the train writers (issue 22).
+SUB_SIZE = 0.85
 #: ... and its bottom no more than this many x heights above the x's bottom
 #: (chosen on held-out train writers, bench/layout_pages.py's dev part).
 SUB_FOOT = 0.15
@@ -138,19 +141,20 @@ def baselines(units: list[Item]) -> Row:
 def _lowered(u: Item, x: Box) -> bool:
     """Whether *u* starts a subscript of the ``x`` whose box is *x*.
 
-    Only a digit does (``x_1``, ``x_{12}``): its top and centre no higher
-    than the x's, its foot on the x's baseline or under it. A digit on the
+    Only a digit does (``x_1``, ``x_{12}``): its top and centre below the
+    x's (no higher, if it is smaller than the x), its foot on the x's
+    baseline or under it. A digit on the
     line is taller than an x and reaches above it; a raised one is an
     exponent.
     """
     if not _is_digit(u) or x.h <= 0:
         return False
     b = u.box
-    return (
-        b.y0 > x.y0 + SUB_TOP * x.h
-        and b.cy > x.cy + SUB_CENTRE * x.h
-        and b.y1 > x.y1 - SUB_FOOT * x.h
-    )
+    if b.y1 <= x.y1 - SUB_FOOT * x.h:
+        return False
+    if b.h < SUB_SIZE * x.h:
+        return b.y0 > x.y0 and b.cy > x.cy
+    return b.y0 > x.y0 + SUB_TOP * x.h and b.cy > x.cy + SUB_CENTRE * x.h
 
 
 def _is_digit(u: Item) -> bool:

@@ -46,3 +46,21 @@ def test_missing_rows():
     rows = missing_geometry(3)
     assert rows.shape == (3, GEOMETRY_FEATURES)
     assert (rows == MISSING).all() and rows.dtype == np.float32
+
+
+def test_mask_sizes_are_pen_free_and_never_below_a_pixel():
+    from mathocr.geometry import pen_free_sizes
+
+    sizes = pen_free_sizes([(40, 20), (3, 60), (2, 2)], pen=4.0)
+    assert sizes.tolist() == [[16.0, 36.0], [56.0, 1.0], [1.0, 1.0]]
+    assert pen_free_sizes([], pen=4.0).shape == (0, 2)
+
+
+def test_mask_geometry_measures_tight_masks_as_symbol_geometry_measures_boxes():
+    from mathocr.geometry import mask_geometry, typical_mask_size
+
+    masks = [np.ones((44, 24), bool), np.ones((46, 20), bool), np.ones((8, 60), bool)]
+    reference = typical_mask_size(masks, pen=4.0)
+    assert reference == pytest.approx(41.0)  # the bar is left out
+    expected = symbol_geometry(np.array([[20.0, 40.0], [16.0, 42.0], [56.0, 4.0]]), reference)
+    assert np.allclose(mask_geometry(masks, 4.0, reference), expected)

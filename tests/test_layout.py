@@ -472,12 +472,15 @@ def test_a_digit_on_the_line_after_x_is_no_subscript():
     assert not any(isinstance(u, Sub) for u in build_layout(symbols))
 
 
-def test_an_index_level_with_its_x_is_a_subscript():
-    """x_1 inside a fraction as CROHME writers write it: the 1 almost as tall as the x
-    and level with it, its top and centre a little below the x's (a digit after an x
-    is never a factor). A raised digit is still an exponent."""
-    level = [P("x", 0, 100, 40, 40), P("1", 44, 102, 14, 40)]
-    assert latex_of(level) == "x_{1}"
+def test_a_small_index_level_with_its_x_is_a_subscript():
+    """x_3 inside a fraction as CROHME writers write it: the 3 smaller than the x and
+    centred hardly below it (a digit after an x is never a factor). One as tall as the
+    x and level with it is left on the line (more often a times sign read as an x),
+    and a raised digit is still an exponent."""
+    small = [P("x", 0, 100, 40, 40), P("3", 44, 108, 14, 30)]
+    assert latex_of(small) == "x_{3}"
+    tall = [P("x", 0, 100, 40, 40), P("3", 44, 102, 20, 38)]
+    assert not any(isinstance(u, Sub) for u in build_layout(tall))
     raised = [P("x", 0, 100, 40, 40), P("2", 44, 80, 14, 30)]
     assert latex_of(raised) == "x^{2}"
 

@@ -28,10 +28,9 @@ from typing import Protocol
 
 import numpy as np
 
-from ..geometry import symbol_geometry
+from ..geometry import mask_geometry, pen_free_sizes, symbol_geometry, typical_mask_size
 from ..neighbours import AsRecognizer, NeighbourModel, shipped_neighbours
-from ..segmentation import mask_geometry, normalize_batch, pen_free_sizes, typical_mask_size
-from ..symbols import CLASSES
+from ..symbols import CLASSES, normalize_symbols
 from .classes import DETECTOR_CLASSES
 from .decode import box_iou
 from .model import ALTERNATIVES, Found, Unexplained
@@ -115,7 +114,7 @@ class Relabeller:
         reference = max(typical_mask_size(masks, pen), 1e-6)
         theirs = np.asarray(
             self.classifier.probabilities(
-                normalize_batch(masks), mask_geometry(masks, pen, reference)
+                normalize_symbols(masks), mask_geometry(masks, pen, reference)
             ),
             np.float32,
         )

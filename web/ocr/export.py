@@ -35,8 +35,8 @@ from mathocr.canonical import tokens
 from mathocr.detect.classes import class_index
 from mathocr.detect.prepare import PREPARATION_VERSION, prepare, transform_boxes
 from mathocr.errors import MathOCRError
+from mathocr.geometry import mask_geometry, typical_mask_size
 from mathocr.imaging import binarize, load_image
-from mathocr.segmentation import mask_geometry, typical_mask_size
 from mathocr.symbols import CLASS_INDEX, CLASSES, crop_to_ink, normalize_symbol
 from mathocr.training.detector.data import save_shard
 from mathocr.training.detector.scenes import Sample
