@@ -33,23 +33,20 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from .geometry import symbol_geometry
+from .geometry import mask_geometry, pen_free_sizes, symbol_geometry
 from .imaging import Deskewed, LoadedImage, binarize, deskew, load_image, work_room
 from .layout import PlacedSymbol
+from .marks import MAX_MARKS, find_marks
 from .meaning.page import read_page
 from .neighbours import AsRecognizer, NeighbourModel, shipped_neighbours
 from .result import DebugImages, Recognition, RecognizedSymbol
 from .second_look import mask_checks, shape_checks
 from .segmentation import (
-    MAX_MARKS,
     Candidate,
     ProbabilityModel,
     Segmentation,
-    find_marks,
     group_components,
-    mask_geometry,
     normalize_batch,
-    pen_free_sizes,
     resolve_touching,
     restrict,
     score_masks,

@@ -26,29 +26,24 @@ height measured on the image itself, so they hold at any resolution.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import cv2
 import numpy as np
 
-from .geometry import symbol_geometry, typical_size
+from .geometry import mask_geometry, typical_mask_size
+from .marks import MAX_MARKS, Component, Marks, find_marks
 from .symbols import BOX, CLASS_INDEX, crop_to_ink, normalize_symbols
 
 __all__ = [
     "Candidate",
     "ProbabilityModel",
-    "MAX_MARKS",
     "Segmentation",
     "group_components",
     "resolve_touching",
-    "Component",
-    "components",
     "segment",
-    "typical_height",
-    "Marks",
-    "find_marks",
 ]
 
 
@@ -85,51 +80,6 @@ def normalize_batch(masks: Sequence[np.ndarray]) -> np.ndarray:
     return normalize_symbols(masks)
 
 
-def pen_free_sizes(shapes: Iterable[tuple[int, int]], pen: float) -> np.ndarray:
-    """(N, 2) ``(w, h)`` of boxes given as ``(h, w)``, less the pen's width."""
-    return np.array(
-        [[max(1.0, w - pen), max(1.0, h - pen)] for h, w in shapes], np.float64
-    ).reshape(-1, 2)
-
-
-def typical_mask_size(masks: Iterable[np.ndarray], pen: float) -> float:
-    """The expression's typical pen-free symbol size, from its symbols' tight masks."""
-    return typical_size(pen_free_sizes((m.shape for m in masks), pen))
-
-
-def mask_geometry(masks: Sequence[np.ndarray], pen: float, reference: float) -> np.ndarray:
-    """The classifier's side input for *masks* in an expression of typical size *reference*."""
-    return symbol_geometry(pen_free_sizes((m.shape for m in masks), pen), reference)
-
-
-@dataclass(frozen=True)
-class Component:
-    """One connected piece of ink."""
-
-    id: int
-    x: int
-    y: int
-    w: int
-    h: int
-    area: int
-
-    @property
-    def right(self) -> int:
-        return self.x + self.w
-
-    @property
-    def bottom(self) -> int:
-        return self.y + self.h
-
-    @property
-    def cx(self) -> float:
-        return self.x + self.w / 2
-
-    @property
-    def cy(self) -> float:
-        return self.y + self.h / 2
-
-
 @dataclass(frozen=True)
 class Candidate:
     """A region believed to hold exactly one symbol."""
@@ -146,57 +96,6 @@ class Candidate:
     parts: tuple[Candidate, ...] = field(default=(), repr=False)
     """The neighbours this candidate was joined from as one ``x`` (:func:`_join_arcs`),
     kept so that the reading can part them again if no ``x`` fits the expression."""
-
-
-def components(binary: np.ndarray) -> tuple[np.ndarray, list[Component]]:
-    """Label the ink (8-connected); returns the label image and the components."""
-    count, labels, stats = _labelled(binary)
-    comps = [
-        Component(
-            id=i,
-            x=int(stats[i, cv2.CC_STAT_LEFT]),
-            y=int(stats[i, cv2.CC_STAT_TOP]),
-            w=int(stats[i, cv2.CC_STAT_WIDTH]),
-            h=int(stats[i, cv2.CC_STAT_HEIGHT]),
-            area=int(stats[i, cv2.CC_STAT_AREA]),
-        )
-        for i in range(1, count)
-    ]
-    return labels, comps
-
-
-def _labelled(binary: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    """OpenCV's 8-connected labelling with statistics: the count, int32 labels, the stats.
-
-    Labelled into 16-bit labels when they fit, and widened after: OpenCV
-    gathers the statistics about three times faster for 16-bit labels than
-    for 32-bit ones (1.3 ms against 0.5 ms on a photo's writing), with the same
-    labels and statistics. Past 65,535 labels (a page of specks) OpenCV
-    refuses the 16-bit labelling, and it is done with 32-bit labels instead.
-    """
-    try:
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(
-            binary, connectivity=8, ltype=cv2.CV_16U
-        )
-    except cv2.error:
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-        return count, labels, stats
-    return count, labels.astype(np.int32), stats
-
-
-def typical_height(comps: Sequence[Component], pen_width: float) -> float:
-    """Median height of the components that look like whole symbols.
-
-    Bars and dots would drag a plain median down, so components flatter than
-    a quarter of their width or barely taller than the pen are left out.
-    """
-    tall = [c.h for c in comps if c.h > 2.5 * pen_width and c.h >= 0.25 * c.w]
-    if not tall:
-        tall = [max(c.h, c.w) for c in comps] or [1]
-    # A point drawn with a thick pen passes for a symbol; among few symbols it
-    # would pull the median down to half a digit.
-    big = 0.3 * float(np.percentile(tall, 75))
-    return float(np.median([h for h in tall if h >= big]))
 
 
 # --------------------------------------------------------------------------- shapes
@@ -930,8 +829,6 @@ def _needs_split(box: tuple[int, int, int, int], mask: np.ndarray, height: float
     return 0.9 * height <= w <= 5 * height and w >= 0.8 * h
 
 
-#: More separate pieces of ink than this are not one handwritten expression.
-MAX_MARKS = 300
 #: A blob the model reads whole with at least this probability is not cut.
 SURE = 0.9
 #: Most cut columns tried in one blob.
@@ -1235,33 +1132,6 @@ class Segmentation:
     """How many pieces of ink there were; above :data:`MAX_MARKS` none become candidates."""
     reference: float = 1.0
     """Typical pen-free symbol height of the candidates (:func:`mathocr.geometry.typical_size`)."""
-
-
-@dataclass(frozen=True)
-class Marks:
-    """The ink's components, labelled once, with the writing's typical symbol height.
-
-    The pipeline measures the height before it segments (small writing is
-    read again from an enlarged copy); the labelling it paid for is reused.
-    """
-
-    labels: np.ndarray
-    components: list[Component]
-    pen_width: float
-    height: float
-    """Typical symbol height in pixels (:func:`typical_height`); 0 without usable ink."""
-
-
-def find_marks(binary: np.ndarray, *, pen_width: float) -> Marks:
-    """Label *binary*'s ink, drop specks smaller than a quarter pen dot, measure the writing."""
-    if binary.ndim != 2:
-        raise ValueError(f"binary must be 2-D, got shape {binary.shape}")
-    labels, comps = components(binary)
-    pen = max(1.0, float(pen_width))
-    min_area = max(3, round(0.25 * pen * pen))
-    comps = [c for c in comps if c.area >= min_area]
-    usable = _usable(comps)
-    return Marks(labels, comps, pen, typical_height(comps, pen) if usable else 0.0)
 
 
 def _usable(comps: Sequence[Component]) -> bool:

@@ -235,7 +235,8 @@ def test_bf16_training_learns_and_keeps_float32_weights_and_heads(samples):
     cfg = TrainConfig(width=8, bf16=True)
     model = Detector(len(DETECTOR_CLASSES), cfg.width)
     batch = [
-        torch.stack(t) for t in zip(*(_Crops(samples, np.arange(4), 0, 0)[i] for i in range(4)))
+        torch.stack(t)
+        for t in zip(*(_Crops(samples, np.arange(4), 0, 0)[i] for i in range(4)), strict=True)
     ]
     opt = torch.optim.AdamW(model.parameters(), lr=5e-3)
     losses = []

@@ -22,7 +22,7 @@ import pytest
 
 from mathocr.detect.prepare import _ink_grey
 from mathocr.imaging import _CROSS, _drop_specks, _open_sunken_holes, estimate_skew
-from mathocr.segmentation import _labelled, components
+from mathocr.marks import _labelled, components
 
 
 def _random_ink(rng: np.random.Generator) -> np.ndarray:

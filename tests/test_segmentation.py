@@ -7,16 +7,15 @@ import math
 import numpy as np
 import pytest
 
+from mathocr.marks import Component, typical_height
 from mathocr.render import draw_strokes
 from mathocr.segmentation import (
     Candidate,
-    Component,
     _looks_root,
     _roof,
     _under_roof,
     restrict,
     segment,
-    typical_height,
 )
 from mathocr.symbols import CLASS_INDEX, CLASSES, crop_to_ink
 

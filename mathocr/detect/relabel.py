@@ -147,7 +147,7 @@ class Relabeller:
             return found
         masks = [u.ink for u in pieces]
         probs = self.classifier.probabilities(
-            normalize_batch(masks), mask_geometry(masks, pen, max(symbol_height, 1e-6))
+            normalize_symbols(masks), mask_geometry(masks, pen, max(symbol_height, 1e-6))
         )
         out = list(found)
         for piece, row in zip(pieces, probs, strict=True):

@@ -29,10 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MathOCRError
+from ..geometry import mask_geometry
 from ..imaging import binarize, deskew, load_image
 from ..inkml import iter_inkml, read_inkml
 from ..scenes import EvalImage, canvas_image, photo_image
-from ..segmentation import group_components, mask_geometry
+from ..segmentation import group_components
 from ..symbols import CLASS_INDEX, CLASSES, normalize_symbol
 from .dataset import SymbolDataset
 
