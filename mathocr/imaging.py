@@ -1028,7 +1028,8 @@ def _ink_points(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     0.6 ms for a photo's writing).
     """
     if binary.dtype != np.uint8 or binary.ndim != 2 or binary.strides[1] != 1:
-        return np.nonzero(binary)
+        rows, cols = np.nonzero(binary)
+        return rows, cols
     points = cv2.findNonZero(binary)
     if points is None:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -1037,7 +1038,7 @@ def _ink_points(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _peakedness(
-    ys_c: np.ndarray, xs_c: np.ndarray, angles: Sequence[float], bin_size: float
+    ys_c: np.ndarray, xs_c: np.ndarray, angles: Sequence[float] | np.ndarray, bin_size: float
 ) -> list[float]:
     """For each angle, the sum of squared counts of the points' rows rotated by it.
 
