@@ -109,6 +109,17 @@ def test_a_long_bars_levels_may_stand_further_from_it():
     assert [line.latex for line in read_page(page).lines] == ["\\frac{1}{2}", "3"]
 
 
+def test_a_rule_between_two_lines_of_working_makes_no_fraction_of_them():
+    """The same long bar with lines of working 1.5-1.9 symbol heights above and below it:
+    a line with a relation is no numerator, whatever the bar's length."""
+    page = [P("2", (20, 0, 24, 40)), P("+", (60, 10, 24, 20)), P("3", (100, 0, 24, 40))]
+    page += [P("=", (140, 14, 24, 12)), P("5", (180, 0, 24, 40)), P("-", (0, 100, 320, 6))]
+    y = 176
+    page += [P("1", (20, y, 12, 40)), P("+", (60, y + 10, 24, 20)), P("4", (100, y, 24, 40))]
+    page += [P("=", (140, y + 14, 24, 12)), P("5", (180, y, 24, 40))]
+    assert [line.latex for line in read_page(page).lines] == ["2 + 3 = 5", "-", "1 + 4 = 5"]
+
+
 def test_a_line_over_a_subscript_after_its_base_is_no_exponent():
     """4 + 2 written over the start of x_1 \\times x_2 ...: the 1 hangs below the x's band,
     and stands under the +, wholly below the line above."""

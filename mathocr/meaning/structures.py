@@ -130,12 +130,22 @@ def link_fractions(
             gap = max(by0 - y1 if above else y0 - by1, 0.0)
             reach_out = max(slack, 0.1 * (bx1 - bx0))
             inside = wide and bx0 - reach_out <= x0 and x1 <= bx1 + reach_out
-            reach = FAR_BAR_GAP * max(height, SPREAD * (bx1 - bx0)) if inside else BAR_GAP * height
+            reach = BAR_GAP * height
+            if inside:
+                # Only a level without a relation stands out of the usual reach: a line
+                # of working ("2 + 3 = 5") over or under a rule is no numerator.
+                spread = SPREAD * (bx1 - bx0) if not _has_relation(j, labels, groups) else 0.0
+                reach = FAR_BAR_GAP * max(height, spread)
             if gap <= reach and (above not in nearest or gap < nearest[above][0]):
                 nearest[above] = (gap, j)
         if len(nearest) == 2:  # a fraction has both: a lone minus takes nothing
             for _, j in nearest.values():
                 groups.join(j, c)
+
+
+def _has_relation(i: int, labels: list[str], groups: Groups) -> bool:
+    """Whether symbol *i*'s group holds ``=``, ``<`` or another relation."""
+    return any(labels[k] in RELATIONS for k in _members(i, groups))
 
 
 def _holds(outer: Box, inner: Box) -> bool:
