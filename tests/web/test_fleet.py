@@ -513,3 +513,16 @@ def test_a_worker_storing_to_a_local_folder_never_imports_boto3():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_storage_faults_include_boto3s_errors_once_a_store_has_loaded_them():
+    """An S3 store imports boto3; its refusals and network errors are then storage faults."""
+    botocore_exceptions = pytest.importorskip("botocore.exceptions")
+    boto3_exceptions = pytest.importorskip("boto3.exceptions")
+    from web.ocr.services import storage_faults
+
+    faults = storage_faults()
+    assert OSError in faults
+    assert botocore_exceptions.ClientError in faults
+    assert botocore_exceptions.BotoCoreError in faults
+    assert boto3_exceptions.Boto3Error in faults

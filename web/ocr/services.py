@@ -74,12 +74,13 @@ def storage_faults() -> tuple[type[Exception], ...]:
     and a worker storing to a local folder never pays for importing it (about
     23 MB each).
     """
-    if "botocore" not in sys.modules:
-        return (OSError,)
-    from boto3.exceptions import Boto3Error
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    return (OSError, Boto3Error, BotoCoreError, ClientError)
+    faults: list[type[Exception]] = [OSError]
+    # Looked up, never imported: an import failing here would replace the storage error.
+    if (botocore := sys.modules.get("botocore.exceptions")) is not None:
+        faults += [botocore.BotoCoreError, botocore.ClientError]
+    if (boto3 := sys.modules.get("boto3.exceptions")) is not None:
+        faults.append(boto3.Boto3Error)
+    return tuple(faults)
 
 
 class StorageError(Exception):
