@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from mathocr.detect.classes import DETECTOR_CLASSES, class_index
+from mathocr.errors import MathOCRError
 
 from .test_dataset import write_inkml_dir
 
@@ -184,6 +185,9 @@ def test_a_tiny_run_resumes_and_exports_a_model_that_serves(samples, tmp_path):
     train_detector(lambda: samples, samples[:4], run, short, log=logs.append)
     first = torch.load(run / "last.pt", weights_only=False)
     assert first["epoch"] == 0 and len(first["history"]) == 1
+    wider = TrainConfig(**{**cfg.__dict__, "width": 16})
+    with pytest.raises(MathOCRError, match="--width 8"):
+        train_detector(lambda: samples, samples[:4], run, wider, resume=True, log=logs.append)
     best = train_detector(lambda: samples, samples[:4], run, cfg, resume=True, log=logs.append)
     assert any("resumed" in line for line in logs)
     state = torch.load(run / "last.pt", weights_only=False)
@@ -251,6 +255,9 @@ def test_bf16_training_learns_and_keeps_float32_weights_and_heads(samples):
     with torch.autocast("cpu", dtype=torch.bfloat16):
         heads = model(batch[0])
     assert all(h.dtype == torch.float32 for h in heads)
+    # A float32 model traces without casts: its ONNX graph is what it was before bf16.
+    graph = torch.jit.trace(model.eval(), batch[0][:1]).graph
+    assert not [n for n in graph.nodes() if n.kind() in ("aten::to", "aten::float")]
 
 
 def test_the_card_lists_every_command_that_trained_a_resumed_run(tmp_path):

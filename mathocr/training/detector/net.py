@@ -77,7 +77,10 @@ class Detector(nn.Module):
         u16 = self.up16(f16 + F.interpolate(f32, size=f16.shape[-2:], mode="nearest"))
         u8 = self.up8(f8 + F.interpolate(self.lat8(u16), size=f8.shape[-2:], mode="nearest"))
         u4 = self.up4(f4 + F.interpolate(self.lat4(u8), size=f4.shape[-2:], mode="nearest"))
-        # Float32 heads: under bfloat16 autocast a sigmoid near 1 rounds to 1, and the focal
-        # loss needs log(1 - p). For float32 input these casts are no-ops.
-        heat = torch.sigmoid(self.heat(u4).float())
-        return heat, self.size(u4).float(), self.offset(u4).float()
+        heat, size, offset = self.heat(u4), self.size(u4), self.offset(u4)
+        if heat.dtype != torch.float32:
+            # Under bfloat16 autocast the heads' outputs come back in float32: a sigmoid
+            # near 1 would round to 1, and the focal loss needs log(1 - p). A float32
+            # model (and so its ONNX export) takes no casts at all.
+            heat, size, offset = heat.float(), size.float(), offset.float()
+        return torch.sigmoid(heat), size, offset

@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from ...detect.classes import DETECTOR_CLASSES
 from ...detect.decode import decode
+from ...errors import MathOCRError
 from .evaluate import match_counts
 from .net import Detector
 from .scenes import Sample
@@ -51,7 +52,7 @@ class TrainConfig:
     crop: tuple[int, int] = CROP
     """Height and width of the training crops; a resumed run may change it (the net is convolutional)."""
     bf16: bool = False
-    """Mixed precision: convolutions in bfloat16, weights, heads' outputs and losses in float32.
+    """Mixed precision: convolutions in bfloat16; weights, the heads' outputs and the losses in float32.
     About 1.9x faster per step on a CPU with AVX-512 BF16 (measured on this project's machine)."""
 
 
@@ -168,6 +169,11 @@ def train_detector(
     last = run_dir / "last.pt"
     if resume and last.exists():
         state = torch.load(last, weights_only=False)
+        width = state.get("config", {}).get("width", cfg.width)
+        if width != cfg.width:
+            raise MathOCRError(
+                f"{last} holds a width-{width} network; resume it with --width {width}"
+            )
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         start_epoch, best_f1, history = state["epoch"] + 1, state["best_f1"], state["history"]
