@@ -230,3 +230,19 @@ def test_continued_roots_nest_two_to_four_deep(bank):
 def test_some_composed_expressions_hold_a_continued_root(scenes):
     share = np.mean([_roots_inside_roots(s) > 0 for s in scenes])
     assert 0.02 <= share <= 0.2
+
+
+def test_a_root_over_a_long_radicand_keeps_a_short_tick(bank):
+    """Only the bar is drawn out: a long radicand does not stretch the tick before it."""
+    writer = _Writer(bank, np.random.default_rng(11))
+    for _ in range(40):
+        laid = writer.radical(writer.number(7, decimal=False, length=7))
+        sign = np.concatenate(laid.items[0][1])
+        radicand = np.concatenate([s for _, st in laid.items[1:] for s in st])
+        # The tick (the sign's ink well below its bar) keeps about a symbol's width,
+        # whatever the radicand's length ...
+        top, h = float(sign[:, 1].min()), float(np.ptp(sign[:, 1]))
+        tick = sign[sign[:, 1] > top + 0.4 * h]
+        assert float(np.ptp(tick[:, 0])) < 1.2
+        # ... and the bar reaches over the whole radicand.
+        assert float(sign[:, 0].max()) >= float(radicand[:, 0].max())

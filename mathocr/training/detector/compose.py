@@ -392,6 +392,9 @@ class _Writer:
         # The tick ends where the bar starts: the leftmost point near the glyph's top
         # (a bank root was drawn over its own radicand, so its bar may rise or fall).
         natural_tick = float(pts[pts[:, 1] <= pts[:, 1].min() + 0.15 * gh, 0].min())
+        # A glyph whose top starts at its left edge, or a bar rising all the way, has
+        # no readable corner: take a tick of an ordinary share of the glyph.
+        natural_tick = min(max(natural_tick, 0.1 * gw), 0.6 * gw)
         # Tall roots keep a tick about as wide as a short one's; short ones scale whole.
         f = h / gh
         tick = natural_tick * min(f, self.size * 2.2 / gh)
