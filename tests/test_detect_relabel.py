@@ -108,28 +108,16 @@ def test_a_stroke_of_a_symbol_found_with_too_short_a_box_widens_that_box(relabel
 
 
 def _reference_blended(found: Found, theirs: np.ndarray, share: float) -> Found:
-    """One symbol's blend as it was computed before all were blended at once."""
-    from dataclasses import replace
-
-    from mathocr.detect.model import ALTERNATIVES
-    from mathocr.detect.relabel import _OURS
-    from mathocr.symbols import CLASSES
+    """One symbol's blend as it was computed before all were blended at once (the reading
+    of the blend, :func:`mathocr.detect.relabel._reread`, is the same for both)."""
+    from mathocr.detect.relabel import _OURS, _reread
 
     ours = found.scores[_OURS].astype(np.float64)
     ours = ours / max(float(ours.sum()), 1e-9)
     logs = (1 - share) * np.log(np.clip(ours, 1e-6, 1)) + share * np.log(np.clip(theirs, 1e-6, 1))
     p = np.exp(logs - logs.max())
     p /= p.sum()
-    order = np.argsort(-p)
-    label = CLASSES[int(order[0])]
-    confidence = found.confidence if label == found.label else found.confidence * float(p[order[0]])
-    rest = max(float(p[order[1:]].sum()), 1e-9)
-    alternatives = tuple(
-        (CLASSES[int(j)], round((1 - confidence) * float(p[j]) / rest, 4))
-        for j in order[1 : 1 + ALTERNATIVES]
-        if p[j] > 0.01
-    )
-    return replace(found, label=label, confidence=confidence, alternatives=alternatives)
+    return _reread(found, p, np.argsort(-p))
 
 
 @pytest.mark.parametrize("seed", range(20))

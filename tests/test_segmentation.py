@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from mathocr.marks import Component, typical_height
 from mathocr.render import draw_strokes
 from mathocr.segmentation import (
     Candidate,
@@ -326,30 +325,6 @@ def test_empty_ink_gives_no_candidates():
 def test_segment_rejects_a_colour_image():
     with pytest.raises(ValueError, match="2-D"):
         segment(np.zeros((5, 5, 3), np.uint8), pen_width=2)
-
-
-def test_typical_height_ignores_bars_and_dots():
-    comps = [
-        Component(1, 0, 0, 20, 60, 300),
-        Component(2, 30, 0, 22, 58, 300),
-        Component(3, 60, 0, 24, 62, 300),
-        Component(4, 90, 28, 40, 5, 200),  # a minus
-        Component(5, 140, 55, 5, 5, 20),  # a dot
-        Component(6, 150, 28, 40, 5, 200),
-    ]
-    assert typical_height(comps, 5) == 60
-
-
-def test_typical_height_of_a_short_expression_ignores_a_thick_point():
-    # "5.4" on a large photo: the point (26 px, pen 7) is taller than 2.5 pens,
-    # and with the 5's lifted hat there are only four pieces of ink.
-    comps = [
-        Component(1, 293, 16, 125, 246, 3000),  # 4
-        Component(2, 51, 20, 156, 61, 900),  # the 5's hat
-        Component(3, 16, 76, 126, 162, 2500),  # the 5's body
-        Component(4, 239, 106, 18, 26, 300),  # the point
-    ]
-    assert typical_height(comps, 7.1) == 162
 
 
 def test_restrict_renormalizes_over_the_allowed_classes():
