@@ -22,7 +22,15 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["MAX_MARKS", "Component", "Marks", "components", "find_marks", "typical_height"]
+__all__ = [
+    "MAX_MARKS",
+    "Component",
+    "Marks",
+    "components",
+    "find_marks",
+    "typical_height",
+    "usable",
+]
 
 #: More separate marks than this are a texture or noise, not a handwritten expression.
 MAX_MARKS = 300
@@ -126,5 +134,9 @@ def find_marks(binary: np.ndarray, *, pen_width: float) -> Marks:
     pen = max(1.0, float(pen_width))
     min_area = max(3, round(0.25 * pen * pen))
     comps = [c for c in comps if c.area >= min_area]
-    usable = bool(comps) and len(comps) <= MAX_MARKS
-    return Marks(labels, comps, pen, typical_height(comps, pen) if usable else 0.0)
+    return Marks(labels, comps, pen, typical_height(comps, pen) if usable(comps) else 0.0)
+
+
+def usable(comps: Sequence[Component]) -> bool:
+    """Whether there is ink to read: some marks, and not hundreds (a texture or noise)."""
+    return bool(comps) and len(comps) <= MAX_MARKS

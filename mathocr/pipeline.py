@@ -46,12 +46,11 @@ from .segmentation import (
     ProbabilityModel,
     Segmentation,
     group_components,
-    normalize_batch,
     resolve_touching,
     restrict,
     score_masks,
 )
-from .symbols import CLASSES, normalize_symbol, thin_strokes
+from .symbols import CLASSES, normalize_symbol, normalize_symbols, thin_strokes
 from .timing import Laps
 
 __all__ = ["Recognizer", "default_recognizer"]
@@ -127,7 +126,7 @@ class Recognizer:
         lap("segment")
         free = [i for i, c in enumerate(seg.candidates) if c.allowed is None]
         masks = [seg.candidates[i].mask for i in free]
-        batch = normalize_batch(masks)
+        batch = normalize_symbols(masks)
         geometry = mask_geometry(masks, seg.pen_width, seg.reference)
         lap("normalize")
         first = np.asarray(self.classifier.probabilities(batch, geometry), np.float32)

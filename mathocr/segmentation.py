@@ -34,8 +34,8 @@ import cv2
 import numpy as np
 
 from .geometry import mask_geometry, typical_mask_size
-from .marks import MAX_MARKS, Component, Marks, find_marks
-from .symbols import BOX, CLASS_INDEX, crop_to_ink, normalize_symbols
+from .marks import Component, Marks, find_marks, usable
+from .symbols import CLASS_INDEX, crop_to_ink, normalize_symbols
 
 __all__ = [
     "Candidate",
@@ -69,15 +69,8 @@ def score_masks(
     """
     if not masks:
         return np.zeros((0, len(CLASS_INDEX)), np.float32)
-    batch = normalize_batch(masks)
+    batch = normalize_symbols(masks)
     return np.asarray(model.probabilities(batch, mask_geometry(masks, pen, reference)), np.float32)
-
-
-def normalize_batch(masks: Sequence[np.ndarray]) -> np.ndarray:
-    """The classifier's input batch: every mask through THE normalization."""
-    if not masks:
-        return np.zeros((0, BOX, BOX), np.uint8)
-    return normalize_symbols(masks)
 
 
 @dataclass(frozen=True)
@@ -1127,16 +1120,11 @@ class Segmentation:
     candidates: list[Candidate]
     pen_width: float
     height: float
-    """Typical symbol height in pixels (see :func:`typical_height`)."""
+    """Typical symbol height in pixels (see :func:`mathocr.marks.typical_height`)."""
     marks: int = 0
-    """How many pieces of ink there were; above :data:`MAX_MARKS` none become candidates."""
+    """How many pieces of ink there were; above :data:`mathocr.marks.MAX_MARKS` none become candidates."""
     reference: float = 1.0
     """Typical pen-free symbol height of the candidates (:func:`mathocr.geometry.typical_size`)."""
-
-
-def _usable(comps: Sequence[Component]) -> bool:
-    """Whether there is ink to read: some marks, and not hundreds (a texture or noise)."""
-    return bool(comps) and len(comps) <= MAX_MARKS
 
 
 def group_components(
@@ -1149,7 +1137,7 @@ def group_components(
     if marks is None:
         marks = find_marks(binary, pen_width=pen_width)
     labels, comps, pen = marks.labels, marks.components, marks.pen_width
-    if not _usable(comps):
+    if not usable(comps):
         # Hundreds of separate marks are a texture or noise, not an expression;
         # grouping them would cost quadratic time for nothing.
         return Segmentation([], pen, 0.0, len(comps), 1.0)
