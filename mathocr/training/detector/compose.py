@@ -140,19 +140,27 @@ class _Writer:
         #: How often an operator or relation touches both its neighbours.
         self.touch = float(rng.uniform(0.1, 0.4))
 
-    def glyph(self, label: str, w: float | None = None, h: float | None = None) -> _Box:
-        """One handwritten *label*, at the writer's size or stretched to *w* × *h*."""
+    def _pick(self, label: str, sized: bool) -> tuple[list[np.ndarray], float, float]:
+        """A bank glyph of *label* (a ``1`` when the bank has none) and its width and height.
+
+        Unless it is to be *sized* to a box, or is tall by nature, a symbol far
+        larger than its expression's typical one (a big bracket, a badly
+        segmented group, a fraction bar read as a minus) looks wrong anywhere
+        else: another is drawn, up to eight times.
+        """
         choices = self.bank.glyphs.get(label) or self.bank.glyphs["1"]
         for _ in range(8):
             strokes = choices[int(self.rng.integers(len(choices)))]
             pts = np.concatenate(strokes)
-            # A symbol far larger than its expression's typical one (a big bracket, a
-            # badly segmented group, a fraction bar read as a minus) looks wrong
-            # anywhere else: draw another.
             limit = 1.3 if label == "-" else 1.8
-            if w is not None or h is not None or label in _TALL or pts.max() <= limit:
+            if sized or label in _TALL or pts.max() <= limit:
                 break
         gw, gh = max(float(pts[:, 0].max()), 1e-3), max(float(pts[:, 1].max()), 1e-3)
+        return strokes, gw, gh
+
+    def glyph(self, label: str, w: float | None = None, h: float | None = None) -> _Box:
+        """One handwritten *label*, at the writer's size or stretched to *w* × *h*."""
+        strokes, gw, gh = self._pick(label, sized=w is not None or h is not None)
         f = self.size * float(np.exp(self.rng.normal(0, 0.08)))
         sx = (w / gw) if w is not None else f
         sy = (h / gh) if h is not None else f
@@ -385,10 +393,8 @@ class _Writer:
         the expression, which no writer draws.
         """
         h = inner.h + float(self.rng.uniform(0.15, 0.45))
-        choices = self.bank.glyphs.get("\\sqrt") or self.bank.glyphs["1"]
-        strokes = choices[int(self.rng.integers(len(choices)))]
+        strokes, gw, gh = self._pick("\\sqrt", sized=True)
         pts = np.concatenate(strokes)
-        gw, gh = max(float(pts[:, 0].max()), 1e-3), max(float(pts[:, 1].max()), 1e-3)
         # The tick ends where the bar starts: the leftmost point near the glyph's top
         # (a bank root was drawn over its own radicand, so its bar may rise or fall).
         natural_tick = float(pts[pts[:, 1] <= pts[:, 1].min() + 0.15 * gh, 0].min())
