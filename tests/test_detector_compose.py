@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mathocr.splits import split_files
-from mathocr.training.detector.compose import COMPOSE_VERSION, SymbolBank, _Writer, compose_scene
+from mathocr.training.detector.compose import COMPOSE_VERSION, SymbolBank, Writer, compose_scene
 from mathocr.training.detector.scenes import Scene, make_sample
 
 OPS = {"+", "-", "\\times", "\\div", "/"}
@@ -120,7 +120,7 @@ def test_three_statements_in_ten_are_plain_arithmetic_often_ending_in_a_decimal(
 
 
 def test_a_decimal_point_is_small_on_the_line_and_apart_from_its_digits(bank):
-    writer = _Writer(bank, np.random.default_rng(2))
+    writer = Writer(bank, np.random.default_rng(2))
     writer.gap = -0.1  # cramped: digits touch, the point still stands apart
     rows, zero_led = [], 0
     for _ in range(200):
@@ -160,7 +160,7 @@ def test_layout_boxes_are_the_ink_of_their_symbols(bank):
     centred on; and every stroke is in one symbol of the scene."""
     rng = np.random.default_rng(3)
     for _ in range(200):
-        laid = _Writer(bank, rng).statement()
+        laid = Writer(bank, rng).statement()
         pts = np.concatenate([s for _, st in laid.items for s in st])
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         assert np.allclose([laid.x0, laid.y0, laid.x1, laid.y1], [*lo, *hi], atol=0.01)
@@ -168,7 +168,7 @@ def test_layout_boxes_are_the_ink_of_their_symbols(bank):
 
 def test_brackets_around_a_number_are_a_pair_of_one_height(bank):
     """Not a bank bracket that held a fraction, nor a small "(" with a giant ")"."""
-    writer = _Writer(bank, np.random.default_rng(5))
+    writer = Writer(bank, np.random.default_rng(5))
     ratios = []
     for _ in range(200):
         items = writer.group(writer.number()).items
@@ -209,7 +209,7 @@ def _roots_inside_roots(scene: Scene) -> int:
 
 def test_continued_roots_nest_two_to_four_deep(bank):
     rng = np.random.default_rng(3)
-    writer = _Writer(bank, rng)
+    writer = Writer(bank, rng)
     for levels in (2, 3, 4):
         laid = writer.continued_root(levels)
         labels = [label for label, _ in laid.items]
@@ -234,7 +234,7 @@ def test_some_composed_expressions_hold_a_continued_root(scenes):
 
 def test_a_root_over_a_long_radicand_keeps_a_short_tick(bank):
     """Only the bar is drawn out: a long radicand does not stretch the tick before it."""
-    writer = _Writer(bank, np.random.default_rng(11))
+    writer = Writer(bank, np.random.default_rng(11))
     for _ in range(40):
         laid = writer.radical(writer.number(7, decimal=False, length=7))
         sign = np.concatenate(laid.items[0][1])

@@ -16,7 +16,7 @@ from .test_dataset import write_inkml_dir
 torch = pytest.importorskip("torch", reason="training needs the [train] extra (PyTorch)")
 
 from mathocr.splits import dev_writers, split_files  # noqa: E402
-from mathocr.training.detector.compose import SymbolBank, compose_scene  # noqa: E402
+from mathocr.training.detector.compose import SymbolBank, Writer, compose_scene  # noqa: E402
 from mathocr.training.detector.data import (  # noqa: E402
     build_real_shards,
     load_shards,
@@ -108,14 +108,12 @@ def _operator_contacts(writer, n: int = 60) -> tuple[int, int]:
 
 def test_a_writer_who_joins_operators_joins_both_neighbours(ink_dir):
     """The shapes the first detector merged ("3+2" as one piece of ink) are composed on purpose."""
-    from mathocr.training.detector.compose import _Writer
-
     bank = SymbolBank.from_inkml(sorted(ink_dir.glob("expr*.inkml")))
-    joiner = _Writer(bank, np.random.default_rng(1))
+    joiner = Writer(bank, np.random.default_rng(1))
     joiner.gap, joiner.touch = 0.3, 1.0
     touching, ops = _operator_contacts(joiner)
     assert ops > 20 and touching == ops
-    spacious = _Writer(bank, np.random.default_rng(1))
+    spacious = Writer(bank, np.random.default_rng(1))
     spacious.gap, spacious.touch = 0.6, 0.0
     touching, ops = _operator_contacts(spacious)
     assert ops > 20 and touching == 0

@@ -271,7 +271,7 @@ def _markdown(card: dict) -> str:
         "expression is drawn as a canvas and as a phone-like photo (random pen, size, slant, "
         "rotation, paper, ruled and squared lines, lighting, blur, noise, JPEG, white on dark), "
         "plus expressions composed from the train writers' own symbols "
-        "(`mathocr/training/detector/compose.py`). No valid writer is in training.",
+        "(`mathocr/training/detector/compose/`). No valid writer is in training.",
         "",
         "```json",
         json.dumps(card["data"], indent=1),
