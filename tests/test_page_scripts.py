@@ -140,3 +140,33 @@ def test_a_line_over_a_subscript_after_its_base_is_no_exponent():
         P("4", (872, 356, 38, 36)),
     ]
     assert labels(page) == ["4+2", "x1\\timesx2\\timesx3\\timesx4"]
+
+
+def test_a_short_xs_exponent_is_measured_against_its_lines_digits():
+    """x^{3} - 75 written larger than the rest of the page: the 3 is half as tall again
+    as the x, yet small against the line's own digits, which the x stands for."""
+    page = [
+        P("x", (37, 97, 53, 43)),
+        P("3", (107, 32, 31, 63)),
+        P("-", (168, 129, 48, 15)),
+        P("7", (260, 83, 40, 57)),
+        P("5", (320, 85, 40, 55)),
+    ]
+    page += [P("1", (40, 200, 10, 40)), P("+", (60, 210, 25, 25)), P("2", (95, 200, 25, 40))]
+    page += [P("4", (40, 280, 25, 40)), P("+", (70, 290, 25, 25)), P("3", (105, 280, 25, 40))]
+    assert labels(page) == ["x3-75", "1+2", "4+3"]
+
+
+def test_a_fraction_written_low_after_a_plus_is_on_its_line():
+    """2 + 1/17 with the bar at the foot of the +, past a wide space: the bar's band misses
+    the line's, but the numerator stands beside the + and the denominator under it."""
+    page = [
+        P("2", (0, 100, 30, 45)),
+        P("+", (40, 110, 30, 30)),
+        P("-", (150, 142, 60, 10)),
+        P("1", (170, 70, 14, 48)),
+        P("1", (158, 160, 10, 45)),
+        P("7", (178, 160, 25, 45)),
+        P("3", (0, 260, 30, 45)),
+    ]
+    assert [line.latex for line in read_page(page).lines] == ["2 + \\frac{1}{17}", "3"]

@@ -169,6 +169,10 @@ def _one_row(
     top_b, bottom_b = _band(near_start, boxes, symbols, height)
     if min(bottom_a, bottom_b) > max(top_a, top_b):
         return True
+    if _straddles(near_start, (top_a + bottom_a) / 2, boxes, symbols, height) or _straddles(
+        near_end, (top_b + bottom_b) / 2, boxes, symbols, height
+    ):
+        return True
     # A relation written after the end of what stands before it goes on that line
     # ("x^{-1} = \\frac{1}{x}": a raised exponent and a tall fraction leave the two
     # sides' cores apart). A line of working that starts with "=" starts under the
@@ -178,6 +182,30 @@ def _one_row(
         return False
     middle = (boxes[first][1] + boxes[first][3]) / 2
     return min(boxes[i][1] for i in left) <= middle <= max(boxes[i][3] for i in left)
+
+
+def _straddles(
+    ids: list[int], middle: float, boxes: list[Box], symbols: Sequence[PlacedSymbol], height: float
+) -> bool:
+    """Whether a fraction among *ids* has levels above and below the height *middle*.
+
+    A fraction's band is its bar, but a writer may put the bar of ``+ \\frac{1}{\\sqrt{7}}``
+    as low as the foot of the ``+`` before it, with the numerator beside the ``+``. A
+    fraction of another line does not reach into this one: lines do not overlap.
+    """
+    bars = [i for i in ids if symbols[i].label == "-" and boxes[i][2] - boxes[i][0] > height]
+    for c in bars:
+        x0, y0, x1, y1 = boxes[c]
+        over = [i for i in ids if boxes[i][3] <= y0 and x0 <= (boxes[i][0] + boxes[i][2]) / 2 <= x1]
+        under = [
+            i for i in ids if boxes[i][1] >= y1 and x0 <= (boxes[i][0] + boxes[i][2]) / 2 <= x1
+        ]
+        if over and under:
+            top = min(boxes[i][1] for i in over)
+            bottom = max(boxes[i][3] for i in under)
+            if top < middle < bottom:
+                return True
+    return False
 
 
 def _band(

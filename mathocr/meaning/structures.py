@@ -390,8 +390,11 @@ def _script(
     if label == "x" and mid <= (y0 + y1) / 2 and y0 <= base[3]:
         return True  # a subscript: it overlaps the x, so it cannot be another line
     top = base[1] if top is None else min(top, base[1])
-    if label == "x":  # a short x stands for a whole symbol of the line
-        top = min(top, base[3] - height)
+    if label == "x":
+        # A short x stands for a whole symbol of its line: a digit of that line, where
+        # the line is written larger than the page (an exponent 3 of such an x is
+        # half as tall again as the x, and would not pass for small against it).
+        top = min(top, base[3] - max(height, unit or 0.0))
     small = y1 - y0 <= SCRIPT_SIZE * (base[3] - top)
     rise = RISE * (height if unit is None else unit)
     return small and top - rise <= y1 <= mid
