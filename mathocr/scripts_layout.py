@@ -49,6 +49,15 @@ SUB_SIZE = 0.85
 #: ... and its bottom no more than this many x heights above the x's bottom
 #: (chosen on held-out train writers, bench/layout_pages.py's dev part).
 SUB_FOOT = 0.15
+#: An x with no operand before it (first in its row, or after an operator) is no
+#: times sign read as an x: a digit starting within this many x heights past its end
+#: and not raised as an exponent is its index, however level and large (CROHME
+#: writers' x_2 in stacked fractions is often an x2 as tall as the x) ...
+SUB_REACH = 0.5
+#: ... and whose top is at most this many x heights above the x's: a bracket closing
+#: after the x, read as a 1, reaches well above it (half an x height and more on the
+#: train writers' x), an index hardly (0.15 at most on their level ones).
+SUB_OVER = 0.25
 
 _BASES = DIGITS | {"x", ")"}
 
@@ -76,11 +85,12 @@ def baselines(units: list[Item]) -> Row:
     row: Row = []
     bases: list[Box] = []
     named: Box | None = None  # the box of an x that may still take a subscript
+    leading = False  # whether that x has no operand before it (no times sign, then)
     height = _line_height(units)
     i = 0
     while i < len(units):
         u = units[i]
-        if named is not None and _lowered(u, named):
+        if named is not None and (_lowered(u, named) or (leading and _indexed(u, named, height))):
             run = [u]
             i += 1
             while i < len(units):
@@ -127,6 +137,7 @@ def baselines(units: list[Item]) -> Row:
             row.append(Sup(baselines(run), row_box(run)))
             bases = []  # no second superscript on the same base
             continue
+        leading = not row or (isinstance(row[-1], Sym) and row[-1].label not in _BASES)
         row.append(u)
         named = u.box if isinstance(u, Sym) and u.label == "x" else None
         ref = reference(u)
@@ -155,6 +166,21 @@ def _lowered(u: Item, x: Box) -> bool:
     if b.h < SUB_SIZE * x.h:
         return b.y0 > x.y0 and b.cy > x.cy
     return b.y0 > x.y0 + SUB_TOP * x.h and b.cy > x.cy + SUB_CENTRE * x.h
+
+
+def _indexed(u: Item, x: Box, line_height: float) -> bool:
+    """Whether *u* is the index of an x that no operand precedes, written level with it.
+
+    A digit after an x never multiplies it (``2x`` is written so); where the x
+    cannot be a times sign read as an x (nothing to multiply stands before it),
+    a digit close after it that is not raised as its exponent names it (``x_2``).
+    One reaching far above the x is a ``)`` misread as a 1.
+    """
+    if not _is_digit(u) or x.h <= 0:
+        return False
+    b = u.box
+    close = b.x0 <= x.x1 + SUB_REACH * x.h and b.y0 >= x.y0 - SUB_OVER * x.h
+    return close and not _raised(u, x, line_height)
 
 
 def _is_digit(u: Item) -> bool:

@@ -475,14 +475,27 @@ def test_a_digit_on_the_line_after_x_is_no_subscript():
 def test_a_small_index_level_with_its_x_is_a_subscript():
     """x_3 inside a fraction as CROHME writers write it: the 3 smaller than the x and
     centred hardly below it (a digit after an x is never a factor). One as tall as the
-    x and level with it is left on the line (more often a times sign read as an x),
-    and a raised digit is still an exponent."""
+    x and level with it, after a digit, is left on the line (more often a times sign
+    read as an x), and a raised digit is still an exponent."""
     small = [P("x", 0, 100, 40, 40), P("3", 44, 108, 14, 30)]
     assert latex_of(small) == "x_{3}"
-    tall = [P("x", 0, 100, 40, 40), P("3", 44, 102, 20, 38)]
+    tall = [P("2", -30, 100, 22, 40), P("x", 0, 100, 40, 40), P("3", 44, 102, 20, 38)]
     assert not any(isinstance(u, Sub) for u in build_layout(tall))
     raised = [P("x", 0, 100, 40, 40), P("2", 44, 80, 14, 30)]
     assert latex_of(raised) == "x^{2}"
+
+
+def test_a_level_digit_after_an_x_with_no_operand_before_it_is_its_index():
+    """x2 as MathBrush writers stack x_2 in fractions: the 2 as tall as the x and level
+    with it, or small and centred on it. Nothing to multiply stands before the x (it
+    starts its row, or follows an operator), so it is no times sign read as an x."""
+    for digit in (P("2", 44, 98, 30, 44), P("2", 46, 110, 16, 20)):
+        assert latex_of([P("x", 0, 100, 40, 40), digit]) == "x_{2}"
+        after_plus = [P("1", -70, 100, 14, 40), P("+", -45, 110, 22, 22), P("x", 0, 100, 40, 40)]
+        assert latex_of([*after_plus, digit]) == "1 + x_{2}"
+    # Far past the x, or raised as its exponent, it is no index.
+    assert latex_of([P("x", 0, 100, 40, 40), P("2", 44, 74, 16, 24)]) == "x^{2}"
+    assert latex_of([P("x", 0, 100, 40, 40), P("2", 70, 98, 30, 44)]) == "x2"
 
 
 def test_subscript_then_superscript_both_belong_to_the_x():
