@@ -170,3 +170,13 @@ def test_a_fraction_written_low_after_a_plus_is_on_its_line():
         P("3", (0, 260, 30, 45)),
     ]
     assert [line.latex for line in read_page(page).lines] == ["2 + \\frac{1}{17}", "3"]
+
+
+def test_a_minus_starting_a_line_is_no_bar_of_the_lines_around_it():
+    """96, -2x and 6 on three lines a symbol height apart: the minus is wider than a
+    digit, and the lines over and under it are as far from it as a stacked fraction's
+    levels, but the 2 right after it makes it the sign of its term."""
+    page = [P("9", (31, 52, 22, 52)), P("6", (53, 59, 35, 41))]
+    page += [P("-", (55, 157, 56, 6)), P("2", (116, 117, 31, 48)), P("x", (161, 136, 44, 31))]
+    page += [P("6", (55, 206, 25, 41))]
+    assert [line.latex for line in read_page(page).lines] == ["96", "-2x", "6"]

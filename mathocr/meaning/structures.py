@@ -35,6 +35,8 @@ BAR_GAP = 0.7
 #: sign is short, and the lines around it reach past its ends).
 FAR_BAR_GAP = 1.5
 WIDE_BAR = 1.2
+#: ... unless a digit or x starts within this many symbol heights after it, level with it.
+SIGN_GAP = 0.5
 #: ... and, by a bar longer than 1 / SPREAD symbol heights, within FAR_BAR_GAP times
 #: this share of its length: a big fraction's levels (four nested ones, as CROHME
 #: writers stack x_{1} over x_{2} over ...) stand further from its bar, and no minus
@@ -117,8 +119,12 @@ def link_fractions(
         slack = 0.2 * height
         nearest: dict[bool, tuple[float, int]] = {}
         wide = bx1 - bx0 > WIDE_BAR * height
-        if _between_operands(c, boxes, labels, height, _OPERANDS if not wide else _TERMS):
+        if len(_sides(c, boxes, labels, height, _OPERANDS if not wide else _TERMS)) == 2:
             continue  # "x - 3": a minus sign, whatever lies over and under it
+        # A term right after it ("-2x" starting a line): a sign, whose lines above and
+        # below are as far as a stacked fraction's levels; a fraction's levels it takes
+        # only from close by.
+        wide = wide and "right" not in _sides(c, boxes, labels, height, _TERMS, SIGN_GAP)
         # A bar under a root's sign is in its radicand, and so are its two levels.
         within = _enclosing(c, boxes, roots)
         for j, (x0, y0, x1, y1) in enumerate(boxes):
@@ -162,10 +168,16 @@ def _enclosing(c: int, boxes: list[Box], roots: list[int]) -> int | None:
     return min(holding, key=lambda r: (boxes[r][2] - boxes[r][0]) * (boxes[r][3] - boxes[r][1]))
 
 
-def _between_operands(
-    c: int, boxes: list[Box], labels: list[str], height: float, operands: frozenset[str]
-) -> bool:
-    """One of *operands* beside the bar on each side, level with it: ``2 - 3``.
+def _sides(
+    c: int,
+    boxes: list[Box],
+    labels: list[str],
+    height: float,
+    operands: frozenset[str],
+    within: float = 1.5,
+) -> set[str]:
+    """The sides of the bar with one of *operands* beside it, level with it and
+    *within* symbol heights: both in ``2 - 3``.
 
     A digit, x or bracket for a short bar; a wide one may be a fraction in
     brackets, but not one between two digits or x's.
@@ -176,11 +188,11 @@ def _between_operands(
     for j, (x0, y0, x1, y1) in enumerate(boxes):
         if j == c or not y0 <= middle <= y1 or labels[j] not in operands:
             continue
-        if 0 <= bx0 - x1 <= 1.5 * height:
+        if 0 <= bx0 - x1 <= within * height:
             sides.add("left")
-        elif 0 <= x0 - bx1 <= 1.5 * height:
+        elif 0 <= x0 - bx1 <= within * height:
             sides.add("right")
-    return len(sides) == 2
+    return sides
 
 
 def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Groups) -> None:
