@@ -119,6 +119,7 @@ def baselines(units: list[Item]) -> Row:
         if bases and all(_raised(u, b, height) for b in bases[-2:]):
             base = bases[-1]
             run = [u]
+            start = i
             i += 1
             while i < len(units):
                 v = units[i]
@@ -134,9 +135,11 @@ def baselines(units: list[Item]) -> Row:
                 # A minus raised alone, with nothing after it, is no exponent: a 5's
                 # hat lifted off to its right, or a piece of a bar broken by faint ink.
                 continue
-            row.append(Sup(baselines(run), row_box(run)))
-            bases = []  # no second superscript on the same base
-            continue
+            if not _unclosed(run):
+                row.append(Sup(baselines(run), row_box(run)))
+                bases = []  # no second superscript on the same base
+                continue
+            i = start  # on the line after all
         leading = not row or (isinstance(row[-1], Sym) and row[-1].label not in _BASES)
         row.append(u)
         named = u.box if isinstance(u, Sym) and u.label == "x" else None
@@ -181,6 +184,17 @@ def _indexed(u: Item, x: Box, line_height: float) -> bool:
     b = u.box
     close = b.x0 <= x.x1 + SUB_REACH * x.h and b.y0 >= x.y0 - SUB_OVER * x.h
     return close and not _raised(u, x, line_height)
+
+
+def _unclosed(run: list[Item]) -> bool:
+    """Whether *run* opens a bracket it does not close.
+
+    A raised run is an exponent only when its brackets close in it: a ``(``
+    written small and high after a ``)``, whose own ``)`` is back on the line,
+    opens a factor (``(x - 1)(2x - 7)``), not a power.
+    """
+    brackets = [u.label for u in run if isinstance(u, Sym) and u.label in "()"]
+    return bool(brackets) and brackets[0] == "(" and brackets.count("(") > brackets.count(")")
 
 
 def _is_digit(u: Item) -> bool:

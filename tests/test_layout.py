@@ -498,6 +498,19 @@ def test_a_level_digit_after_an_x_with_no_operand_before_it_is_its_index():
     assert latex_of([P("x", 0, 100, 40, 40), P("2", 70, 98, 30, 44)]) == "x2"
 
 
+def test_a_small_high_bracket_after_a_bracket_opens_a_factor_not_a_power():
+    """(x - 1)(2x - 7) with the second ( written small and high: raised against the
+    first ), but its own ) is back on the line, and an exponent closes its brackets.
+    A bracketed exponent that does close is still one."""
+    first = [P("(", 0, 100, 12, 58), P("x", 20, 120, 30, 36), P("-", 60, 136, 24, 6)]
+    first += [P("1", 94, 110, 10, 44), P(")", 112, 100, 14, 58)]
+    factor = [P("(", 140, 96, 9, 32), P("2", 160, 110, 30, 40), P("x", 196, 118, 26, 34)]
+    factor += [P("-", 230, 134, 26, 6), P("7", 266, 106, 28, 48), P(")", 300, 92, 20, 70)]
+    assert latex_of(first + factor) == "(x - 1)(2x - 7)"
+    power = [P("(", 140, 60, 8, 30), P("2", 150, 64, 14, 22), P(")", 166, 60, 8, 30)]
+    assert latex_of(first + power) == "(x - 1)^{(2)}"
+
+
 def test_subscript_then_superscript_both_belong_to_the_x():
     assert latex_of(typeset("x_{1}^{2} + x_{12}")) == "x_{1}^{2} + x_{12}"
 
