@@ -23,12 +23,13 @@ from ...detect.classes import DETECTOR_CLASSES
 from ...detect.decode import Detection, box_iou
 from ...detect.model import CARD_FORMAT, CARD_NAME, PREPARATION, calibrated
 from ...detect.prepare import MULTIPLE, TARGET_HEIGHT
+from .card import card_markdown
 from .evaluate import MATCH_IOU, match
 from .net import Detector
 from .scenes import Sample
 from .train import predict
 
-__all__ = ["export_detector", "score_samples"]
+__all__ = ["choose_decoding", "export_detector", "score_samples", "valid_figures"]
 
 THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 
@@ -139,6 +140,45 @@ def expected_calibration_error(confidence: np.ndarray, right: np.ndarray, bins: 
     return gap / len(confidence)
 
 
+def choose_decoding(detections: Sequence[Sequence[Detection]], dev: Sequence[Sample]) -> dict:
+    """The decoding threshold and confidence calibration, chosen on the dev writers.
+
+    *detections* are the dev samples' peaks at the lowest of :data:`THRESHOLDS`.
+    The threshold is the one of best symbol F1; Platt scaling is then fitted
+    to whether each detection at that threshold was right. Returns the
+    threshold, ``a``, ``b``, the expected calibration error raw and
+    calibrated, the figures at the threshold and the F1 of every threshold.
+    """
+    sweep = {t: score_samples(detections, dev, t) for t in THRESHOLDS}
+    threshold = max(THRESHOLDS, key=lambda t: sweep[t]["f1"])
+    figures = sweep[threshold]
+    a, b = _platt(figures["_scores"], figures["_right"])
+    return {
+        "threshold": threshold,
+        "a": a,
+        "b": b,
+        "ece_raw": expected_calibration_error(figures["_scores"], figures["_right"]),
+        "ece": expected_calibration_error(calibrated(figures["_scores"], a, b), figures["_right"]),
+        "figures": figures,
+        "sweep": sweep,
+    }
+
+
+def valid_figures(
+    detections: Sequence[Sequence[Detection]],
+    valid: Sequence[Sample],
+    threshold: float,
+    a: float,
+    b: float,
+) -> dict:
+    """Valid's figures at the dev-chosen *threshold* and calibration (reported, never used)."""
+    figures = score_samples(detections, valid, threshold)
+    figures["ece"] = round(
+        expected_calibration_error(calibrated(figures["_scores"], a, b), figures["_right"]), 4
+    )
+    return figures
+
+
 def _public(figures: dict) -> dict:
     return {k: v for k, v in figures.items() if not k.startswith("_")}
 
@@ -155,21 +195,13 @@ def export_detector(
 ) -> Path:
     """Write ``detector.onnx``, ``detector_card.json`` and ``DETECTOR_CARD.md`` into *out_dir*."""
     model, state = _load(checkpoint)
-    low = min(THRESHOLDS)
-    dev_dets = _detect_all(model, dev, low)
-    sweep = {t: score_samples(dev_dets, dev, t) for t in THRESHOLDS}
-    threshold = max(THRESHOLDS, key=lambda t: sweep[t]["f1"])
-    dev_fig = sweep[threshold]
-    a, b = _platt(dev_fig["_scores"], dev_fig["_right"])
-    ece_raw = expected_calibration_error(dev_fig["_scores"], dev_fig["_right"])
-    ece_cal = expected_calibration_error(calibrated(dev_fig["_scores"], a, b), dev_fig["_right"])
+    chosen = choose_decoding(_detect_all(model, dev, min(THRESHOLDS)), dev)
+    threshold, a, b = chosen["threshold"], chosen["a"], chosen["b"]
+    dev_fig, sweep = chosen["figures"], chosen["sweep"]
+    ece_raw, ece_cal = chosen["ece_raw"], chosen["ece"]
     valid_fig = None
     if valid:
-        valid_fig = score_samples(_detect_all(model, valid, threshold), valid, threshold)
-        valid_fig["ece"] = round(
-            expected_calibration_error(calibrated(valid_fig["_scores"], a, b), valid_fig["_right"]),
-            4,
-        )
+        valid_fig = valid_figures(_detect_all(model, valid, threshold), valid, threshold, a, b)
     out_dir.mkdir(parents=True, exist_ok=True)
     onnx_path = out_dir / "detector.onnx"
     dummy = torch.zeros(1, 1, 64, 128)
@@ -226,109 +258,5 @@ def export_detector(
         "valid": _public(valid_fig) if valid_fig else None,
     }
     (out_dir / CARD_NAME).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
-    (out_dir / "DETECTOR_CARD.md").write_text(_markdown(card), encoding="utf-8")
+    (out_dir / "DETECTOR_CARD.md").write_text(card_markdown(card), encoding="utf-8")
     return onnx_path
-
-
-def _table(fig: dict) -> str:
-    rows = ["| class | n | precision | recall |", "|---|---|---|---|"]
-    for label, v in fig["per_class"].items():
-        if v["n"]:
-            rows.append(f"| `{label}` | {v['n']} | {v['precision']:.4f} | {v['recall']:.4f} |")
-    return "\n".join(rows)
-
-
-def _markdown(card: dict) -> str:
-    dev, valid = card["dev"], card["valid"]
-    lines = [
-        "# Symbol detector: model card",
-        "",
-        f"`detector.onnx`, version `{card['version']}`, {card['parameters']:,} parameters, "
-        f"{card['onnx_bytes'] / 1e6:.2f} MB. A CenterNet-style fully convolutional detector "
-        "(`mathocr/training/detector/net.py`): per-class centre heatmaps at output stride 4, "
-        "log box size and sub-cell offset heads, peaks decoded per class without NMS "
-        "(`mathocr/detect/decode.py`).",
-        "",
-        "## Classes",
-        "",
-        ", ".join(f"`{c}`" for c in card["classes"])
-        + ". `other` is any CROHME symbol outside the rest (letters, Greek, …); a fraction bar "
-        "is a `-`, told apart by layout.",
-        "",
-        "## Input",
-        "",
-        "The grey image prepared by `mathocr.detect.prepare.prepare`: paper flattened, light-on-"
-        f"dark inverted, straightened, cropped to the ink, scaled so the typical symbol is "
-        f"{card['input']['target_height']:.0f} px tall, ink 1 and paper 0, sides padded to a "
-        f"multiple of {card['input']['multiple']}.",
-        "",
-        "## Data",
-        "",
-        "CROHME `train/` (Mouchère et al., CROHME competitions, ICDAR 2011–ICFHR 2016), split by "
-        "writer into train and a dev split (`mathocr/training/detector/data.py`: a fixed hash "
-        "of 20% of the writers with ids; MathBrush and MfrDB's three largest writers always "
-        "train). Every expression is kept, symbols outside our classes as `other`. Each train "
-        "expression is drawn as a canvas and as a phone-like photo (random pen, size, slant, "
-        "rotation, paper, ruled and squared lines, lighting, blur, noise, JPEG, white on dark), "
-        "plus expressions composed from the train writers' own symbols "
-        "(`mathocr/training/detector/compose/`). No valid writer is in training.",
-        "",
-        "```json",
-        json.dumps(card["data"], indent=1),
-        "```",
-        "",
-        "## Rebuild",
-        "",
-        "```bash",
-        card["command"],
-        "```",
-        "",
-        f"Training took {card['training_seconds'] / 60:.0f} minutes on this project's 2-core CPU "
-        f"machine ({card['epochs_run']} epochs; the exported weights are epoch "
-        f"{card['best_epoch']}, the best by dev F1).",
-        "",
-        "## Figures (symbols matched by class and IoU ≥ 0.5, in the prepared frame)",
-        "",
-        f"Decoding threshold {card['decode']['threshold']} (best dev F1 of "
-        f"{', '.join(card['dev']['threshold_sweep'])}).",
-        "",
-        "| split | images | precision | recall | F1 | symbol count right | every symbol right |",
-        "|---|---|---|---|---|---|---|",
-        f"| dev | {dev['images']} | {dev['precision']:.4f} | {dev['recall']:.4f} | {dev['f1']:.4f} "
-        f"| {dev['count_right']:.4f} | {dev['whole']:.4f} |",
-    ]
-    if valid:
-        lines.append(
-            f"| valid | {valid['images']} | {valid['precision']:.4f} | {valid['recall']:.4f} | "
-            f"{valid['f1']:.4f} | {valid['count_right']:.4f} | {valid['whole']:.4f} |"
-        )
-    cal = card["calibration"]
-    lines += [
-        "",
-        f"Calibration (Platt scaling of the peak score, fitted on dev): expected calibration "
-        f"error {cal['ece_raw']:.4f} raw, {cal['ece']:.4f} calibrated"
-        + (f"; valid {valid['ece']:.4f}." if valid else "."),
-        "",
-        "### Per class (dev)",
-        "",
-        _table(dev),
-        "",
-        "### Most frequent confusions (dev: true → read)",
-        "",
-        "\n".join(f"- `{t}` → `{d}`: {n}" for t, d, n in dev["confusions"]) or "- none",
-        "",
-    ]
-    if valid:
-        lines += ["### Per class (valid, reported only)", "", _table(valid), ""]
-    lines += [
-        "## History",
-        "",
-        "| epoch | train samples | heat | size | offset | dev F1 | dev whole |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for h in card["history"]:
-        lines.append(
-            f"| {h['epoch']} | {h['train_samples']} | {h['heat']} | {h['size']} | {h['offset']} "
-            f"| {h['dev_f1']} | {h['dev_whole']} |"
-        )
-    return "\n".join(lines) + "\n"

@@ -45,6 +45,8 @@ __all__ = [
     "dev_samples",
     "head_convs",
     "quantize_detector",
+    "run_models",
+    "valid_samples",
 ]
 
 #: Calibration frames drawn from the dev samples: activation ranges settle well
@@ -54,23 +56,30 @@ CALIBRATION_FRAMES = 200
 
 
 def dev_samples(crohme: Path, cache: Path | None = None, *, seed: int = 0) -> list[Sample]:
-    """The dev writers' prepared samples: the training cache's shards, else drawn afresh.
+    """The dev writers' prepared samples, exactly as ``mathocr train-detector`` draws them.
 
-    The shards under ``<cache>/dev`` are the dev split exactly as training and
-    the export saw it. Without them, the dev files of :func:`mathocr.splits.split_files`
-    are drawn into a temporary directory with the same builder and seed, so
-    the figures come from the same kind of frames either way.
+    The shards under ``<cache>/dev`` that the training command built for this
+    seed are read; missing ones are drawn there (or, without a cache, into a
+    temporary directory) with the same builder, seed and tag, so the figures
+    come from the very frames training and export saw.
     """
     from ...splits import split_files
+
+    return _drawn(split_files(crohme)[1], "dev", cache, seed)
+
+
+def valid_samples(crohme: Path, cache: Path | None = None, *, seed: int = 0) -> list[Sample]:
+    """CROHME ``valid/`` drawn as ``mathocr train-detector`` draws it: only ever reported."""
+    return _drawn(sorted((crohme / "valid").rglob("*.inkml")), "valid", cache, seed)
+
+
+def _drawn(files: Sequence[Path], tag: str, cache: Path | None, seed: int) -> list[Sample]:
     from .data import build_real_shards, load_shards
 
     if cache is not None:
-        shards = sorted((cache / "dev").glob("*.npz"))
-        if shards:
-            return load_shards(shards)
-    _, dev_files = split_files(crohme)
-    with tempfile.TemporaryDirectory(prefix="mathocr-dev-") as tmp:
-        return load_shards(build_real_shards(dev_files, tmp, seed=seed, tag="dev", jobs=1))
+        return load_shards(build_real_shards(files, cache / tag, seed=seed, tag=tag, jobs=1))
+    with tempfile.TemporaryDirectory(prefix=f"mathocr-{tag}-") as tmp:
+        return load_shards(build_real_shards(files, tmp, seed=seed, tag=tag, jobs=1))
 
 
 def calibration_frames(
@@ -255,6 +264,31 @@ def _detect(
     return decode(heat[0], size[0], offset[0], threshold=threshold), ms
 
 
+def run_models(
+    models: dict[str, Path], samples: Sequence[Sample], threshold: float
+) -> tuple[dict[str, list[list[Detection]]], dict[str, list[float]]]:
+    """Each model's detections (peaks ≥ *threshold*) and CPU ms on every sample, in one run.
+
+    Every sample goes through every model in turn, the order rotating from
+    one sample to the next, so that the machine's drift falls on all alike.
+    One intra-op thread, as a web worker runs. Times are process CPU time,
+    not wall clock (this shared machine preempts a low-priority run for
+    milliseconds at a time).
+    """
+    sessions = {key: cpu_session(path, 1) for key, path in models.items()}
+    names = {key: s.get_inputs()[0].name for key, s in sessions.items()}
+    keys = list(models)
+    detections: dict[str, list[list[Detection]]] = {k: [] for k in keys}
+    times: dict[str, list[float]] = {k: [] for k in keys}
+    for n, sample in enumerate(samples):
+        frame = _frame(sample)
+        for k in keys[n % len(keys) :] + keys[: n % len(keys)]:
+            found, ms = _detect(sessions[k], names[k], frame, threshold)
+            detections[k].append(found)
+            times[k].append(ms)
+    return detections, times
+
+
 def compare_detectors(
     models: dict[str, Path],
     samples: Sequence[Sample],
@@ -264,30 +298,16 @@ def compare_detectors(
 ) -> dict[str, dict[str, Any]]:
     """Each model's median CPU ms per frame and symbol figures on *samples*, in one run.
 
-    Every sample goes through every model in turn, the order rotating from
-    one sample to the next, so that the machine's drift falls on all alike.
-    One intra-op thread, as a web worker runs. Times are process CPU time,
-    not wall clock (this shared machine preempts a low-priority run for
-    milliseconds at a time). Samples whose index is in *skip* (the
+    Run by :func:`run_models`; samples whose index is in *skip* (the
     calibration frames) are left out.
     """
     from .export import score_samples
 
-    sessions = {key: cpu_session(path, 1) for key, path in models.items()}
-    names = {key: s.get_inputs()[0].name for key, s in sessions.items()}
     left_out = set(skip)
     kept = [s for i, s in enumerate(samples) if i not in left_out]
-    keys = list(models)
-    detections: dict[str, list[list[Detection]]] = {k: [] for k in keys}
-    times: dict[str, list[float]] = {k: [] for k in keys}
-    for n, sample in enumerate(kept):
-        frame = _frame(sample)
-        for k in keys[n % len(keys) :] + keys[: n % len(keys)]:
-            found, ms = _detect(sessions[k], names[k], frame, threshold)
-            detections[k].append(found)
-            times[k].append(ms)
+    detections, times = run_models(models, kept, threshold)
     out = {}
-    for k in keys:
+    for k in models:
         figures = score_samples(detections[k], kept, threshold)
         out[k] = {
             "ms": round(statistics.median(times[k]), 3),
