@@ -191,7 +191,12 @@ def test_a_tiny_run_resumes_and_exports_a_model_that_serves(samples, tmp_path):
     state = torch.load(run / "last.pt", weights_only=False)
     assert [h["epoch"] for h in state["history"]] == [1, 2]
     out = export_detector(
-        best, tmp_path / "model", command="test", dev=samples[:4], valid=samples[4:6]
+        best,
+        tmp_path / "model",
+        command="test",
+        dev=samples[:4],
+        valid=samples[4:6],
+        half_weights=False,
     )
     card = json.loads((tmp_path / "model" / "detector_card.json").read_text())
     assert card["classes"] == list(DETECTOR_CLASSES) and card["valid"]["images"] == 2
@@ -207,6 +212,7 @@ def test_a_tiny_run_resumes_and_exports_a_model_that_serves(samples, tmp_path):
     with torch.no_grad():
         t_heat, _, _ = net(torch.from_numpy(image[None, None]))
     assert np.abs(t_heat[0].numpy() - heat).max() < 1e-4
+    assert card["weights"] == "float32" and card["epochs_run"] == 2
     prepared = Prepared(image, image > 0.3, np.eye(2, 3), 32.0, 3.0, 0.0)
     for found in detector.detect(prepared):
         assert found.label in DETECTOR_CLASSES and 0 <= found.confidence <= 1
@@ -313,3 +319,29 @@ def test_training_crops_take_the_configured_size():
     item = _Crops([sample], np.array([0]), seed=0, epoch=0, crop=(160, 384))[0]
     assert item[0].shape == (1, 160, 384)
     assert item[1].shape[-2:] == (40, 96)
+
+
+def test_weights_stored_as_float16_halve_the_file_and_keep_the_maps(samples, tmp_path):
+    """The served file may store float16 weights: half the bytes, float32 arithmetic, same maps."""
+    import onnx
+
+    from mathocr.detect.model import SymbolDetector
+    from mathocr.training.detector.export import export_detector
+    from mathocr.training.detector.train import TrainConfig, train_detector
+
+    cfg = TrainConfig(epochs=1, samples_per_epoch=16, batch=8, width=16, dev_images=4)
+    best = train_detector(lambda: samples, samples[:4], tmp_path / "run", cfg, log=lambda _: None)
+    maps = {}
+    for half in (False, True):
+        out = export_detector(
+            best, tmp_path / str(half), command="test", dev=samples[:4], half_weights=half
+        )
+        maps[half] = SymbolDetector(out).maps(samples[0].image.astype(np.float32) / 255.0)
+        stored = {init.data_type for init in onnx.load(str(out)).graph.initializer}
+        assert (onnx.TensorProto.FLOAT16 in stored) == half
+        card = json.loads((tmp_path / str(half) / "detector_card.json").read_text())
+        assert card["weights"] == ("float16" if half else "float32")
+    full, half_ = (tmp_path / str(h) / "detector.onnx" for h in (False, True))
+    assert half_.stat().st_size < 0.6 * full.stat().st_size
+    for a, b in zip(maps[False], maps[True], strict=True):
+        assert np.abs(a - b).max() <= 2e-3 * max(1.0, float(np.abs(a).max()))

@@ -22,7 +22,13 @@ def card_markdown(card: dict) -> str:
         "# Symbol detector: model card",
         "",
         f"`detector.onnx`, version `{card['version']}`, {card['parameters']:,} parameters, "
-        f"{card['onnx_bytes'] / 1e6:.2f} MB. A CenterNet-style fully convolutional detector "
+        f"{card['onnx_bytes'] / 1e6:.2f} MB"
+        + (
+            " (weights stored as float16, computed in float32)"
+            if card.get("weights") == "float16"
+            else ""
+        )
+        + ". A CenterNet-style fully convolutional detector "
         "(`mathocr/training/detector/net.py`): per-class centre heatmaps at output stride 4, "
         "log box size and sub-cell offset heads, peaks decoded per class without NMS "
         "(`mathocr/detect/decode.py`).",
