@@ -81,6 +81,9 @@ def baselines(units: list[Item]) -> Row:
     A unit is raised when it is raised relative to the last two symbols that
     can carry a superscript: one alone may have a descender (a handwritten 4
     or 9 often reaches below the line) and make its neighbour look raised.
+    A ``)`` before the last base is no such check: it reaches above and below
+    the line by design, and an exponent of the x after it need not clear its
+    middle (``(3 - \\sqrt{17})x^{2}``).
     """
     row: Row = []
     bases: list[Box] = []
@@ -146,6 +149,8 @@ def baselines(units: list[Item]) -> Row:
         ref = reference(u)
         if ref is None:
             bases = []
+        elif bases and isinstance(row[-2], Sym) and row[-2].label == ")":
+            bases = [ref]
         else:
             bases.append(ref)
         i += 1

@@ -511,6 +511,15 @@ def test_a_small_high_bracket_after_a_bracket_opens_a_factor_not_a_power():
     assert latex_of(first + power) == "(x - 1)^{(2)}"
 
 
+def test_an_exponent_of_an_x_after_a_bracket_need_not_clear_the_brackets_middle():
+    """(3 - 1)x^{2} with a short x: the 2 stands on the x's top, well above the x, but
+    below the middle of the tall ) before it, which says nothing about the baseline."""
+    symbols = [P("(", 0, 8, 15, 74), P("3", 20, 30, 26, 42), P("-", 52, 50, 20, 6)]
+    symbols += [P("1", 80, 30, 8, 42), P(")", 94, 8, 15, 74), P("x", 108, 56, 60, 29)]
+    symbols.append(P("2", 148, 37, 29, 19))
+    assert latex_of(symbols) == "(3 - 1)x^{2}"
+
+
 def test_subscript_then_superscript_both_belong_to_the_x():
     assert latex_of(typeset("x_{1}^{2} + x_{12}")) == "x_{1}^{2} + x_{12}"
 
