@@ -117,3 +117,25 @@ def test_quantize_detector_refuses_an_int8_model_and_its_own_folder(tmp_path, ca
         float_model(source)
     assert main(["quantize-detector", str(source), "--out", str(tmp_path / "x")]) == 2
     assert "already int8" in capsys.readouterr().err
+
+
+def test_an_int8_copy_of_a_float16_stored_model_is_carded_int8(dev_drawn, tmp_path):
+    """Export stores float weights as float16; the int8 copy of such a model says int8
+    (its card was the float card's, which would have described it as float16)."""
+    from mathocr.training.detector.export import store_weights_half
+
+    samples, _ = dev_drawn
+    source = tmp_path / "float" / "detector.onnx"
+    source.parent.mkdir()
+    shutil.copyfile(FLOAT, source)
+    store_weights_half(source)
+    card = json.loads((FLOAT.parent / CARD_NAME).read_text())
+    card.update(weights="float16", sha256=_sha(source), onnx_bytes=source.stat().st_size)
+    source.with_name(CARD_NAME).write_text(json.dumps(card))
+    out = write_int8(source, tmp_path / "int8", dev=samples, frames=8)
+    copy = json.loads(out.with_name(CARD_NAME).read_text())
+    assert copy["weights"] == "int8" and copy["float"]["weights"] == "float16"
+    assert "float16" not in out.with_name("DETECTOR_CARD.md").read_text()
+    ops = {n.op_type for n in onnx.load(str(out)).graph.node}
+    assert "QuantizeLinear" in ops and "Cast" not in ops  # the casts folded, then quantized
+    SymbolDetector(out)

@@ -190,6 +190,10 @@ def test_a_tiny_run_resumes_and_exports_a_model_that_serves(samples, tmp_path):
     assert any("resumed" in line for line in logs)
     state = torch.load(run / "last.pt", weights_only=False)
     assert [h["epoch"] for h in state["history"]] == [1, 2]
+    # The best epoch before the last (its checkpoint's history stops there): the card
+    # still tells the whole run's epochs and time, from last.pt beside it.
+    early = torch.load(best, weights_only=False)
+    torch.save({**early, "epoch": 0, "history": state["history"][:1]}, best)
     out = export_detector(
         best,
         tmp_path / "model",
@@ -212,7 +216,9 @@ def test_a_tiny_run_resumes_and_exports_a_model_that_serves(samples, tmp_path):
     with torch.no_grad():
         t_heat, _, _ = net(torch.from_numpy(image[None, None]))
     assert np.abs(t_heat[0].numpy() - heat).max() < 1e-4
-    assert card["weights"] == "float32" and card["epochs_run"] == 2
+    assert card["weights"] == "float32" and card["best_epoch"] == 1
+    assert card["epochs_run"] == 2 and [h["epoch"] for h in card["history"]] == [1, 2]
+    assert card["training_seconds"] == round(sum(h["seconds"] for h in state["history"]))
     prepared = Prepared(image, image > 0.3, np.eye(2, 3), 32.0, 3.0, 0.0)
     for found in detector.detect(prepared):
         assert found.label in DETECTOR_CLASSES and 0 <= found.confidence <= 1

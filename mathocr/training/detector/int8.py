@@ -126,6 +126,8 @@ def write_int8(
         "version": f"{float_card['version']}-int8-{digest[:8]}",
         "sha256": digest,
         "onnx_bytes": target.stat().st_size,
+        # Not the float card's storage (a float16-stored source would be described so).
+        "weights": "int8",
         "decode": {**float_card["decode"], "threshold": threshold},
         "calibration": {
             "a": round(decoding["a"], 5),
@@ -150,6 +152,7 @@ def write_int8(
             "version": float_card["version"],
             "sha256": float_card["sha256"],
             "onnx_bytes": float_card["onnx_bytes"],
+            "weights": float_card.get("weights", "float32"),
             "threshold": float_threshold,
             "dev": _summary(float_dev),
             "valid": _summary(valid_float) if valid_float else None,

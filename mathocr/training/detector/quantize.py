@@ -241,6 +241,7 @@ def _write_card(
         version=f"{card.get('version', '?')}-int8-{digest[:8]}",
         sha256=digest,
         onnx_bytes=target.stat().st_size,
+        weights="int8",
         quantization={
             "from": card.get("sha256"),
             "format": "QDQ",
