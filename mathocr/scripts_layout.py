@@ -134,11 +134,17 @@ def baselines(units: list[Item]) -> Row:
                     i += 1
                 else:
                     break
-            if len(run) == 1 and isinstance(u, Sym) and u.label == "-":
+            if _lone_minus(run):
                 # A minus raised alone, with nothing after it, is no exponent: a 5's
                 # hat lifted off to its right, or a piece of a bar broken by faint ink.
                 continue
-            if not _unclosed(run):
+            # A bracket the run opens and does not close starts a factor back on the
+            # line; what comes before it is the exponent (x^{2}(x + 1)), if anything.
+            cut = _unclosed(run)
+            if cut is not None:
+                run = run[:cut]
+                i = start + cut
+            if run and not _lone_minus(run):
                 row.append(Sup(baselines(run), row_box(run)))
                 bases = []  # no second superscript on the same base
                 continue
@@ -191,15 +197,24 @@ def _indexed(u: Item, x: Box, line_height: float) -> bool:
     return close and not _raised(u, x, line_height)
 
 
-def _unclosed(run: list[Item]) -> bool:
-    """Whether *run* opens a bracket it does not close.
+def _unclosed(run: list[Item]) -> int | None:
+    """Where in *run* the first bracket it opens and does not close stands, if any.
 
-    A raised run is an exponent only when its brackets close in it: a ``(``
-    written small and high after a ``)``, whose own ``)`` is back on the line,
-    opens a factor (``(x - 1)(2x - 7)``), not a power.
+    A raised run is an exponent only as far as its brackets close in it: a
+    ``(`` written small and high, whose own ``)`` is back on the line, opens a
+    factor (``(x - 1)(2x - 7)``, ``x^{2}(x + 1)``), not a power.
     """
-    brackets = [u.label for u in run if isinstance(u, Sym) and u.label in "()"]
-    return bool(brackets) and brackets[0] == "(" and brackets.count("(") > brackets.count(")")
+    opened: list[int] = []
+    for k, u in enumerate(run):
+        if isinstance(u, Sym) and u.label == "(":
+            opened.append(k)
+        elif isinstance(u, Sym) and u.label == ")" and opened:
+            opened.pop()
+    return opened[0] if opened else None
+
+
+def _lone_minus(run: list[Item]) -> bool:
+    return len(run) == 1 and isinstance(run[0], Sym) and run[0].label == "-"
 
 
 def _is_digit(u: Item) -> bool:

@@ -511,6 +511,20 @@ def test_a_small_high_bracket_after_a_bracket_opens_a_factor_not_a_power():
     assert latex_of(first + power) == "(x - 1)^{(2)}"
 
 
+def test_a_raised_run_is_an_exponent_up_to_the_bracket_it_leaves_open():
+    """x^{2}(x + 1) with the ( written small and high after the 2: the ( opens a
+    factor whose ) is back on the line, but the 2 before it is still the x's power.
+    A bracket opened and closed before the open one stays in the exponent."""
+    x_two = [P("x", 0, 100, 40, 40), P("2", 44, 74, 16, 24)]
+    factor = [P("(", 64, 70, 8, 30), P("x", 80, 104, 34, 34), P("+", 120, 110, 22, 22)]
+    factor += [P("1", 150, 100, 12, 42), P(")", 168, 96, 14, 50)]
+    assert latex_of(x_two + factor) == "x^{2}(x + 1)"
+    bracketed = [P("x", 0, 100, 40, 40), P("(", 44, 66, 7, 30), P("2", 53, 72, 14, 22)]
+    bracketed += [P(")", 69, 66, 7, 30), P("(", 80, 62, 8, 30), P("x", 96, 104, 34, 34)]
+    bracketed += [P("+", 136, 110, 22, 22), P("1", 166, 100, 12, 42), P(")", 184, 96, 14, 50)]
+    assert latex_of(bracketed) == "x^{(2)}(x + 1)"
+
+
 def test_an_exponent_of_an_x_after_a_bracket_need_not_clear_the_brackets_middle():
     """(3 - 1)x^{2} with a short x: the 2 stands on the x's top, well above the x, but
     below the middle of the tall ) before it, which says nothing about the baseline."""
