@@ -5,8 +5,12 @@ and sorted the rest of a region left to right, this pass walks that row and
 splits off the scripts: a run of symbols raised relative to the last symbols
 that can carry a power (digits, ``x``, ``)``, a root) becomes a :class:`Sup`
 (``2^{3}``, ``x^{-1}``), and a digit written small and low after an ``x``
-becomes a :class:`Sub`, a name of its own (``x_1``, ``x_{12}``). Each
-script is read again the same way, so they nest.
+becomes a :class:`Sub`, a name of its own (``x_1``, ``x_{12}``). So does a
+digit close after an ``x`` with no operand before it (first in its row, or
+after an operator), written level with it and however large, unless it is
+raised as its exponent or reaches well above the x (a ``)`` read as a 1):
+that x cannot be a times sign read as an x, and a digit after an x never
+multiplies it. Each script is read again the same way, so they nest.
 
 It decides from box geometry alone, comparing each symbol's bottom and centre
 with those of the bases before it. It is kept apart from :mod:`mathocr.layout`,
@@ -52,7 +56,9 @@ SUB_FOOT = 0.15
 #: An x with no operand before it (first in its row, or after an operator) is no
 #: times sign read as an x: a digit starting within this many x heights past its end
 #: and not raised as an exponent is its index, however level and large (CROHME
-#: writers' x_2 in stacked fractions is often an x2 as tall as the x) ...
+#: writers' x_2 in stacked fractions is often an x2 as tall as the x), and so is each
+#: level digit starting within as many x heights past the index's last one (x_{12};
+#: train's two-digit indices written level, a_{11}, are one index) ...
 SUB_REACH = 0.5
 #: ... and whose top is at most this many x heights above the x's: a bracket closing
 #: after the x, read as a 1, reaches well above it (half an x height and more on the
@@ -93,7 +99,8 @@ def baselines(units: list[Item]) -> Row:
     i = 0
     while i < len(units):
         u = units[i]
-        if named is not None and (_lowered(u, named) or (leading and _indexed(u, named, height))):
+        lowered = named is not None and _lowered(u, named)
+        if named is not None and (lowered or (leading and _indexed(u, named, height))):
             run = [u]
             i += 1
             while i < len(units):
@@ -102,11 +109,11 @@ def baselines(units: list[Item]) -> Row:
                 run_top = min(r.box.y0 for r in run)
                 # Still in the subscript while a digit closer to its line than to the
                 # x's: a subscript is an index (x_{12}); an operator or relation after
-                # it, however low it is written, is back on the line (x_4 = x).
-                if (
-                    _is_digit(units[i])
-                    and nb.cy > (named.cy + run_cy) / 2
-                    and nb.y0 > (named.y0 + run_top) / 2
+                # it, however low it is written, is back on the line (x_4 = x). An
+                # index written level with its x goes on level, digit after digit.
+                if _is_digit(units[i]) and (
+                    (nb.cy > (named.cy + run_cy) / 2 and nb.y0 > (named.y0 + run_top) / 2)
+                    or (not lowered and _indexed(units[i], _past(named, run), height))
                 ):
                     run.append(units[i])
                     i += 1
@@ -195,6 +202,12 @@ def _indexed(u: Item, x: Box, line_height: float) -> bool:
     b = u.box
     close = b.x0 <= x.x1 + SUB_REACH * x.h and b.y0 >= x.y0 - SUB_OVER * x.h
     return close and not _raised(u, x, line_height)
+
+
+def _past(x: Box, run: list[Item]) -> Box:
+    """The box of the x stretched to the end of its index *run*: how far the next
+    digit of a level index may start is measured from the last one."""
+    return Box(x.x0, x.y0, max(x.x1, run[-1].box.x1), x.y1)
 
 
 def _unclosed(run: list[Item]) -> int | None:

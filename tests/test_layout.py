@@ -498,6 +498,52 @@ def test_a_level_digit_after_an_x_with_no_operand_before_it_is_its_index():
     assert latex_of([P("x", 0, 100, 40, 40), P("2", 70, 98, 30, 44)]) == "x2"
 
 
+def test_a_level_index_of_two_digits_stays_whole():
+    """x12 with both digits as tall as the x and level with it: the 2 right after the 1
+    is in the index too (x_{12}; on train, CROHME writers' two-digit indices written
+    level, a_{11}, are one index). An index begun small and low still ends at a digit
+    back on the line (k_1 2 on train), and a raised digit after it is the x's power."""
+    level = [P("x", 0, 100, 40, 40), P("1", 44, 98, 14, 44), P("2", 62, 97, 28, 44)]
+    assert latex_of(level) == "x_{12}"
+    after_plus = [P("1", -70, 100, 14, 40), P("+", -45, 110, 22, 22)]
+    assert latex_of([*after_plus, *level, P("=", 100, 112, 26, 14), P("4", 140, 100, 26, 40)]) == (
+        "1 + x_{12} = 4"
+    )
+    low = [P("x", 0, 100, 40, 40), P("1", 44, 118, 8, 30), P("2", 60, 98, 28, 44)]
+    assert latex_of(low) == "x_{1}2"
+    raised = [P("x", 0, 100, 40, 40), P("1", 44, 98, 14, 44), P("2", 62, 70, 16, 24)]
+    assert latex_of(raised) == "x_{1}^{2}"
+
+
+def test_a_bracket_read_as_a_1_reaching_over_the_x_is_no_index():
+    """(x) with the ) read as a 1: it reaches half an x height above the x (SUB_OVER),
+    so it is no index of the x and context reads it back as a ). One reaching hardly
+    above the x is taken as its index, even with a ) as runner-up."""
+    alt = ((")", 0.3),)
+    tall = [
+        P("(", -20, 84, 14, 70),
+        P("x", 0, 100, 40, 40),
+        P("1", 46, 80, 12, 68, alternatives=alt),
+    ]
+    assert latex_of(tall) == "(x)"
+    level = [
+        P("(", -20, 84, 14, 70),
+        P("x", 0, 100, 40, 40),
+        P("1", 46, 96, 12, 48, alternatives=alt),
+    ]
+    assert latex_of(level) == "(x_{1}"
+
+
+def test_a_digit_after_an_x_after_a_bracket_is_a_factor():
+    """(1 + 2)x3: a ) before the x is an operand, so the x may be a times sign read as
+    an x, and the level 3 after it is no index; context makes the x a times sign."""
+    bracket = [P("(", -100, 90, 14, 60), P("1", -80, 100, 12, 40), P("+", -60, 110, 20, 20)]
+    bracket += [P("2", -34, 100, 24, 40), P(")", -6, 90, 14, 60)]
+    times = [P("x", 14, 104, 34, 34), P("3", 54, 100, 26, 40)]
+    assert not any(isinstance(u, Sub) for u in build_layout(bracket + times))
+    assert latex_of(bracket + times) == "(1 + 2) \\times 3"
+
+
 def test_a_small_high_bracket_after_a_bracket_opens_a_factor_not_a_power():
     """(x - 1)(2x - 7) with the second ( written small and high: raised against the
     first ), but its own ) is back on the line, and an exponent closes its brackets.
