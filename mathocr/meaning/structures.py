@@ -12,6 +12,7 @@ the page's digit heights (an exponent's rise in its own line's), chosen as
 
 from __future__ import annotations
 
+import math
 import statistics
 
 from ..layout_tree import RELATIONS
@@ -35,13 +36,14 @@ BAR_GAP = 0.7
 #: sign is short, and the lines around it reach past its ends).
 FAR_BAR_GAP = 1.5
 WIDE_BAR = 1.2
-#: ... unless a digit or x starts within this many symbol heights after it, level with it.
-SIGN_GAP = 0.5
 #: ... and, by a bar longer than 1 / SPREAD symbol heights, within FAR_BAR_GAP times
 #: this share of its length: a big fraction's levels (four nested ones, as CROHME
 #: writers stack x_{1} over x_{2} over ...) stand further from its bar, and no minus
-#: sign is that long.
+#: sign is that long ...
 SPREAD = 1 / 6
+#: ... unless a digit or x starts within this many symbol heights after the bar, level
+#: with it (the minus of -2x starting a line): then only BAR_GAP holds.
+SIGN_GAP = 0.5
 #: A piece is small (may be an exponent or subscript) below these sizes, in symbol heights.
 SMALL_HEIGHT = 2.5
 SMALL_WIDTH = 5.0
@@ -119,12 +121,13 @@ def link_fractions(
         slack = 0.2 * height
         nearest: dict[bool, tuple[float, int]] = {}
         wide = bx1 - bx0 > WIDE_BAR * height
-        if len(_sides(c, boxes, labels, height, _OPERANDS if not wide else _TERMS)) == 2:
+        sides = _sides(c, boxes, labels, height, _OPERANDS if not wide else _TERMS)
+        if len(sides) == 2:
             continue  # "x - 3": a minus sign, whatever lies over and under it
         # A term right after it ("-2x" starting a line): a sign, whose lines above and
         # below are as far as a stacked fraction's levels; a fraction's levels it takes
         # only from close by.
-        wide = wide and "right" not in _sides(c, boxes, labels, height, _TERMS, SIGN_GAP)
+        wide = wide and sides.get("right", math.inf) > SIGN_GAP * height
         # A bar under a root's sign is in its radicand, and so are its two levels.
         within = _enclosing(c, boxes, roots)
         for j, (x0, y0, x1, y1) in enumerate(boxes):
@@ -169,29 +172,25 @@ def _enclosing(c: int, boxes: list[Box], roots: list[int]) -> int | None:
 
 
 def _sides(
-    c: int,
-    boxes: list[Box],
-    labels: list[str],
-    height: float,
-    operands: frozenset[str],
-    within: float = 1.5,
-) -> set[str]:
+    c: int, boxes: list[Box], labels: list[str], height: float, operands: frozenset[str]
+) -> dict[str, float]:
     """The sides of the bar with one of *operands* beside it, level with it and
-    *within* symbol heights: both in ``2 - 3``.
+    within 1.5 symbol heights (both in ``2 - 3``), each with the gap to the
+    nearest one.
 
     A digit, x or bracket for a short bar; a wide one may be a fraction in
     brackets, but not one between two digits or x's.
     """
     bx0, by0, bx1, by1 = boxes[c]
     middle = (by0 + by1) / 2
-    sides = set()
+    sides: dict[str, float] = {}
     for j, (x0, y0, x1, y1) in enumerate(boxes):
         if j == c or not y0 <= middle <= y1 or labels[j] not in operands:
             continue
-        if 0 <= bx0 - x1 <= within * height:
-            sides.add("left")
-        elif 0 <= x0 - bx1 <= within * height:
-            sides.add("right")
+        for side, gap in (("left", bx0 - x1), ("right", x0 - bx1)):
+            if 0 <= gap <= 1.5 * height:
+                sides[side] = min(gap, sides.get(side, math.inf))
+                break
     return sides
 
 
