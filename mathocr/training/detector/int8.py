@@ -30,7 +30,6 @@ served only by pointing ``SymbolDetector`` at it, until one reads as well.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import statistics
@@ -118,16 +117,11 @@ def write_int8(
         out_dir.mkdir(parents=True, exist_ok=True)
         target = out_dir / "detector.onnx"
         shutil.copyfile(staged, target)
-    digest = hashlib.sha256(target.read_bytes()).hexdigest()
     ms = {k: round(statistics.median(v), 3) for k, v in times.items()}
+    # The staged card already names the copied file: its version, checksum, size and
+    # int8 storage (quantize_detector wrote it for these very bytes).
     card = {
-        **float_card,
-        "file": target.name,
-        "version": f"{float_card['version']}-int8-{digest[:8]}",
-        "sha256": digest,
-        "onnx_bytes": target.stat().st_size,
-        # Not the float card's storage (a float16-stored source would be described so).
-        "weights": "int8",
+        **staged_card,
         "decode": {**float_card["decode"], "threshold": threshold},
         "calibration": {
             "a": round(decoding["a"], 5),
