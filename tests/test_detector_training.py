@@ -300,6 +300,11 @@ def test_the_card_lists_every_command_that_trained_a_resumed_run(tmp_path):
     assert vars(parser.parse_args(wide.split()[1:])) == vars(
         parser.parse_args([*first[0].split()[1:], "--width", "48", "--bf16"])
     )
+    # So are a fine-tune's starting model and learning rate.
+    tuned = [*first[0].split()[1:], "--init", "mathocr/models", "--lr", "0.0005"]
+    line = command_line(parser.parse_args(tuned))
+    assert "--init mathocr/models --lr 0.0005" in line
+    assert vars(parser.parse_args(line.split()[1:])) == vars(parser.parse_args(tuned))
     # A fresh (not resumed) run in the same folder starts a new history.
     assert len(command_history(args(8, False))) == 1
 
@@ -351,3 +356,63 @@ def test_weights_stored_as_float16_halve_the_file_and_keep_the_maps(samples, tmp
     assert half_.stat().st_size < 0.6 * full.stat().st_size
     for a, b in zip(maps[False], maps[True], strict=True):
         assert np.abs(a - b).max() <= 2e-3 * max(1.0, float(np.abs(a).max()))
+
+
+def test_the_shipped_detector_goes_back_into_torch_unchanged():
+    """``--init`` starts from the file in git: the network computes what the file computes."""
+    import onnxruntime as ort
+
+    from mathocr.detect.model import default_detector
+    from mathocr.training.detector.init import detector_from_onnx
+
+    path = default_detector().path
+    width = _width_of(path)
+    net = detector_from_onnx(path, len(DETECTOR_CLASSES), width)
+    image = np.zeros((1, 1, 96, 192), np.float32)
+    image[0, 0, 30:70, 40:48] = 1.0  # a "1"
+    image[0, 0, 48:52, 80:120] = 1.0  # a "-"
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    expected = session.run(None, {session.get_inputs()[0].name: image})
+    with torch.no_grad():
+        got = net(torch.from_numpy(image))
+    for a, b in zip(expected, got, strict=True):
+        assert np.abs(a - b.numpy()).max() < 1e-4
+    with pytest.raises(MathOCRError, match="another --width"):
+        detector_from_onnx(path, len(DETECTOR_CLASSES), width // 2)
+
+
+def _width_of(path) -> int:
+    """The first stage's channels: the stem's second convolution's output channels."""
+    import onnx
+
+    graph = onnx.load(str(path)).graph
+    conv = next(n for n in graph.node if n.name == "/stem/stem.1/stem.1.0/Conv")
+    shapes = {i.name: list(i.dims) for i in graph.initializer}
+    weight = conv.input[1]
+    cast = {n.output[0]: n.input[0] for n in graph.node if n.op_type == "Cast"}
+    return shapes[cast.get(weight, weight)][0]
+
+
+def test_a_run_started_from_a_model_keeps_its_batch_norms_frozen(samples, tmp_path):
+    """Fine-tuning from an export: the fused biases stay where the export put them."""
+    from mathocr.training.detector.export import export_detector
+    from mathocr.training.detector.train import TrainConfig, train_detector
+
+    cfg = TrainConfig(epochs=1, samples_per_epoch=16, batch=8, width=8, dev_images=4)
+    first = train_detector(lambda: samples, samples[:4], tmp_path / "a", cfg, log=lambda _: None)
+    model = export_detector(
+        first, tmp_path / "model", command="test", dev=samples[:4], half_weights=False
+    )
+    tuned = TrainConfig(**{**cfg.__dict__, "init": str(model), "lr": 1e-4})
+    logs: list[str] = []
+    best = train_detector(lambda: samples, samples[:4], tmp_path / "b", tuned, log=logs.append)
+    state = torch.load(best, weights_only=False)["model"]
+    assert state["stem.0.1.running_var"].allclose(
+        torch.full_like(state["stem.0.1.running_var"], 1 - 1e-5)
+    )
+    assert state["stem.0.1.running_mean"].abs().max() == 0
+    # ... while the convolutions learned.
+    from mathocr.training.detector.init import detector_from_onnx
+
+    start = detector_from_onnx(model, len(DETECTOR_CLASSES), 8).state_dict()
+    assert not state["stem.0.0.weight"].equal(start["stem.0.0.weight"])

@@ -55,6 +55,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="train in bfloat16 mixed precision (about 1.9x faster on CPUs with AVX-512 BF16)",
     )
+    parser.add_argument(
+        "--init",
+        type=Path,
+        help=(
+            "start from this detector (a model folder such as mathocr/models, or its .onnx) "
+            "instead of random weights, with its batch norms frozen: fine-tuning the shipped "
+            "model needs no checkpoint from the run that made it"
+        ),
+    )
+    parser.add_argument(
+        "--lr", type=float, default=2e-3, help="peak learning rate (default %(default)s)"
+    )
     parser.add_argument("--samples-per-epoch", type=int, default=4000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=2, help="processes for drawing (default 2)")
@@ -74,6 +86,16 @@ def _crop(text: str) -> tuple[int, int]:
     return size
 
 
+def _init_model(path: Path | None) -> Path | None:
+    """The ONNX file ``--init`` names (a model folder means its ``detector.onnx``)."""
+    if path is None:
+        return None
+    onnx_path = path / "detector.onnx" if path.is_dir() else path
+    if not onnx_path.is_file():
+        raise MathOCRError(f"--init {path}: no detector.onnx there")
+    return onnx_path
+
+
 def command_line(args: argparse.Namespace) -> str:
     """The command as it would be typed, for the model card."""
     parts = ["mathocr", "train-detector", "--crohme", str(args.crohme)]
@@ -85,6 +107,10 @@ def command_line(args: argparse.Namespace) -> str:
         parts += ["--width", str(args.width)]
     if args.bf16:
         parts.append("--bf16")
+    if args.init is not None:
+        parts += ["--init", str(args.init)]
+    if args.lr != 2e-3:
+        parts += ["--lr", str(args.lr)]
     if tuple(args.crop) != CROP:
         parts += ["--crop", f"{args.crop[0]}x{args.crop[1]}"]
     parts += ["--seed", str(args.seed), "--run", str(args.run), "--out", str(args.out)]
@@ -128,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
     def log(text: str) -> None:
         print(f"[{time.time() - started:7.0f} s] {text}", file=sys.stderr, flush=True)
 
+    init = _init_model(args.init)
     train_files, dev_files = split_files(args.crohme)
     log(f"{len(train_files)} train and {len(dev_files)} dev expressions (split by writer)")
     dev_paths = build_real_shards(
@@ -167,6 +194,8 @@ def run(args: argparse.Namespace) -> int:
         crop=args.crop,
         width=args.width,
         bf16=args.bf16,
+        init=None if init is None else str(init),
+        lr=args.lr,
     )
     (args.run).mkdir(parents=True, exist_ok=True)
     commands = command_history(args)
