@@ -11,13 +11,13 @@ from geometry alone:
    two lines, one under the other, do not overlap at all. A fraction's
    numerator and denominator, or an exponent written high, may still form
    pieces of their own.
-2. *Structures* (:mod:`.structures`): a bar with a symbol close above it and
-   one close below it, over its span, joins them (a fraction is one line,
-   however tall; a short bar between two operands, or a long one between two
-   digits or x's, is a minus sign and joins nothing), then small
-   pieces that are still apart join the symbol they are raised or lowered
-   against (an exponent, measured against its own line's digits, or a
-   subscript), and a lone dot or bar its nearest symbol.
+2. *Structures* (:mod:`.structures`): a bar with a symbol close above it
+   and one close below it, over its span, joins them (a fraction is one
+   line, however tall; a short bar between two operands, or a long one
+   between two digits or x's, is a minus sign and joins nothing), then
+   small pieces that are still apart join the symbol they are raised or
+   lowered against (:mod:`.scripts`: an exponent, measured against its own
+   line's digits, or a subscript), and a lone dot or bar its nearest symbol.
 3. *Rows*: groups whose core bands (their symbols' middle halves) overlap,
    overall or on the two sides of a space between them, are one line broken
    by a wide space; what is left is sorted top to bottom.
@@ -41,15 +41,8 @@ import statistics
 from collections.abc import Sequence
 
 from ..layout import PlacedSymbol
-from .structures import (
-    DIGITS,
-    Box,
-    Groups,
-    extent,
-    link_dots,
-    link_fractions,
-    link_scripts,
-)
+from .scripts import link_scripts
+from .structures import DIGITS, Box, Groups, extent, link_dots, link_fractions
 
 __all__ = ["split_lines", "REACH"]
 
