@@ -180,3 +180,18 @@ def test_a_minus_starting_a_line_is_no_bar_of_the_lines_around_it():
     page += [P("-", (55, 157, 56, 6)), P("2", (116, 117, 31, 48)), P("x", (161, 136, 44, 31))]
     page += [P("6", (55, 206, 25, 41))]
     assert [line.latex for line in read_page(page).lines] == ["96", "-2x", "6"]
+
+
+def test_an_exponent_in_a_numerator_may_stand_over_the_denominators_end():
+    """\\frac{2^{5}}{3 + 1} with a wide 2: its exponent stands right over the 1 of the
+    denominator, which is across the bar from the 2, not after it on its line."""
+    page = [
+        P("2", (124, 488, 87, 54)),
+        P("5", (184, 446, 25, 34)),
+        P("-", (66, 558, 206, 24)),
+        P("3", (78, 622, 49, 49)),
+        P("+", (133, 636, 35, 22)),
+        P("1", (184, 621, 24, 57)),
+    ]
+    assert len(split_lines(page)) == 1
+    assert [line.latex for line in read_page(page).lines] == ["\\frac{2^{5}}{3 + 1}"]

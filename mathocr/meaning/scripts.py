@@ -127,7 +127,9 @@ def _another_line(
     stands over its symbols (a subscript among them, which hangs below the line).
     A slash's box may reach under an exponent whole (``2^{2} / 3``), and two
     exponents of one line may be one piece spanning what lies between them
-    (``2^{2} + 2^{0}``): those are under none of its symbols, or not whole.
+    (``2^{2} + 2^{0}``): those are under none of its symbols, or not whole. A
+    symbol on the other side of a bar from the base is on another level, not
+    after the base (``\\frac{2^{5}}{3 + 1}``: the 5 may stand over the 1).
     """
     if any(labels[k] in RELATIONS for k in script):
         return True
@@ -139,7 +141,23 @@ def _another_line(
     for k, (x0, y0, x1, _) in enumerate(boxes):
         if k == base or groups.find(k) != root or x0 <= middle or y0 < foot:
             continue
+        if _across_bar(base, k, boxes, labels, groups):
+            continue
         if sx0 <= x0 and x1 <= sx1 and any(_share_x(k, i, boxes) for i in script):
+            return True
+    return False
+
+
+def _across_bar(a: int, b: int, boxes: list[Box], labels: list[str], groups: Groups) -> bool:
+    """Whether a bar of their group lies between symbols *a* and *b*, its span over both
+    their centres: one is in a fraction's numerator, the other in its denominator."""
+    ca, cb = ((boxes[k][0] + boxes[k][2]) / 2 for k in (a, b))
+    ma, mb = ((boxes[k][1] + boxes[k][3]) / 2 for k in (a, b))
+    root = groups.find(a)
+    for c, (x0, y0, x1, y1) in enumerate(boxes):
+        if labels[c] != "-" or c in (a, b) or groups.find(c) != root:
+            continue
+        if x0 <= min(ca, cb) and max(ca, cb) <= x1 and min(ma, mb) < (y0 + y1) / 2 < max(ma, mb):
             return True
     return False
 
