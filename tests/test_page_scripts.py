@@ -195,3 +195,18 @@ def test_an_exponent_in_a_numerator_may_stand_over_the_denominators_end():
     ]
     assert len(split_lines(page)) == 1
     assert [line.latex for line in read_page(page).lines] == ["\\frac{2^{5}}{3 + 1}"]
+
+
+def test_a_line_written_large_spaces_its_exponent_further():
+    """x^{2} with a big x and the 2 starting 0.6 x heights past its end: more than one
+    symbol height of the page (the 2, its only digit), but a line written larger
+    spaces its exponents further, as it raises them further."""
+    page = [P("x", (8, 42, 58, 58)), P("2", (100, 8, 18, 30))]
+    assert len(split_lines(page)) == 1
+    assert [line.latex for line in read_page(page).lines] == ["x^{2}"]
+
+
+def test_a_short_line_far_past_a_symbols_end_is_no_exponent():
+    """A lone 2 written a little higher than the x of the line beside it, well past its end."""
+    page = [P("x", (8, 42, 40, 40)), P("+", (60, 50, 30, 30)), P("2", (200, 0, 30, 40))]
+    assert len(split_lines(page)) == 2

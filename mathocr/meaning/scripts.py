@@ -52,6 +52,7 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
     # alone would let a line raise anything near it to its exponent.
     tall = [b[3] - b[1] for b, label in zip(boxes, labels, strict=True) if label not in FLAT]
     cap = UNIT_CAP * max(height, statistics.median(tall or [height]))
+    reach = cap  # no line's unit is more: the furthest a script may start past its base
     for j, b in enumerate(boxes):
         if labels[j] != "x":
             continue
@@ -75,7 +76,7 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
             if groups.find(j) == groups.find(piece[0]):
                 continue
             # Where a script can start at all, before measuring the line's top.
-            after_b = (b[0] + b[2]) / 2 <= x0 <= b[2] + height
+            after_b = (b[0] + b[2]) / 2 <= x0 <= b[2] + reach
             if (
                 after_b
                 and _script(
@@ -94,7 +95,7 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
             # Or b is the script of the piece's last symbol, or of any of its symbols
             # when b stands alone under a bar (x^{2} + x under a bar).
             for m in piece:
-                if not (boxes[m][0] + boxes[m][2]) / 2 <= b[0] <= boxes[m][2] + height:
+                if not (boxes[m][0] + boxes[m][2]) / 2 <= b[0] <= boxes[m][2] + reach:
                     continue
                 if m != last and j not in under:
                     continue
@@ -223,9 +224,13 @@ def _script(
 
     *top* is the top of the base's line just before it (an exponent of a short
     x is measured against the digits beside it); the base's own top if None.
+    *unit* is that line's digit height: a line written larger than the page
+    raises its exponents further and spaces them further from their base, so
+    a script may start up to one of it (or one page height, if more) past the
+    base's end.
     """
     x0, y0, x1, y1 = script
-    if not (base[0] + base[2]) / 2 <= x0 <= base[2] + 1.0 * height:
+    if not (base[0] + base[2]) / 2 <= x0 <= base[2] + max(height, unit or 0.0):
         return False
     mid = (base[1] + base[3]) / 2
     if label == "x" and mid <= (y0 + y1) / 2 and y0 <= base[3]:
