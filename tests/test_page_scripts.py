@@ -210,3 +210,21 @@ def test_a_short_line_far_past_a_symbols_end_is_no_exponent():
     """A lone 2 written a little higher than the x of the line beside it, well past its end."""
     page = [P("x", (8, 42, 40, 40)), P("+", (60, 50, 30, 30)), P("2", (200, 0, 30, 40))]
     assert len(split_lines(page)) == 2
+
+
+def test_an_exponent_of_a_short_x_may_be_taller_than_the_x():
+    """x^{4} - 5x^{2} + 5 under a line of small digits: the x stands for a digit a
+    quarter taller, and its 4, half as tall again as the x, is its exponent still."""
+    page = [P(label, (40 + 40 * k, 560, 30, 34)) for k, label in enumerate("12+13")]
+    page += [P("=", (250, 575, 30, 14)), P("2", (290, 560, 30, 34)), P("5", (330, 560, 30, 34))]
+    page += [
+        P("x", (60, 720, 83, 40)),
+        P("4", (158, 660, 44, 60)),
+        P("-", (294, 761, 29, 10)),
+        P("5", (377, 685, 80, 96)),
+        P("x", (522, 710, 77, 48)),
+        P("2", (611, 676, 50, 36)),
+        P("+", (738, 724, 44, 47)),
+        P("5", (858, 680, 80, 88)),
+    ]
+    assert [line.latex for line in read_page(page).lines] == ["12 + 13 = 25", "x^{4} - 5x^{2} + 5"]

@@ -36,6 +36,10 @@ RISE = 0.35
 #: (the larger of its median digit and median symbol: a page whose only digit is an
 #: exponent has its digit height from that). Chosen on the dev writers' pages.
 UNIT_CAP = 1.5
+#: An x is about this share of a digit's height (as :mod:`mathocr.scripts_layout`
+#: counts it): a short x stands for a digit this much taller, whose exponent may be
+#: taller than the x itself (x^{4}).
+X_HEIGHT = 0.8
 
 
 def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Groups) -> None:
@@ -241,6 +245,11 @@ def _script(
         # the line is written larger than the page (an exponent 3 of such an x is
         # half as tall again as the x, and would not pass for small against it).
         top = min(top, base[3] - max(height, unit or 0.0))
-    small = y1 - y0 <= SCRIPT_SIZE * (base[3] - top)
+    # An x's exponent is measured against the digit the x stands for (x^{4} with a 4
+    # taller than the x), though it may rise no further above the x for that.
+    size = base[3] - top
+    if label == "x":
+        size = max(size, (base[3] - base[1]) / X_HEIGHT)
+    small = y1 - y0 <= SCRIPT_SIZE * size
     rise = RISE * (height if unit is None else unit)
     return small and top - rise <= y1 <= mid
