@@ -174,7 +174,11 @@ class _Builder:
         others: list[int] = []
         for j in free:
             o = self.boxes[j]
-            if self.labels[j] == "-" and (o.x0 < bar.x0 - 0.1 * o.w or o.x1 > bar.x1 + 0.1 * o.w):
+            if (
+                self.labels[j] == "-"
+                and (o.x0 < bar.x0 - 0.1 * o.w or o.x1 > bar.x1 + 0.1 * o.w)
+                and not self._stacked(c, j, free)
+            ):
                 continue  # a minus sign sticking out: in front of the fraction
             if self.labels[j] == "\\sqrt" and o.x0 < bar.cx < o.x1 and o.y0 < bar.cy < o.y1:
                 continue  # a root around the whole fraction
@@ -210,6 +214,22 @@ class _Builder:
                     reach[id(side)] = (band.union(o), size)
                     grew = True
         return above, below
+
+    def _stacked(self, c: int, j: int, free: list[int]) -> bool:
+        """Whether bar *j* has a symbol between it and bar *c*, over both their spans.
+
+        Such a bar is the bar of a fraction in one of *c*'s levels (x_{2} stands
+        between the bars of x_{1} / (x_{2} / ...)), however far it sticks out past
+        *c*'s ends; a minus sign in front of a fraction has nothing between it and
+        the bar.
+        """
+        b, o = self.boxes[c], self.boxes[j]
+        lo, hi = max(b.x0, o.x0), min(b.x1, o.x1)
+        top, bottom = sorted((b.cy, o.cy))
+        return any(
+            k not in (c, j) and lo <= self.boxes[k].cx <= hi and top < self.boxes[k].cy < bottom
+            for k in free
+        )
 
     def _size(self, ids: list[int]) -> float:
         """The symbol height of a fraction's level, for how far it may reach past its bar.

@@ -167,3 +167,38 @@ def test_the_baseline_slope_ignores_an_exponent_and_needs_four_feet():
     assert baseline_slope(feet[:3], size=30) is None
     # Stacked material is no slant: a tower of feet is left alone.
     assert baseline_slope([(0.0, 100.0), (40.0, 50.0), (80.0, 0.0), (120.0, -50.0)], 30) is None
+
+
+# -- stacked fractions ----------------------------------------------------------------
+
+
+def test_a_nested_fractions_bar_may_stick_out_past_the_bar_over_it():
+    # x_1 / (x_2 / (x_3 / x_4)), as a CROHME train writer stacks it: each bar a little
+    # shorter than the one over it, but the innermost starts 32 px left of the middle
+    # one. Long as it is, that bar is a level's own, no minus sign in front of it.
+    symbols = [
+        P("x", 118, 8, 70, 56),
+        P("1", 205, 28, 6, 40),
+        P("-", 25, 72, 266, 18),
+        P("x", 109, 142, 54, 41),
+        P("2", 167, 153, 40, 31),
+        P("-", 40, 192, 222, 31),
+        P("x", 102, 229, 59, 48),
+        P("3", 167, 229, 23, 47),
+        P("-", 8, 312, 200, 21),
+        P("x", 60, 349, 70, 57),
+        P("4", 137, 366, 35, 34),
+    ]
+    assert reads(symbols, "\\frac{x_{1}}{\\frac{x_{2}}{\\frac{x_{3}}{x_{4}}}}")
+
+
+def test_a_minus_sticking_out_past_a_bar_with_nothing_between_stays_in_front_of_it():
+    # - 3/4 with the minus written just over the start of the bar, sticking out of it:
+    # nothing stands between the two, so it is no bar of a level.
+    symbols = [
+        P("-", 12, 34, 24, 4),
+        P("3", 40, 0, 20, 30),
+        P("-", 20, 40, 60, 4),
+        P("4", 40, 50, 20, 30),
+    ]
+    assert reads(symbols, "-\\frac{3}{4}")
