@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .layout_tree import CENTRED, DIGITS, Box, Frac, Item, Root, Row, Sub, Sup, Sym, row_box
-from .scripts_layout import baselines, reference
+from .scripts_layout import baselines, lowered, reference
 from .slant import baseline_slope
 
 __all__ = ["PlacedSymbol", "build_layout"]
@@ -208,12 +208,24 @@ class _Builder:
                     continue
                 band, size = reach[id(side)]
                 gap = max(band.x0 - o.x1, o.x0 - band.x1, 0.0)
-                if band.y0 <= o.cy <= band.y1 and gap <= FRAC_REACH * size:
+                level = band.y0 <= o.cy <= band.y1 or self._index(j, side)
+                if level and gap <= FRAC_REACH * size:
                     side.append(j)
                     others.remove(j)
                     reach[id(side)] = (band.union(o), size)
                     grew = True
         return above, below
+
+    def _index(self, j: int, side: list[int]) -> bool:
+        """Whether symbol *j* hangs from the x that ends *side* as its subscript.
+
+        An index written low after a level's last x (x_{4} in a stacked fraction)
+        reaches below the level's band, and may stand past its bar's end.
+        """
+        last = max(side, key=lambda k: self.boxes[k].x1)
+        if self.labels[last] != "x" or self.boxes[j].x0 < self.boxes[last].cx:
+            return False
+        return lowered(Sym(self.labels[j], (j,), self.boxes[j]), self.boxes[last])
 
     def _stacked(self, c: int, j: int, free: list[int]) -> bool:
         """Whether bar *j* has a symbol between it and bar *c*, over both their spans.

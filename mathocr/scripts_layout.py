@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from .layout_tree import CENTRED, DIGITS, Box, Item, Root, Row, Sub, Sup, Sym, row_box
 
-__all__ = ["baselines", "reference"]
+__all__ = ["baselines", "lowered", "reference"]
 
 # Set by looking at CROHME failures (mostly train/, a few valid/ ones too), so
 # bench/bench_layout.py's figures are not a strictly held-out estimate.
@@ -99,8 +99,8 @@ def baselines(units: list[Item]) -> Row:
     i = 0
     while i < len(units):
         u = units[i]
-        lowered = named is not None and _lowered(u, named)
-        if named is not None and (lowered or (leading and _indexed(u, named, height))):
+        low = named is not None and lowered(u, named)
+        if named is not None and (low or (leading and _indexed(u, named, height))):
             run = [u]
             i += 1
             while i < len(units):
@@ -113,7 +113,7 @@ def baselines(units: list[Item]) -> Row:
                 # index written level with its x goes on level, digit after digit.
                 if _is_digit(units[i]) and (
                     (nb.cy > (named.cy + run_cy) / 2 and nb.y0 > (named.y0 + run_top) / 2)
-                    or (not lowered and _indexed(units[i], _past(named, run), height))
+                    or (not low and _indexed(units[i], _past(named, run), height))
                 ):
                     run.append(units[i])
                     i += 1
@@ -170,7 +170,7 @@ def baselines(units: list[Item]) -> Row:
     return row
 
 
-def _lowered(u: Item, x: Box) -> bool:
+def lowered(u: Item, x: Box) -> bool:
     """Whether *u* starts a subscript of the ``x`` whose box is *x*.
 
     Only a digit does (``x_1``, ``x_{12}``): its top and centre below the

@@ -202,3 +202,16 @@ def test_a_minus_sticking_out_past_a_bar_with_nothing_between_stays_in_front_of_
         P("4", 40, 50, 20, 30),
     ]
     assert reads(symbols, "-\\frac{3}{4}")
+
+
+def test_a_denominators_index_may_hang_past_its_bars_end():
+    # x_3 / x_4 with the 4 written tall and low after its x, starting past the bar's
+    # end: below the denominator's band, but its x's index (as on the line).
+    symbols = [
+        P("x", 131, 302, 43, 44),
+        P("3", 169, 339, 40, 44),
+        P("-", 122, 415, 70, 8),
+        P("x", 131, 473, 43, 44),
+        P("4", 188, 499, 31, 67),
+    ]
+    assert reads(symbols, "\\frac{x_{3}}{x_{4}}")
