@@ -87,6 +87,9 @@ def baselines(units: list[Item]) -> Row:
     A unit is raised when it is raised relative to the last two symbols that
     can carry a superscript: one alone may have a descender (a handwritten 4
     or 9 often reaches below the line) and make its neighbour look raised.
+    Each rise is a share of the shorter of that symbol and the last one, the
+    base the exponent is on: a tall digit before a short x asks no more of the
+    x's exponent, nor a tall bracket closing after a digit of the bracket's.
     A ``)`` before the last base is no such check: it reaches above and below
     the line by design, and an exponent of the x after it need not clear its
     middle (``(3 - \\sqrt{17})x^{2}``).
@@ -126,7 +129,7 @@ def baselines(units: list[Item]) -> Row:
                 row.append(sub)
             named = None
             continue
-        if bases and all(_raised(u, b, height) for b in bases[-2:]):
+        if bases and all(_raised(u, b, height, min(b.h, bases[-1].h)) for b in bases[-2:]):
             base = bases[-1]
             run = [u]
             start = i
@@ -243,14 +246,14 @@ def _line_height(units: list[Item]) -> float:
     return sorted(heights)[len(heights) // 2] if heights else 0.0
 
 
-def _raised(u: Item, base: Box, line_height: float) -> bool:
+def _raised(u: Item, base: Box, line_height: float, size: float | None = None) -> bool:
     """Whether *u* starts a superscript of the symbol whose box is *base*.
 
     Operators sit on the middle line, half a digit above the baseline, so a
     minus opens an exponent only when its centre is well above that (measured
     in the row's digit height: a short x alone is no yardstick). Other symbols
     must have their bottom well above the base's bottom and their centre above
-    the base's centre.
+    the base's centre, by shares of *size* (the base's own height if None).
     """
     if base.h <= 0:
         return False
@@ -259,4 +262,5 @@ def _raised(u: Item, base: Box, line_height: float) -> bool:
         # Only a minus sign opens an exponent (x^{-1}).
         scale = max(base.h, line_height)
         return u.label == "-" and base.y1 - b.cy > SUP_OPERATOR * scale
-    return base.y1 - b.y1 > SUP_RISE * base.h and b.cy < base.cy - SUP_CENTRE * base.h
+    h = base.h if size is None else size
+    return base.y1 - b.y1 > SUP_RISE * h and b.cy < base.cy - SUP_CENTRE * h

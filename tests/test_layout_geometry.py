@@ -215,3 +215,33 @@ def test_a_denominators_index_may_hang_past_its_bars_end():
         P("4", 188, 499, 31, 67),
     ]
     assert reads(symbols, "\\frac{x_{3}}{x_{4}}")
+
+
+# -- exponents ------------------------------------------------------------------------
+
+
+def test_an_exponent_of_a_short_x_is_measured_by_the_xs_height_against_the_digit_before():
+    # 11x^3: the 3's foot is 16 px over the x's (0.57 of its height) and 15 px over the
+    # 1's; against the tall 1 the same rise must be a share of the x's height, not
+    # the 1's (0.34 of it), or the 3 is a factor and the x a times sign.
+    symbols = [
+        P("1", 56, 97, 15, 46),
+        P("1", 75, 97, 14, 44),
+        P("x", 93, 114, 23, 28),
+        P("3", 112, 104, 13, 22),
+    ]
+    assert reads(symbols, "11x^{3}")
+
+
+def test_an_exponent_of_a_tall_bracket_is_measured_against_the_short_digit_before_it():
+    # (3 + 4)^3 with brackets twice the digits' height: against the 4 before the ), the
+    # 3's rise is a share of the 4's height, as ever, not of the bracket's.
+    symbols = [
+        P("(", 0, 0, 12, 66),
+        P("3", 20, 40, 14, 22),
+        P("+", 40, 44, 14, 14),
+        P("4", 60, 40, 14, 22),
+        P(")", 80, 0, 12, 66),
+        P("3", 96, 10, 12, 30),
+    ]
+    assert reads(symbols, "(3 + 4)^{3}")
