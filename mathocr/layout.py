@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .layout_tree import CENTRED, DIGITS, Box, Frac, Item, Root, Row, Sub, Sup, Sym, row_box
-from .scripts_layout import baselines, lowered, reference
+from .scripts_layout import baselines, lowered, raised, reference
 from .slant import baseline_slope
 
 __all__ = ["PlacedSymbol", "build_layout"]
@@ -208,7 +208,7 @@ class _Builder:
                     continue
                 band, size = reach[id(side)]
                 gap = max(band.x0 - o.x1, o.x0 - band.x1, 0.0)
-                level = band.y0 <= o.cy <= band.y1 or self._index(j, side)
+                level = band.y0 <= o.cy <= band.y1 or self._script(j, side)
                 if level and gap <= FRAC_REACH * size:
                     side.append(j)
                     others.remove(j)
@@ -216,16 +216,22 @@ class _Builder:
                     grew = True
         return above, below
 
-    def _index(self, j: int, side: list[int]) -> bool:
-        """Whether symbol *j* hangs from the x that ends *side* as its subscript.
+    def _script(self, j: int, side: list[int]) -> bool:
+        """Whether symbol *j* is a script of the symbol that ends *side*.
 
-        An index written low after a level's last x (x_{4} in a stacked fraction)
-        reaches below the level's band, and may stand past its bar's end.
+        An exponent raised after a level's last symbol (x^{4} in a numerator) or
+        an index hanging from its last x (x_{4} in a stacked fraction) lies above
+        or below the level's band, and may stand past its bar's end.
         """
         last = max(side, key=lambda k: self.boxes[k].x1)
-        if self.labels[last] != "x" or self.boxes[j].x0 < self.boxes[last].cx:
+        base = self.boxes[last]
+        if self.boxes[j].x0 < base.cx:
             return False
-        return lowered(Sym(self.labels[j], (j,), self.boxes[j]), self.boxes[last])
+        sym = Sym(self.labels[j], (j,), self.boxes[j])
+        if self.labels[last] == "x" and lowered(sym, base):
+            return True
+        carries = reference(Sym(self.labels[last], (last,), base)) is not None
+        return carries and raised(sym, base, self._size(side))
 
     def _stacked(self, c: int, j: int, free: list[int]) -> bool:
         """Whether bar *j* has a symbol between it and bar *c*, over both their spans.

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from .layout_tree import CENTRED, DIGITS, Box, Item, Root, Row, Sub, Sup, Sym, row_box
 
-__all__ = ["baselines", "lowered", "reference"]
+__all__ = ["baselines", "lowered", "raised", "reference"]
 
 # Set by looking at CROHME failures (mostly train/, a few valid/ ones too), so
 # bench/bench_layout.py's figures are not a strictly held-out estimate.
@@ -129,7 +129,7 @@ def baselines(units: list[Item]) -> Row:
                 row.append(sub)
             named = None
             continue
-        if bases and all(_raised(u, b, height, min(b.h, bases[-1].h)) for b in bases[-2:]):
+        if bases and all(raised(u, b, height, min(b.h, bases[-1].h)) for b in bases[-2:]):
             base = bases[-1]
             run = [u]
             start = i
@@ -204,7 +204,7 @@ def _indexed(u: Item, x: Box, line_height: float) -> bool:
         return False
     b = u.box
     close = b.x0 <= x.x1 + SUB_REACH * x.h and b.y0 >= x.y0 - SUB_OVER * x.h
-    return close and not _raised(u, x, line_height)
+    return close and not raised(u, x, line_height)
 
 
 def _past(x: Box, run: list[Item]) -> Box:
@@ -246,7 +246,7 @@ def _line_height(units: list[Item]) -> float:
     return sorted(heights)[len(heights) // 2] if heights else 0.0
 
 
-def _raised(u: Item, base: Box, line_height: float, size: float | None = None) -> bool:
+def raised(u: Item, base: Box, line_height: float, size: float | None = None) -> bool:
     """Whether *u* starts a superscript of the symbol whose box is *base*.
 
     Operators sit on the middle line, half a digit above the baseline, so a

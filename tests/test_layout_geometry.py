@@ -245,3 +245,16 @@ def test_an_exponent_of_a_tall_bracket_is_measured_against_the_short_digit_befor
         P("3", 96, 10, 12, 30),
     ]
     assert reads(symbols, "(3 + 4)^{3}")
+
+
+def test_a_numerators_exponent_may_stand_past_its_bars_end():
+    # x^4 / 2^3: the 4 is raised after the x and starts past the bar's end, above the
+    # numerator's band; it is the x's exponent, not a factor after the fraction.
+    symbols = [
+        P("-", 8, 103, 98, 10),
+        P("x", 54, 46, 44, 56),
+        P("4", 105, 8, 20, 31),
+        P("2", 20, 124, 38, 56),
+        P("3", 63, 118, 23, 28),
+    ]
+    assert reads(symbols, "\\frac{x^{4}}{2^{3}}")
