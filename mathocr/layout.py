@@ -56,6 +56,9 @@ class PlacedSymbol:
 EQ_GAP = 0.9
 #: A numerator continues past its bar's end across gaps up to this many symbol heights.
 FRAC_REACH = 0.5
+#: A bar's ends are known to this many widths of a symbol by it: a minus sticks out
+#: past them by more, a level's symbol is centred over the bar within as much.
+END_SLACK = 0.1
 
 
 def build_layout(symbols: Sequence[PlacedSymbol], labels: Sequence[str] | None = None) -> Row:
@@ -176,7 +179,7 @@ class _Builder:
             o = self.boxes[j]
             if (
                 self.labels[j] == "-"
-                and (o.x0 < bar.x0 - 0.1 * o.w or o.x1 > bar.x1 + 0.1 * o.w)
+                and (o.x0 < bar.x0 - END_SLACK * o.w or o.x1 > bar.x1 + END_SLACK * o.w)
                 and not self._stacked(c, j, free)
             ):
                 continue  # a minus sign sticking out: in front of the fraction
@@ -187,7 +190,8 @@ class _Builder:
                 # bar as below it: it encloses the fraction, (2/x)^{-4}, even where its
                 # centre lies over the bar's end. The levels' own brackets stay on their side.
                 continue
-            if bar.x0 <= o.cx <= bar.x1:
+            slack = END_SLACK * o.w
+            if bar.x0 - slack <= o.cx <= bar.x1 + slack:
                 (above if o.cy < bar.cy else below).append(j)
             elif self.labels[j] != "-":
                 others.append(j)

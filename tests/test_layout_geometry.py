@@ -258,3 +258,21 @@ def test_a_numerators_exponent_may_stand_past_its_bars_end():
         P("3", 63, 118, 23, 28),
     ]
     assert reads(symbols, "\\frac{x^{4}}{2^{3}}")
+
+
+def test_a_level_centred_just_past_its_bars_end_is_still_over_it():
+    # 1/2 (3x^2 - 1) with the 2 shifted right: its centre half a pixel past the bar's
+    # end, within a tenth of its width, as the minus sign rule allows a bar's end.
+    symbols = [
+        P("1", 67, 483, 49, 41),
+        P("-", 83, 527, 45, 10),
+        P("2", 109, 532, 39, 38),
+        P("(", 178, 487, 20, 67),
+        P("3", 214, 492, 26, 45),
+        P("x", 254, 503, 47, 36),
+        P("2", 290, 465, 36, 26),
+        P("-", 322, 513, 38, 7),
+        P("1", 377, 480, 52, 47),
+        P(")", 423, 461, 26, 85),
+    ]
+    assert reads(symbols, "\\frac{1}{2}(3x^{2} - 1)")
