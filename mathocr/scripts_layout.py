@@ -149,7 +149,8 @@ def baselines(units: list[Item]) -> Row:
                 # hat lifted off to its right, or a piece of a bar broken by faint ink.
                 continue
             # A bracket the run opens and does not close starts a factor back on the
-            # line; what comes before it is the exponent (x^{2}(x + 1)), if anything.
+            # line, and one it closes without opening is on the line; what comes
+            # before it is the exponent (x^{2}(x + 1), (x^{3} - x)), if anything.
             cut = _unclosed(run)
             if cut is not None:
                 run = run[:cut]
@@ -214,17 +215,23 @@ def _past(x: Box, run: list[Item]) -> Box:
 
 
 def _unclosed(run: list[Item]) -> int | None:
-    """Where in *run* the first bracket it opens and does not close stands, if any.
+    """Where in *run* the first bracket it opens and does not close stands, or the
+    first it closes without opening, if any.
 
     A raised run is an exponent only as far as its brackets close in it: a
     ``(`` written small and high, whose own ``)`` is back on the line, opens a
-    factor (``(x - 1)(2x - 7)``, ``x^{2}(x + 1)``), not a power.
+    factor (``(x - 1)(2x - 7)``, ``x^{2}(x + 1)``), not a power; and a ``)``
+    closing a bracket opened before the base is back on the line too.
     """
     opened: list[int] = []
     for k, u in enumerate(run):
         if isinstance(u, Sym) and u.label == "(":
             opened.append(k)
-        elif isinstance(u, Sym) and u.label == ")" and opened:
+        elif isinstance(u, Sym) and u.label == ")":
+            if not opened:
+                # A bracket it closes without opening was opened before its base: the
+                # exponent ends before it ((x^{3} - x)(2x - 7) on a rising line).
+                return k
             opened.pop()
     return opened[0] if opened else None
 

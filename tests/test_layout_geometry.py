@@ -276,3 +276,27 @@ def test_a_level_centred_just_past_its_bars_end_is_still_over_it():
         P(")", 423, 461, 26, 85),
     ]
     assert reads(symbols, "\\frac{1}{2}(3x^{2} - 1)")
+
+
+def test_an_exponent_ends_before_a_bracket_it_closes_without_opening():
+    # (x^3 - x^2 - x)(2x - 7) on a line rising to the right: everything after the 3
+    # stands higher than the first x and would run on in its exponent, but the ) that
+    # closes the first bracket cannot be in it, nor what follows.
+    boxes = [
+        ("(", 62, 330, 27, 66),
+        ("x", 123, 345, 40, 39),
+        ("3", 162, 322, 18, 28),
+        ("-", 198, 345, 32, 9),
+        ("x", 250, 327, 41, 40),
+        ("2", 292, 313, 20, 17),
+        ("-", 315, 336, 41, 9),
+        ("x", 372, 323, 42, 34),
+        (")", 423, 302, 21, 70),
+        ("(", 458, 312, 25, 57),
+        ("2", 488, 315, 48, 44),
+        ("x", 539, 322, 38, 35),
+        ("-", 598, 323, 28, 8),
+        ("7", 637, 289, 39, 63),
+        (")", 675, 288, 21, 76),
+    ]
+    assert reads([P(*b) for b in boxes], "(x^{3} - x^{2} - x)(2x - 7)")
