@@ -28,7 +28,7 @@ row, and once more on a slanted row with the slant taken out
 
 from __future__ import annotations
 
-from .layout_tree import CENTRED, DIGITS, Box, Item, Root, Row, Sub, Sup, Sym, row_box
+from .layout_tree import CENTRED, DIGITS, Box, Frac, Item, Root, Row, Sub, Sup, Sym, row_box
 
 __all__ = ["baselines", "lowered", "raised", "reference"]
 
@@ -139,7 +139,9 @@ def baselines(units: list[Item]) -> Row:
                 run_cy = sum(r.box.cy for r in run) / len(run)
                 run_bottom = max(r.box.y1 for r in run)
                 # Still in the superscript while closer to its line than to the base's.
-                if v.box.cy < (base.cy + run_cy) / 2 and v.box.y1 < (base.y1 + run_bottom) / 2:
+                # A fraction stands on a line at its bar, its denominator hanging below.
+                cy, foot = (_bar(v), _bar(v)) if isinstance(v, Frac) else (v.box.cy, v.box.y1)
+                if cy < (base.cy + run_cy) / 2 and foot < (base.y1 + run_bottom) / 2:
                     run.append(v)
                     i += 1
                 else:
@@ -234,6 +236,12 @@ def _unclosed(run: list[Item]) -> int | None:
                 return k
             opened.pop()
     return opened[0] if opened else None
+
+
+def _bar(f: Frac) -> float:
+    """The height of a fraction's bar: between its numerator's foot and its
+    denominator's top."""
+    return (row_box(f.num).y1 + row_box(f.den).y0) / 2
 
 
 def _lone_minus(run: list[Item]) -> bool:

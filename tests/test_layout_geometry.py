@@ -300,3 +300,23 @@ def test_an_exponent_ends_before_a_bracket_it_closes_without_opening():
         (")", 675, 288, 21, 76),
     ]
     assert reads([P(*b) for b in boxes], "(x^{3} - x^{2} - x)(2x - 7)")
+
+
+def test_a_fraction_in_an_exponent_stands_at_its_bar_not_its_foot():
+    # x^{1/2 (1 + 1/2^2)} written as large as the x: the second fraction's denominator
+    # hangs nearly to the x's foot, but its bar is up on the exponent's line.
+    boxes = [
+        ("x", 80, 111, 65, 58),
+        ("1", 153, 39, 42, 45),
+        ("-", 156, 92, 49, 6),
+        ("2", 167, 93, 41, 43),
+        ("(", 231, 47, 23, 81),
+        ("1", 245, 58, 38, 59),
+        ("+", 289, 79, 35, 35),
+        ("-", 336, 94, 83, 8),
+        ("2", 345, 108, 34, 45),
+        ("1", 351, 47, 38, 40),
+        ("2", 377, 100, 37, 34),
+        (")", 420, 34, 27, 101),
+    ]
+    assert reads([P(*b) for b in boxes], "x^{\\frac{1}{2}(1 + \\frac{1}{2^{2}})}")
