@@ -228,3 +228,18 @@ def test_an_exponent_of_a_short_x_may_be_taller_than_the_x():
         P("5", (858, 680, 80, 88)),
     ]
     assert [line.latex for line in read_page(page).lines] == ["12 + 13 = 25", "x^{4} - 5x^{2} + 5"]
+
+
+def test_two_exponents_of_one_line_over_what_lies_between_them():
+    """3^{x} - 2^{x}: the two x's are one piece, spanning the - 2 between them; the
+    second x starts past the 2's middle, as its exponent does, so the 2 is not under
+    the piece the way a symbol is under a line written over it."""
+    page = [
+        P("3", (8, 40, 48, 63)),
+        P("x", (35, 12, 22, 23)),
+        P("-", (65, 69, 26, 5)),
+        P("2", (101, 39, 39, 71)),
+        P("x", (132, 8, 24, 25)),
+    ]
+    assert len(split_lines(page)) == 1
+    assert [line.latex for line in read_page(page).lines] == ["3^{x} - 2^{x}"]

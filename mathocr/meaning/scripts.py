@@ -127,12 +127,14 @@ def _another_line(
     exponent starts past its base's middle: a line whose last symbols are placed
     like an exponent of *base* may start well before it. Nor does an exponent
     stand over the whole of a symbol that follows its base in the base's group,
-    under one of its own symbols: what follows a base comes after its exponent
-    (``2^{3} + 1``), while a short line written over the start of a longer one
-    stands over its symbols (a subscript among them, which hangs below the line).
-    A slash's box may reach under an exponent whole (``2^{2} / 3``), and two
-    exponents of one line may be one piece spanning what lies between them
-    (``2^{2} + 2^{0}``): those are under none of its symbols, or not whole. A
+    under one of its own symbols starting before that symbol's middle: what
+    follows a base comes after its exponent (``2^{3} + 1``), while a short line
+    written over the start of a longer one stands over its symbols (a subscript
+    among them, which hangs below the line). A slash's box may reach under an
+    exponent whole (``2^{2} / 3``), and two exponents of one line may be one
+    piece spanning what lies between them (``2^{2} + 2^{0}``): those are under
+    none of its symbols, or not whole, or only under the next exponent, which
+    starts past the middle of its base (``3^{x} - 2^{x}``). A
     symbol on the other side of a bar from the base is on another level, not
     after the base (``\\frac{2^{5}}{3 + 1}``: the 5 may stand over the 1).
     """
@@ -148,7 +150,8 @@ def _another_line(
             continue
         if _across_bar(base, k, boxes, labels, groups):
             continue
-        if sx0 <= x0 and x1 <= sx1 and any(_share_x(k, i, boxes) for i in script):
+        over = [i for i in script if _share_x(k, i, boxes)]
+        if sx0 <= x0 and x1 <= sx1 and any(boxes[i][0] < (x0 + x1) / 2 for i in over):
             return True
     return False
 
