@@ -243,3 +243,28 @@ def test_two_exponents_of_one_line_over_what_lies_between_them():
     ]
     assert len(split_lines(page)) == 1
     assert [line.latex for line in read_page(page).lines] == ["3^{x} - 2^{x}"]
+
+
+def test_a_denominator_written_large_takes_back_its_exponent_from_the_bar():
+    """\\frac{\\sqrt{99x^{7}}}{11x^{3}} written larger than the line under it: the bar
+    takes the 3 (its nearest symbol below) without 11x, which is too wide to be a
+    script in the page's digit heights, but not in its own; it is the line the 3
+    was taken from."""
+    page = [
+        P("-", (69, 180, 385, 30)),
+        P("\\sqrt", (94, 60, 447, 130)),
+        P("1", (128, 230, 46, 74)),
+        P("9", (189, 86, 41, 66)),
+        P("1", (193, 232, 36, 59)),
+        P("9", (253, 91, 43, 50)),
+        P("x", (266, 260, 62, 46)),
+        P("3", (310, 215, 30, 22)),
+        P("x", (319, 115, 68, 48)),
+        P("7", (374, 80, 26, 31)),
+    ]
+    page += [P(label, (40 + 40 * k, 360, 30, 34)) for k, label in enumerate("12+13")]
+    page += [P("=", (250, 375, 30, 14)), P("2", (290, 360, 30, 34)), P("5", (330, 360, 30, 34))]
+    assert [line.latex for line in read_page(page).lines] == [
+        "\\frac{\\sqrt{99x^{7}}}{11x^{3}}",
+        "12 + 13 = 25",
+    ]

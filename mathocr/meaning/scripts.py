@@ -50,7 +50,10 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
     An exponent starts past its base's middle, close to its end, smaller than
     it, its foot above the base's middle and not far above its top; a
     subscript hangs from an x. A line of one short number under or over
-    another line is as tall as the symbols beside it, and is left alone.
+    another line is as tall as the symbols beside it, and is left alone. A
+    piece too large for a script in the page's digit heights may still be
+    the line a script was taken from, by its last symbol, if small in its own
+    digits (a denominator written larger than the rest of the page).
     """
     # A line's own unit may not exceed the page's symbols by much: one big x
     # alone would let a line raise anything near it to its exponent.
@@ -70,7 +73,11 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
     under = _under_bars(boxes, labels, groups)
     for piece in groups.members():
         x0, y0, x1, y1 = extent(piece, boxes)
-        if y1 - y0 > SMALL_HEIGHT * height or x1 - x0 > SMALL_WIDTH * height:
+        small = y1 - y0 <= SMALL_HEIGHT * height and x1 - x0 <= SMALL_WIDTH * height
+        # The line a script was taken from may be small in its own digits (a
+        # denominator written larger than the page).
+        size = max(height, _unit(piece, piece[0], boxes, labels, cap))
+        if not (small or (y1 - y0 <= SMALL_HEIGHT * size and x1 - x0 <= SMALL_WIDTH * size)):
             continue
         first = min(piece, key=lambda i: boxes[i][0])
         last = max(piece, key=lambda i: boxes[i][2])
@@ -80,7 +87,7 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
             if groups.find(j) == groups.find(piece[0]):
                 continue
             # Where a script can start at all, before measuring the line's top.
-            after_b = (b[0] + b[2]) / 2 <= x0 <= b[2] + reach
+            after_b = small and (b[0] + b[2]) / 2 <= x0 <= b[2] + reach
             if (
                 after_b
                 and _script(
@@ -101,7 +108,7 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
             for m in piece:
                 if not (boxes[m][0] + boxes[m][2]) / 2 <= b[0] <= boxes[m][2] + reach:
                     continue
-                if m != last and j not in under:
+                if m != last and (j not in under or not small):
                     continue
                 if m not in tops:
                     tops[m] = _line_top(m, boxes, labels, groups, height, cap)
@@ -200,6 +207,14 @@ def _under_bars(boxes: list[Box], labels: list[str], groups: Groups) -> set[int]
     return out
 
 
+def _unit(ids: list[int], own: int, boxes: list[Box], labels: list[str], cap: float) -> float:
+    """The median digit height of symbols *ids* (of those not flat, where they hold no
+    digit; else symbol *own*'s height), at most *cap*."""
+    digits = [boxes[i][3] - boxes[i][1] for i in ids if labels[i] in DIGITS]
+    tall = [boxes[i][3] - boxes[i][1] for i in ids if labels[i] not in FLAT]
+    return min(statistics.median(digits or tall or [boxes[own][3] - boxes[own][1]]), cap)
+
+
 def _line_top(
     j: int, boxes: list[Box], labels: list[str], groups: Groups, height: float, cap: float
 ) -> tuple[float, float]:
@@ -213,10 +228,7 @@ def _line_top(
         for i in members
         if b[0] - 2 * height <= boxes[i][2] <= b[2] and boxes[i][3] - boxes[i][1] > 0.3 * height
     ]
-    digits = [boxes[i][3] - boxes[i][1] for i in members if labels[i] in DIGITS]
-    tall = [boxes[i][3] - boxes[i][1] for i in members if labels[i] not in FLAT]
-    unit = statistics.median(digits or tall or [b[3] - b[1]])
-    return min([b[1], *near]), min(unit, cap)
+    return min([b[1], *near]), _unit(members, j, boxes, labels, cap)
 
 
 def _script(
