@@ -268,3 +268,27 @@ def test_a_denominator_written_large_takes_back_its_exponent_from_the_bar():
         "\\frac{\\sqrt{99x^{7}}}{11x^{3}}",
         "12 + 13 = 25",
     ]
+
+
+def test_a_relation_after_a_raised_end_goes_on_its_line_if_any_of_it_is_level_with_it():
+    """\\sqrt{2}^{\\sqrt{2} \\times \\sqrt{2}} = \\sqrt{2}^{2} = 2 on a line falling to the
+    right: the = after the raised exponent stands low, its middle below the whole of
+    what comes before it, its top not."""
+    page = [
+        P("\\sqrt", (59, 206, 141, 79)),
+        P("2", (124, 242, 29, 36)),
+        P("\\sqrt", (222, 152, 95, 66)),
+        P("2", (261, 177, 21, 32)),
+        P("\\times", (323, 182, 34, 31)),
+        P("\\sqrt", (399, 162, 92, 62)),
+        P("2", (443, 186, 25, 39)),
+        P("=", (521, 273, 65, 29)),
+        P("\\sqrt", (677, 235, 137, 83)),
+        P("2", (748, 271, 41, 41)),
+        P("2", (834, 221, 25, 29)),
+        P("=", (915, 288, 57, 28)),
+        P("2", (1025, 271, 41, 47)),
+    ]
+    assert [line.latex for line in read_page(page).lines] == [
+        "\\sqrt{2}^{\\sqrt{2} \\times \\sqrt{2}} = \\sqrt{2}^{2} = 2"
+    ]

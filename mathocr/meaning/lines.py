@@ -168,13 +168,14 @@ def _one_row(
         return True
     # A relation written after the end of what stands before it goes on that line
     # ("x^{-1} = \\frac{1}{x}": a raised exponent and a tall fraction leave the two
-    # sides' cores apart). A line of working that starts with "=" starts under the
-    # line above, not after its end.
+    # sides' cores apart), when any of it is level with what stands before it (an
+    # "=" written low on a line that falls, after a raised exponent). A line of
+    # working that starts with "=" starts under the line above, not after its end.
     first = min(right, key=lambda i: boxes[i][0])
     if symbols[first].label not in _RELATIONS or start < end:
         return False
-    middle = (boxes[first][1] + boxes[first][3]) / 2
-    return min(boxes[i][1] for i in left) <= middle <= max(boxes[i][3] for i in left)
+    top, bottom = boxes[first][1], boxes[first][3]
+    return min(boxes[i][1] for i in left) < bottom and top < max(boxes[i][3] for i in left)
 
 
 def _straddles(
