@@ -65,6 +65,9 @@ SUB_REACH = 0.5
 #: train writers' x), an index hardly (0.15 at most on their level ones).
 SUB_OVER = 0.25
 
+#: An x is about this share of a digit's height.
+X_SHARE = 0.8
+
 _BASES = DIGITS | {"x", ")"}
 
 
@@ -87,15 +90,17 @@ def baselines(units: list[Item]) -> Row:
     A unit is raised when it is raised relative to the last two symbols that
     can carry a superscript: one alone may have a descender (a handwritten 4
     or 9 often reaches below the line) and make its neighbour look raised.
-    Each rise is a share of the shorter of that symbol and the last one, the
-    base the exponent is on: a tall digit before a short x asks no more of the
-    x's exponent, nor a tall bracket closing after a digit of the bracket's.
+    Where the last base is an x, the rise over the symbol before it is a share
+    of the x's height, if that is less: a tall digit before a short x asks no
+    more of the x's exponent (``11x^{3}``). Digits measure with their own
+    height: a 0 read where a point stands is no yardstick for the next digit.
     A ``)`` before the last base is no such check: it reaches above and below
     the line by design, and an exponent of the x after it need not clear its
     middle (``(3 - \\sqrt{17})x^{2}``).
     """
     row: Row = []
     bases: list[Box] = []
+    last_x = False  # whether the last of the bases is an x
     named: Box | None = None  # the box of an x that may still take a subscript
     leading = False  # whether that x has no operand before it (no times sign, then)
     height = _line_height(units)
@@ -129,7 +134,9 @@ def baselines(units: list[Item]) -> Row:
                 row.append(sub)
             named = None
             continue
-        if bases and all(raised(u, b, height, min(b.h, bases[-1].h)) for b in bases[-2:]):
+        # Against the base before an x, a rise is a share of the x's height, if less.
+        short = bases[-1].h if bases and last_x else None
+        if bases and all(raised(u, b, height, min(b.h, short or b.h)) for b in bases[-2:]):
             base = bases[-1]
             run = [u]
             start = i
@@ -153,7 +160,7 @@ def baselines(units: list[Item]) -> Row:
             # A bracket the run opens and does not close starts a factor back on the
             # line, and one it closes without opening is on the line; what comes
             # before it is the exponent (x^{2}(x + 1), (x^{3} - x)), if anything.
-            cut = _unclosed(run)
+            cut = _unclosed(run, _depth(row))
             if cut is not None:
                 run = run[:cut]
                 i = start + cut
@@ -172,6 +179,7 @@ def baselines(units: list[Item]) -> Row:
             bases = [ref]
         else:
             bases.append(ref)
+        last_x = ref is not None and isinstance(u, Sym) and u.label == "x"
         i += 1
     return row
 
@@ -216,26 +224,39 @@ def _past(x: Box, run: list[Item]) -> Box:
     return Box(x.x0, x.y0, max(x.x1, run[-1].box.x1), x.y1)
 
 
-def _unclosed(run: list[Item]) -> int | None:
+def _unclosed(run: list[Item], before: int = 0) -> int | None:
     """Where in *run* the first bracket it opens and does not close stands, or the
-    first it closes without opening, if any.
+    first it closes without opening while *before* brackets opened on the line
+    before it are still open, if any.
 
     A raised run is an exponent only as far as its brackets close in it: a
     ``(`` written small and high, whose own ``)`` is back on the line, opens a
     factor (``(x - 1)(2x - 7)``, ``x^{2}(x + 1)``), not a power; and a ``)``
-    closing a bracket opened before the base is back on the line too.
+    closing a bracket opened before the base is back on the line too. With no
+    bracket open before it, a ``)`` is left in the run (the ``(`` may be read
+    as a 1 there, and the grammar should see the run whole).
     """
     opened: list[int] = []
     for k, u in enumerate(run):
         if isinstance(u, Sym) and u.label == "(":
             opened.append(k)
         elif isinstance(u, Sym) and u.label == ")":
-            if not opened:
+            if not opened and before > 0:
                 # A bracket it closes without opening was opened before its base: the
                 # exponent ends before it ((x^{3} - x)(2x - 7) on a rising line).
                 return k
-            opened.pop()
+            if opened:
+                opened.pop()
     return opened[0] if opened else None
+
+
+def _depth(row: Row) -> int:
+    """How many brackets opened in *row* are still open."""
+    depth = 0
+    for u in row:
+        if isinstance(u, Sym) and u.label in ("(", ")"):
+            depth = depth + 1 if u.label == "(" else max(depth - 1, 0)
+    return depth
 
 
 def _bar(f: Frac) -> float:
@@ -257,7 +278,7 @@ def _line_height(units: list[Item]) -> float:
     heights = []
     for u in units:
         if isinstance(u, Sym) and u.label in _BASES:
-            heights.append(u.box.h / 0.8 if u.label == "x" else u.box.h)
+            heights.append(u.box.h / X_SHARE if u.label == "x" else u.box.h)
     return sorted(heights)[len(heights) // 2] if heights else 0.0
 
 

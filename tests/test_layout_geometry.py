@@ -320,3 +320,28 @@ def test_a_fraction_in_an_exponent_stands_at_its_bar_not_its_foot():
         (")", 420, 34, 27, 101),
     ]
     assert reads([P(*b) for b in boxes], "x^{\\frac{1}{2}(1 + \\frac{1}{2^{2}})}")
+
+
+def test_a_tiny_digit_is_no_yardstick_for_whether_the_next_one_is_raised():
+    # 4.5 with the point read as a 0 (and the point its runner-up): measured against
+    # the tiny 0's height, a 5 written 3 px higher than the 4 would be raised over both.
+    symbols = [
+        P("4", 0, 10, 20, 40),
+        PlacedSymbol("0", (24, 46, 5, 5), 0.6, ((".", 0.35),)),
+        P("5", 34, 7, 20, 40),
+    ]
+    assert reads(symbols, "4.5")
+
+
+def test_an_exponent_stays_whole_when_its_opening_bracket_is_misread():
+    # x^{(1 + 2)} with its ( read as a 1 (the ( its runner-up): no bracket is open before
+    # the x, so the ) stays in the raised run and the grammar sees the run whole.
+    symbols = [
+        P("x", 0, 40, 30, 30),
+        PlacedSymbol("1", (34, 0, 8, 36), 0.6, (("(", 0.35),)),
+        P("1", 46, 8, 10, 24),
+        P("+", 60, 14, 14, 14),
+        P("2", 78, 8, 14, 24),
+        P(")", 96, 0, 8, 36),
+    ]
+    assert reads(symbols, "x^{(1 + 2)}")
