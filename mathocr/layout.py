@@ -275,11 +275,13 @@ def _under_root(root: Box, o: Item) -> bool:
 
 def _finish(units: list[Item]) -> Row:
     units.sort(key=lambda u: (u.box.cx, u.box.x0))
-    # A symbol written entirely above the next one, starting no further left,
-    # comes after it: the minus of 10^{-12} is often drawn over the 0.
+    # A symbol written entirely above the next one, starting no further left (give
+    # or take END_SLACK of its width), comes after it: the minus of 10^{-12} is
+    # often drawn over the 0.
     for k in range(len(units) - 1):
         u, v = units[k].box, units[k + 1].box
-        if u.y1 <= v.y0 and u.x0 >= v.x0 and reference(units[k + 1]) is not None:
+        flush = u.x0 >= v.x0 - END_SLACK * v.w
+        if u.y1 <= v.y0 and flush and reference(units[k + 1]) is not None:
             units[k], units[k + 1] = units[k + 1], units[k]
     row = baselines(units)
     return _level(units, row)

@@ -345,3 +345,16 @@ def test_an_exponent_stays_whole_when_its_opening_bracket_is_misread():
         P(")", 96, 0, 8, 36),
     ]
     assert reads(symbols, "x^{(1 + 2)}")
+
+
+def test_a_minus_over_its_base_starting_a_pixel_further_left_still_follows_it():
+    # 10^{-12} on a slanted page: the exponent's minus is drawn over the 0 and starts
+    # a pixel left of it, within a tenth of the 0's width.
+    symbols = [
+        P("1", 70, 356, 45, 62),
+        P("-", 128, 329, 21, 9),
+        P("0", 129, 379, 35, 28),
+        P("1", 167, 310, 25, 39),
+        P("2", 200, 305, 43, 39),
+    ]
+    assert reads(symbols, "10^{-12}")
