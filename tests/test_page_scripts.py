@@ -292,3 +292,23 @@ def test_a_relation_after_a_raised_end_goes_on_its_line_if_any_of_it_is_level_wi
     assert [line.latex for line in read_page(page).lines] == [
         "\\sqrt{2}^{\\sqrt{2} \\times \\sqrt{2}} = \\sqrt{2}^{2} = 2"
     ]
+
+
+def test_an_exponent_may_start_with_a_minus_drawn_over_its_base():
+    """10^{-12} with the minus written right over the 0 and the 12 after the 0's end:
+    the exponent starts, as the layout reads it, at its 1."""
+    page = [
+        P("1", (70, 356, 45, 62)),
+        P("-", (128, 329, 21, 9)),
+        P("0", (129, 379, 35, 28)),
+        P("1", (167, 310, 25, 39)),
+        P("2", (200, 305, 43, 39)),
+    ]
+    assert [line.latex for line in read_page(page).lines] == ["10^{-12}"]
+
+
+def test_a_line_starting_with_a_minus_over_a_symbol_is_no_exponent_of_it():
+    """-6 written over a lone 3, its minus over the 3 and its 6 starting over the 3's
+    end: an exponent's minus fills the space over its base, what follows starts past it."""
+    page = [P("-", (38, 18, 20, 6)), P("6", (56, 0, 26, 40)), P("3", (36, 52, 30, 44))]
+    assert len(split_lines(page)) == 2

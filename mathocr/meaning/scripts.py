@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import statistics
 
+from ..layout import END_SLACK
 from ..layout_tree import RELATIONS
 from .structures import DIGITS, FLAT, Box, Groups, extent, members
 
@@ -87,13 +88,14 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
             if groups.find(j) == groups.find(piece[0]):
                 continue
             # Where a script can start at all, before measuring the line's top.
-            after_b = small and (b[0] + b[2]) / 2 <= x0 <= b[2] + reach
+            sx0 = _start(piece, b, boxes, labels)
+            after_b = small and (b[0] + b[2]) / 2 <= sx0 <= b[2] + reach
             if (
                 after_b
                 and _script(
                     b,
                     labels[j],
-                    (x0, y0, x1, y1),
+                    (sx0, y0, x1, y1),
                     height,
                     *_line_top(j, boxes, labels, groups, height, cap),
                 )
@@ -131,8 +133,9 @@ def _another_line(
 
     An exponent holds no relation (``=``, ``<`` ...): a piece that does is a line
     of working, or an ``= 4`` continuing one, written just over *base*. An
-    exponent starts past its base's middle: a line whose last symbols are placed
-    like an exponent of *base* may start well before it. Nor does an exponent
+    exponent starts past its base's middle (after a minus drawn over the base,
+    :func:`_start`): a line whose last symbols are placed like an exponent of
+    *base* may start well before it. Nor does an exponent
     stand over the whole of a symbol that follows its base in the base's group,
     under one of its own symbols starting before that symbol's middle: what
     follows a base comes after its exponent (``2^{3} + 1``), while a short line
@@ -148,7 +151,8 @@ def _another_line(
     if any(labels[k] in RELATIONS for k in script):
         return True
     middle = (boxes[base][0] + boxes[base][2]) / 2
-    sx0, _, sx1, foot = extent(script, boxes)
+    _, _, sx1, foot = extent(script, boxes)
+    sx0 = _start(script, boxes[base], boxes, labels)
     if sx0 < middle:
         return True
     root = groups.find(base)
@@ -161,6 +165,22 @@ def _another_line(
         if sx0 <= x0 and x1 <= sx1 and any(boxes[i][0] < (x0 + x1) / 2 for i in over):
             return True
     return False
+
+
+def _start(script: list[int], base: Box, boxes: list[Box], labels: list[str]) -> float:
+    """Where *script* starts, as an exponent of the symbol whose box is *base*: at its
+    first symbol, or the next one where that is a minus drawn right over the base
+    (the minus of 10^{-12} is often written over the 0), as the layout reads it."""
+    ordered = sorted(script, key=lambda i: boxes[i][0])
+    lead = boxes[ordered[0]]
+    over = base[0] <= (lead[0] + lead[2]) / 2 <= base[2] and lead[3] <= base[1]
+    if labels[ordered[0]] == "-" and over and len(ordered) > 1:
+        # ... with what follows it past the base's end, as the minus fills the space
+        # over the base.
+        after = boxes[ordered[1]][0]
+        if after >= base[2] - END_SLACK * (base[2] - base[0]):
+            return after
+    return lead[0]
 
 
 def _across_bar(a: int, b: int, boxes: list[Box], labels: list[str], groups: Groups) -> bool:
