@@ -312,3 +312,22 @@ def test_a_line_starting_with_a_minus_over_a_symbol_is_no_exponent_of_it():
     end: an exponent's minus fills the space over its base, what follows starts past it."""
     page = [P("-", (38, 18, 20, 6)), P("6", (56, 0, 26, 40)), P("3", (36, 52, 30, 44))]
     assert len(split_lines(page)) == 2
+
+
+def test_a_level_whose_index_sticks_out_past_its_bar_is_still_in_its_span():
+    """x_{3} / x_{4} under a line of digits: the 3 of x_3 starts over the bar and ends
+    past it, its x is further from the bar than a short bar's levels are; the 3 is
+    a level all the same, as it starts and is centred over the bar."""
+    page = [P(label, (40 + 40 * k, 300, 30, 40)) for k, label in enumerate("12+13")]
+    page += [P("=", (250, 315, 30, 14)), P("2", (290, 300, 30, 40)), P("5", (330, 300, 30, 40))]
+    page += [
+        P("x", (174, 409, 38, 44)),
+        P("3", (225, 444, 40, 44)),
+        P("-", (180, 522, 71, 8)),
+        P("x", (193, 581, 43, 44)),
+        P("4", (253, 604, 31, 68)),
+    ]
+    assert [line.latex for line in read_page(page).lines] == [
+        "12 + 13 = 25",
+        "\\frac{x_{3}}{x_{4}}",
+    ]

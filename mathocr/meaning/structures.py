@@ -31,8 +31,9 @@ __all__ = [
 #: A bar takes a symbol above or below it within this many symbol heights,
 BAR_GAP = 0.7
 #: ... or within this many when the bar is wider than WIDE_BAR symbol heights and the
-#: symbol lies within its span (a stacked fraction's levels are spaced out; a minus
-#: sign is short, and the lines around it reach past its ends).
+#: symbol starts and is centred within its span (a stacked fraction's levels are spaced
+#: out, an index may end past the bar, x_{3} over x_{4}; a minus sign is short, and the
+#: lines around it reach past its ends).
 FAR_BAR_GAP = 1.5
 WIDE_BAR = 1.2
 #: ... and, by a bar longer than 1 / SPREAD symbol heights, within FAR_BAR_GAP times
@@ -121,7 +122,7 @@ def link_fractions(
             above = (y0 + y1) / 2 < middle
             gap = max(by0 - y1 if above else y0 - by1, 0.0)
             reach_out = max(slack, 0.1 * (bx1 - bx0))
-            inside = wide and bx0 - reach_out <= x0 and x1 <= bx1 + reach_out
+            inside = wide and bx0 - reach_out <= x0 and (x0 + x1) / 2 <= bx1 + reach_out
             reach = BAR_GAP * height
             if inside:
                 # Only a level without a relation stands out of the usual reach: a line
