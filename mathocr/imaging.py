@@ -4,7 +4,7 @@ A browser drawing and a phone photo must end up as the same thing: a binary
 image, ink = 1, at a working resolution small enough to be fast, with the
 expression's baseline horizontal. Everything that depends on the source
 (file format, EXIF orientation, paper colour, shadows, white-on-dark) is
-handled here so that segmentation never sees it.
+handled here so that the detector never sees it.
 
 >>> import numpy as np
 >>> page = np.full((60, 120), 255, np.uint8); page[20:40, 30:34] = 0
