@@ -66,21 +66,9 @@ class LoadedImage:
     gray: np.ndarray
     """(H, W) uint8 at working resolution, upright (EXIF applied)."""
     scale: float
-    """Working pixels per original pixel (≤ 1, unless :meth:`enlarged`)."""
+    """Working pixels per original pixel (≤ 1)."""
     size: tuple[int, int]
     """Width, height of the original image, upright."""
-
-    def enlarged(self, factor: float) -> LoadedImage:
-        """The same image with *factor* times more pixels a side (cubic interpolation).
-
-        For writing too small to binarize well: at 15-20 pixels a symbol,
-        the blur and threshold close a digit's loops, which they leave open
-        on an enlarged copy.
-        """
-        h, w = self.gray.shape
-        width, height = max(1, round(w * factor)), max(1, round(h * factor))
-        gray = cv2.resize(self.gray, (width, height), interpolation=cv2.INTER_CUBIC)
-        return LoadedImage(gray=gray, scale=self.scale * width / w, size=self.size)
 
 
 @dataclass(frozen=True)
@@ -112,25 +100,6 @@ class Deskewed:
         inverse = cv2.invertAffineTransform(self.matrix)
         pts = np.asarray(points, np.float64).reshape(-1, 2)
         return pts @ inverse[:, :2].T + inverse[:, 2]
-
-    def box_to_input(
-        self, box: tuple[int, int, int, int], scale: float
-    ) -> tuple[float, float, float, float]:
-        """An x, y, w, h box of the output as x0, y0, x1, y1 around it in the original image.
-
-        *scale* is the working image's size over the original's
-        (:attr:`LoadedImage.scale`); a rotated box becomes the upright box of
-        its four corners.
-        """
-        x, y, w, h = box
-        corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
-        pts = self.to_input(corners) / scale
-        return (
-            float(pts[:, 0].min()),
-            float(pts[:, 1].min()),
-            float(pts[:, 0].max()),
-            float(pts[:, 1].max()),
-        )
 
 
 # --------------------------------------------------------------------------- loading
