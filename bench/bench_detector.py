@@ -68,7 +68,7 @@ def run(*, quick: bool) -> dict[str, Any]:
     for split, expressions in splits.items():
         out["splits"][split] = {}
         for engine in ENGINES:
-            recognizer = _Timed(make_recognizer(engine))
+            recognizer = _Timed(make_recognizer())
             figures = {}
             for kind in ("canvas", "photo"):
                 images = (

@@ -120,7 +120,7 @@ def select_expressions(
     return chosen
 
 
-def make_recognizer(detector: Path | None = None) -> Any:
+def make_recognizer(*, detector: Path | None = None) -> Any:
     """The recognizer on one thread (with *detector* instead of the shipped model if given).
 
     One thread, so that the median time is that of one web worker on one
@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
     from ..evaluation import evaluate_images
 
     expressions = select_expressions(args.inkml, args.limit, dev=args.dev)
-    recognizer = make_recognizer(args.detector)
+    recognizer = make_recognizer(detector=args.detector)
     kinds = ("canvas", "photo") if args.kind == "both" else (args.kind,)
     results = {kind: evaluate_images(_images(expressions, kind), recognizer) for kind in kinds}
     if args.json:
