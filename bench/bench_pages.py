@@ -200,7 +200,7 @@ def run(*, quick: bool) -> dict[str, Any]:
     return out
 
 
-def markdown(result: dict[str, Any]) -> str:
+def _tables(result: dict[str, Any]) -> str:
     spread = ", ".join(f"{n} lines: {k}" for n, k in result["lines_per_page"].items())
     lines = [
         "## Pages of working: whole images\n",
@@ -240,3 +240,10 @@ def markdown(result: dict[str, Any]) -> str:
         "Models: " + "; ".join(f"{e} `{engines[e]['model_version']}`" for e in names) + "."
     )
     return "\n".join(lines) + "\n"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The current figures, then the last run that measured the retired rules beside them."""
+    from bench.frozen import frozen_section
+
+    return _tables(result) + frozen_section("pages", _tables)

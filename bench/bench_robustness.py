@@ -240,7 +240,7 @@ def run(*, quick: bool) -> dict[str, Any]:
     }
 
 
-def markdown(result: dict[str, Any]) -> str:
+def _tables(result: dict[str, Any]) -> str:
     n = result["images_per_variant"]
     engines = result.get("engines")
     if engines is None:  # a result written before both engines were compared
@@ -284,3 +284,10 @@ def markdown(result: dict[str, Any]) -> str:
         for key, d in drawings.items():
             lines.append(f"| {d['symbol_px']} px | {d['pen']} px | {cells('drawings', key)} |")
     return "\n".join(lines) + "\n"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The current figures, then the last run that measured the retired rules beside them."""
+    from bench.frozen import frozen_section
+
+    return _tables(result) + frozen_section("robustness", _tables)
