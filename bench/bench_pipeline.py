@@ -257,6 +257,12 @@ def markdown(result: dict[str, Any]) -> str:
                 + ", ".join(f"{k} {v}" for k, v in st.items() if k != "total")
             )
     lines += stage_rows
+    if any("segment" in sp.get(kind, {}).get("stage_ms_median", {}) for kind in sp):
+        lines.append(
+            "\nMeasured with the retired rule-based segmentation (its stages above), before "
+            "the detector became the one path; `python -m bench pipeline` now measures the "
+            "detector (prepare + detect as preprocessing and extraction)."
+        )
     lines.append(
         "\nOne core (OpenCV and ONNX Runtime single-threaded), best of 3 runs per image. "
         "The baseline runs on the decoded full-resolution image (decoding not counted), on "
