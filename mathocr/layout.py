@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .layout_tree import CENTRED, DIGITS, Box, Frac, Item, Root, Row, Sub, Sup, Sym, row_box
-from .scripts_layout import baselines, reference
+from .scripts_layout import baselines, lowered, raised, reference
 from .slant import baseline_slope
 
 __all__ = ["PlacedSymbol", "build_layout"]
@@ -56,6 +56,9 @@ class PlacedSymbol:
 EQ_GAP = 0.9
 #: A numerator continues past its bar's end across gaps up to this many symbol heights.
 FRAC_REACH = 0.5
+#: A bar's ends are known to this many widths of a symbol by it: a minus sticks out
+#: past them by more, a level's symbol is centred over the bar within as much.
+END_SLACK = 0.1
 
 
 def build_layout(symbols: Sequence[PlacedSymbol], labels: Sequence[str] | None = None) -> Row:
@@ -174,7 +177,11 @@ class _Builder:
         others: list[int] = []
         for j in free:
             o = self.boxes[j]
-            if self.labels[j] == "-" and (o.x0 < bar.x0 - 0.1 * o.w or o.x1 > bar.x1 + 0.1 * o.w):
+            if (
+                self.labels[j] == "-"
+                and (o.x0 < bar.x0 - END_SLACK * o.w or o.x1 > bar.x1 + END_SLACK * o.w)
+                and not self._stacked(c, j, free)
+            ):
                 continue  # a minus sign sticking out: in front of the fraction
             if self.labels[j] == "\\sqrt" and o.x0 < bar.cx < o.x1 and o.y0 < bar.cy < o.y1:
                 continue  # a root around the whole fraction
@@ -183,7 +190,8 @@ class _Builder:
                 # bar as below it: it encloses the fraction, (2/x)^{-4}, even where its
                 # centre lies over the bar's end. The levels' own brackets stay on their side.
                 continue
-            if bar.x0 <= o.cx <= bar.x1:
+            slack = END_SLACK * o.w
+            if bar.x0 - slack <= o.cx <= bar.x1 + slack:
                 (above if o.cy < bar.cy else below).append(j)
             elif self.labels[j] != "-":
                 others.append(j)
@@ -204,12 +212,46 @@ class _Builder:
                     continue
                 band, size = reach[id(side)]
                 gap = max(band.x0 - o.x1, o.x0 - band.x1, 0.0)
-                if band.y0 <= o.cy <= band.y1 and gap <= FRAC_REACH * size:
+                level = band.y0 <= o.cy <= band.y1 or self._script(j, side)
+                if level and gap <= FRAC_REACH * size:
                     side.append(j)
                     others.remove(j)
                     reach[id(side)] = (band.union(o), size)
                     grew = True
         return above, below
+
+    def _script(self, j: int, side: list[int]) -> bool:
+        """Whether symbol *j* is a script of the symbol that ends *side*.
+
+        An exponent raised after a level's last symbol (x^{4} in a numerator) or
+        an index hanging from its last x (x_{4} in a stacked fraction) lies above
+        or below the level's band, and may stand past its bar's end.
+        """
+        last = max(side, key=lambda k: self.boxes[k].x1)
+        base = self.boxes[last]
+        if self.boxes[j].x0 < base.cx:
+            return False
+        sym = Sym(self.labels[j], (j,), self.boxes[j])
+        if self.labels[last] == "x" and lowered(sym, base):
+            return True
+        carries = reference(Sym(self.labels[last], (last,), base)) is not None
+        return carries and raised(sym, base, self._size(side))
+
+    def _stacked(self, c: int, j: int, free: list[int]) -> bool:
+        """Whether bar *j* has a symbol between it and bar *c*, over both their spans.
+
+        Such a bar is the bar of a fraction in one of *c*'s levels (x_{2} stands
+        between the bars of x_{1} / (x_{2} / ...)), however far it sticks out past
+        *c*'s ends; a minus sign in front of a fraction has nothing between it and
+        the bar.
+        """
+        b, o = self.boxes[c], self.boxes[j]
+        lo, hi = max(b.x0, o.x0), min(b.x1, o.x1)
+        top, bottom = sorted((b.cy, o.cy))
+        return any(
+            k not in (c, j) and lo <= self.boxes[k].cx <= hi and top < self.boxes[k].cy < bottom
+            for k in free
+        )
 
     def _size(self, ids: list[int]) -> float:
         """The symbol height of a fraction's level, for how far it may reach past its bar.

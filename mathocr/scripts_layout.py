@@ -28,9 +28,9 @@ row, and once more on a slanted row with the slant taken out
 
 from __future__ import annotations
 
-from .layout_tree import CENTRED, DIGITS, Box, Item, Root, Row, Sub, Sup, Sym, row_box
+from .layout_tree import CENTRED, DIGITS, Box, Frac, Item, Root, Row, Sub, Sup, Sym, row_box
 
-__all__ = ["baselines", "reference"]
+__all__ = ["baselines", "lowered", "raised", "reference"]
 
 # Set by looking at CROHME failures (mostly train/, a few valid/ ones too), so
 # bench/bench_layout.py's figures are not a strictly held-out estimate.
@@ -65,6 +65,9 @@ SUB_REACH = 0.5
 #: train writers' x), an index hardly (0.15 at most on their level ones).
 SUB_OVER = 0.25
 
+#: An x is about this share of a digit's height.
+X_SHARE = 0.8
+
 _BASES = DIGITS | {"x", ")"}
 
 
@@ -87,20 +90,25 @@ def baselines(units: list[Item]) -> Row:
     A unit is raised when it is raised relative to the last two symbols that
     can carry a superscript: one alone may have a descender (a handwritten 4
     or 9 often reaches below the line) and make its neighbour look raised.
+    Where the last base is an x, the rise over the symbol before it is a share
+    of the x's height, if that is less: a tall digit before a short x asks no
+    more of the x's exponent (``11x^{3}``). Digits measure with their own
+    height: a 0 read where a point stands is no yardstick for the next digit.
     A ``)`` before the last base is no such check: it reaches above and below
     the line by design, and an exponent of the x after it need not clear its
     middle (``(3 - \\sqrt{17})x^{2}``).
     """
     row: Row = []
     bases: list[Box] = []
+    last_x = False  # whether the last of the bases is an x
     named: Box | None = None  # the box of an x that may still take a subscript
     leading = False  # whether that x has no operand before it (no times sign, then)
     height = _line_height(units)
     i = 0
     while i < len(units):
         u = units[i]
-        lowered = named is not None and _lowered(u, named)
-        if named is not None and (lowered or (leading and _indexed(u, named, height))):
+        low = named is not None and lowered(u, named)
+        if named is not None and (low or (leading and _indexed(u, named, height))):
             run = [u]
             i += 1
             while i < len(units):
@@ -113,7 +121,7 @@ def baselines(units: list[Item]) -> Row:
                 # index written level with its x goes on level, digit after digit.
                 if _is_digit(units[i]) and (
                     (nb.cy > (named.cy + run_cy) / 2 and nb.y0 > (named.y0 + run_top) / 2)
-                    or (not lowered and _indexed(units[i], _past(named, run), height))
+                    or (not low and _indexed(units[i], _past(named, run), height))
                 ):
                     run.append(units[i])
                     i += 1
@@ -126,7 +134,9 @@ def baselines(units: list[Item]) -> Row:
                 row.append(sub)
             named = None
             continue
-        if bases and all(_raised(u, b, height) for b in bases[-2:]):
+        # Against the base before an x, a rise is a share of the x's height, if less.
+        short = bases[-1].h if bases and last_x else None
+        if bases and all(raised(u, b, height, min(b.h, short or b.h)) for b in bases[-2:]):
             base = bases[-1]
             run = [u]
             start = i
@@ -136,7 +146,9 @@ def baselines(units: list[Item]) -> Row:
                 run_cy = sum(r.box.cy for r in run) / len(run)
                 run_bottom = max(r.box.y1 for r in run)
                 # Still in the superscript while closer to its line than to the base's.
-                if v.box.cy < (base.cy + run_cy) / 2 and v.box.y1 < (base.y1 + run_bottom) / 2:
+                # A fraction stands on a line at its bar, its denominator hanging below.
+                cy, foot = (_bar(v), _bar(v)) if isinstance(v, Frac) else (v.box.cy, v.box.y1)
+                if cy < (base.cy + run_cy) / 2 and foot < (base.y1 + run_bottom) / 2:
                     run.append(v)
                     i += 1
                 else:
@@ -146,8 +158,9 @@ def baselines(units: list[Item]) -> Row:
                 # hat lifted off to its right, or a piece of a bar broken by faint ink.
                 continue
             # A bracket the run opens and does not close starts a factor back on the
-            # line; what comes before it is the exponent (x^{2}(x + 1)), if anything.
-            cut = _unclosed(run)
+            # line, and one it closes without opening is on the line; what comes
+            # before it is the exponent (x^{2}(x + 1), (x^{3} - x)), if anything.
+            cut = _unclosed(run, _depth(row))
             if cut is not None:
                 run = run[:cut]
                 i = start + cut
@@ -166,11 +179,12 @@ def baselines(units: list[Item]) -> Row:
             bases = [ref]
         else:
             bases.append(ref)
+        last_x = ref is not None and isinstance(u, Sym) and u.label == "x"
         i += 1
     return row
 
 
-def _lowered(u: Item, x: Box) -> bool:
+def lowered(u: Item, x: Box) -> bool:
     """Whether *u* starts a subscript of the ``x`` whose box is *x*.
 
     Only a digit does (``x_1``, ``x_{12}``): its top and centre below the
@@ -201,7 +215,7 @@ def _indexed(u: Item, x: Box, line_height: float) -> bool:
         return False
     b = u.box
     close = b.x0 <= x.x1 + SUB_REACH * x.h and b.y0 >= x.y0 - SUB_OVER * x.h
-    return close and not _raised(u, x, line_height)
+    return close and not raised(u, x, line_height)
 
 
 def _past(x: Box, run: list[Item]) -> Box:
@@ -210,20 +224,45 @@ def _past(x: Box, run: list[Item]) -> Box:
     return Box(x.x0, x.y0, max(x.x1, run[-1].box.x1), x.y1)
 
 
-def _unclosed(run: list[Item]) -> int | None:
-    """Where in *run* the first bracket it opens and does not close stands, if any.
+def _unclosed(run: list[Item], before: int = 0) -> int | None:
+    """Where in *run* the first bracket it opens and does not close stands, or the
+    first it closes without opening while *before* brackets opened on the line
+    before it are still open, if any.
 
     A raised run is an exponent only as far as its brackets close in it: a
     ``(`` written small and high, whose own ``)`` is back on the line, opens a
-    factor (``(x - 1)(2x - 7)``, ``x^{2}(x + 1)``), not a power.
+    factor (``(x - 1)(2x - 7)``, ``x^{2}(x + 1)``), not a power; and a ``)``
+    closing a bracket opened before the base is back on the line too. With no
+    bracket open before it, a ``)`` is left in the run (the ``(`` may be read
+    as a 1 there, and the grammar should see the run whole).
     """
     opened: list[int] = []
     for k, u in enumerate(run):
         if isinstance(u, Sym) and u.label == "(":
             opened.append(k)
-        elif isinstance(u, Sym) and u.label == ")" and opened:
-            opened.pop()
+        elif isinstance(u, Sym) and u.label == ")":
+            if not opened and before > 0:
+                # A bracket it closes without opening was opened before its base: the
+                # exponent ends before it ((x^{3} - x)(2x - 7) on a rising line).
+                return k
+            if opened:
+                opened.pop()
     return opened[0] if opened else None
+
+
+def _depth(row: Row) -> int:
+    """How many brackets opened in *row* are still open."""
+    depth = 0
+    for u in row:
+        if isinstance(u, Sym) and u.label in ("(", ")"):
+            depth = depth + 1 if u.label == "(" else max(depth - 1, 0)
+    return depth
+
+
+def _bar(f: Frac) -> float:
+    """The height of a fraction's bar: between its numerator's foot and its
+    denominator's top."""
+    return (row_box(f.num).y1 + row_box(f.den).y0) / 2
 
 
 def _lone_minus(run: list[Item]) -> bool:
@@ -239,18 +278,18 @@ def _line_height(units: list[Item]) -> float:
     heights = []
     for u in units:
         if isinstance(u, Sym) and u.label in _BASES:
-            heights.append(u.box.h / 0.8 if u.label == "x" else u.box.h)
+            heights.append(u.box.h / X_SHARE if u.label == "x" else u.box.h)
     return sorted(heights)[len(heights) // 2] if heights else 0.0
 
 
-def _raised(u: Item, base: Box, line_height: float) -> bool:
+def raised(u: Item, base: Box, line_height: float, size: float | None = None) -> bool:
     """Whether *u* starts a superscript of the symbol whose box is *base*.
 
     Operators sit on the middle line, half a digit above the baseline, so a
     minus opens an exponent only when its centre is well above that (measured
     in the row's digit height: a short x alone is no yardstick). Other symbols
     must have their bottom well above the base's bottom and their centre above
-    the base's centre.
+    the base's centre, by shares of *size* (the base's own height if None).
     """
     if base.h <= 0:
         return False
@@ -259,4 +298,5 @@ def _raised(u: Item, base: Box, line_height: float) -> bool:
         # Only a minus sign opens an exponent (x^{-1}).
         scale = max(base.h, line_height)
         return u.label == "-" and base.y1 - b.cy > SUP_OPERATOR * scale
-    return base.y1 - b.y1 > SUP_RISE * base.h and b.cy < base.cy - SUP_CENTRE * base.h
+    h = base.h if size is None else size
+    return base.y1 - b.y1 > SUP_RISE * h and b.cy < base.cy - SUP_CENTRE * h

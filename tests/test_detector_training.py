@@ -416,3 +416,14 @@ def test_a_run_started_from_a_model_keeps_its_batch_norms_frozen(samples, tmp_pa
 
     start = detector_from_onnx(model, len(DETECTOR_CLASSES), 8).state_dict()
     assert not state["stem.0.0.weight"].equal(start["stem.0.0.weight"])
+
+
+def test_bf16_on_a_cpu_without_it_is_called_out(tmp_path):
+    """Emulated bfloat16 cost a run an hour once: the trainer says so before it starts."""
+    from mathocr.training.detector.train import native_bf16
+
+    with_it, without = tmp_path / "a", tmp_path / "b"
+    with_it.write_text("flags\t\t: fpu sse2 avx2 avx512f avx512_bf16 amx_tile\n")
+    without.write_text("flags\t\t: fpu sse2 avx2\n")
+    assert native_bf16(with_it) and not native_bf16(without)
+    assert native_bf16(tmp_path / "missing")

@@ -167,3 +167,181 @@ def test_the_baseline_slope_ignores_an_exponent_and_needs_four_feet():
     assert baseline_slope(feet[:3], size=30) is None
     # Stacked material is no slant: a tower of feet is left alone.
     assert baseline_slope([(0.0, 100.0), (40.0, 50.0), (80.0, 0.0), (120.0, -50.0)], 30) is None
+
+
+# -- stacked fractions ----------------------------------------------------------------
+
+
+def test_a_nested_fractions_bar_may_stick_out_past_the_bar_over_it():
+    # x_1 / (x_2 / (x_3 / x_4)), as a CROHME train writer stacks it: each bar a little
+    # shorter than the one over it, but the innermost starts 32 px left of the middle
+    # one. Long as it is, that bar is a level's own, no minus sign in front of it.
+    symbols = [
+        P("x", 118, 8, 70, 56),
+        P("1", 205, 28, 6, 40),
+        P("-", 25, 72, 266, 18),
+        P("x", 109, 142, 54, 41),
+        P("2", 167, 153, 40, 31),
+        P("-", 40, 192, 222, 31),
+        P("x", 102, 229, 59, 48),
+        P("3", 167, 229, 23, 47),
+        P("-", 8, 312, 200, 21),
+        P("x", 60, 349, 70, 57),
+        P("4", 137, 366, 35, 34),
+    ]
+    assert reads(symbols, "\\frac{x_{1}}{\\frac{x_{2}}{\\frac{x_{3}}{x_{4}}}}")
+
+
+def test_a_minus_sticking_out_past_a_bar_with_nothing_between_stays_in_front_of_it():
+    # - 3/4 with the minus written just over the start of the bar, sticking out of it:
+    # nothing stands between the two, so it is no bar of a level.
+    symbols = [
+        P("-", 12, 34, 24, 4),
+        P("3", 40, 0, 20, 30),
+        P("-", 20, 40, 60, 4),
+        P("4", 40, 50, 20, 30),
+    ]
+    assert reads(symbols, "-\\frac{3}{4}")
+
+
+def test_a_denominators_index_may_hang_past_its_bars_end():
+    # x_3 / x_4 with the 4 written tall and low after its x, starting past the bar's
+    # end: below the denominator's band, but its x's index (as on the line).
+    symbols = [
+        P("x", 131, 302, 43, 44),
+        P("3", 169, 339, 40, 44),
+        P("-", 122, 415, 70, 8),
+        P("x", 131, 473, 43, 44),
+        P("4", 188, 499, 31, 67),
+    ]
+    assert reads(symbols, "\\frac{x_{3}}{x_{4}}")
+
+
+# -- exponents ------------------------------------------------------------------------
+
+
+def test_an_exponent_of_a_short_x_is_measured_by_the_xs_height_against_the_digit_before():
+    # 11x^3: the 3's foot is 16 px over the x's (0.57 of its height) and 15 px over the
+    # 1's; against the tall 1 the same rise must be a share of the x's height, not
+    # the 1's (0.34 of it), or the 3 is a factor and the x a times sign.
+    symbols = [
+        P("1", 56, 97, 15, 46),
+        P("1", 75, 97, 14, 44),
+        P("x", 93, 114, 23, 28),
+        P("3", 112, 104, 13, 22),
+    ]
+    assert reads(symbols, "11x^{3}")
+
+
+def test_an_exponent_of_a_tall_bracket_is_measured_against_the_short_digit_before_it():
+    # (3 + 4)^3 with brackets twice the digits' height: against the 4 before the ), the
+    # 3's rise is a share of the 4's height, as ever, not of the bracket's.
+    symbols = [
+        P("(", 0, 0, 12, 66),
+        P("3", 20, 40, 14, 22),
+        P("+", 40, 44, 14, 14),
+        P("4", 60, 40, 14, 22),
+        P(")", 80, 0, 12, 66),
+        P("3", 96, 10, 12, 30),
+    ]
+    assert reads(symbols, "(3 + 4)^{3}")
+
+
+def test_a_numerators_exponent_may_stand_past_its_bars_end():
+    # x^4 / 2^3: the 4 is raised after the x and starts past the bar's end, above the
+    # numerator's band; it is the x's exponent, not a factor after the fraction.
+    symbols = [
+        P("-", 8, 103, 98, 10),
+        P("x", 54, 46, 44, 56),
+        P("4", 105, 8, 20, 31),
+        P("2", 20, 124, 38, 56),
+        P("3", 63, 118, 23, 28),
+    ]
+    assert reads(symbols, "\\frac{x^{4}}{2^{3}}")
+
+
+def test_a_level_centred_just_past_its_bars_end_is_still_over_it():
+    # 1/2 (3x^2 - 1) with the 2 shifted right: its centre half a pixel past the bar's
+    # end, within a tenth of its width, as the minus sign rule allows a bar's end.
+    symbols = [
+        P("1", 67, 483, 49, 41),
+        P("-", 83, 527, 45, 10),
+        P("2", 109, 532, 39, 38),
+        P("(", 178, 487, 20, 67),
+        P("3", 214, 492, 26, 45),
+        P("x", 254, 503, 47, 36),
+        P("2", 290, 465, 36, 26),
+        P("-", 322, 513, 38, 7),
+        P("1", 377, 480, 52, 47),
+        P(")", 423, 461, 26, 85),
+    ]
+    assert reads(symbols, "\\frac{1}{2}(3x^{2} - 1)")
+
+
+def test_an_exponent_ends_before_a_bracket_it_closes_without_opening():
+    # (x^3 - x^2 - x)(2x - 7) on a line rising to the right: everything after the 3
+    # stands higher than the first x and would run on in its exponent, but the ) that
+    # closes the first bracket cannot be in it, nor what follows.
+    boxes = [
+        ("(", 62, 330, 27, 66),
+        ("x", 123, 345, 40, 39),
+        ("3", 162, 322, 18, 28),
+        ("-", 198, 345, 32, 9),
+        ("x", 250, 327, 41, 40),
+        ("2", 292, 313, 20, 17),
+        ("-", 315, 336, 41, 9),
+        ("x", 372, 323, 42, 34),
+        (")", 423, 302, 21, 70),
+        ("(", 458, 312, 25, 57),
+        ("2", 488, 315, 48, 44),
+        ("x", 539, 322, 38, 35),
+        ("-", 598, 323, 28, 8),
+        ("7", 637, 289, 39, 63),
+        (")", 675, 288, 21, 76),
+    ]
+    assert reads([P(*b) for b in boxes], "(x^{3} - x^{2} - x)(2x - 7)")
+
+
+def test_a_fraction_in_an_exponent_stands_at_its_bar_not_its_foot():
+    # x^{1/2 (1 + 1/2^2)} written as large as the x: the second fraction's denominator
+    # hangs nearly to the x's foot, but its bar is up on the exponent's line.
+    boxes = [
+        ("x", 80, 111, 65, 58),
+        ("1", 153, 39, 42, 45),
+        ("-", 156, 92, 49, 6),
+        ("2", 167, 93, 41, 43),
+        ("(", 231, 47, 23, 81),
+        ("1", 245, 58, 38, 59),
+        ("+", 289, 79, 35, 35),
+        ("-", 336, 94, 83, 8),
+        ("2", 345, 108, 34, 45),
+        ("1", 351, 47, 38, 40),
+        ("2", 377, 100, 37, 34),
+        (")", 420, 34, 27, 101),
+    ]
+    assert reads([P(*b) for b in boxes], "x^{\\frac{1}{2}(1 + \\frac{1}{2^{2}})}")
+
+
+def test_a_tiny_digit_is_no_yardstick_for_whether_the_next_one_is_raised():
+    # 4.5 with the point read as a 0 (and the point its runner-up): measured against
+    # the tiny 0's height, a 5 written 3 px higher than the 4 would be raised over both.
+    symbols = [
+        P("4", 0, 10, 20, 40),
+        PlacedSymbol("0", (24, 46, 5, 5), 0.6, ((".", 0.35),)),
+        P("5", 34, 7, 20, 40),
+    ]
+    assert reads(symbols, "4.5")
+
+
+def test_an_exponent_stays_whole_when_its_opening_bracket_is_misread():
+    # x^{(1 + 2)} with its ( read as a 1 (the ( its runner-up): no bracket is open before
+    # the x, so the ) stays in the raised run and the grammar sees the run whole.
+    symbols = [
+        P("x", 0, 40, 30, 30),
+        PlacedSymbol("1", (34, 0, 8, 36), 0.6, (("(", 0.35),)),
+        P("1", 46, 8, 10, 24),
+        P("+", 60, 14, 14, 14),
+        P("2", 78, 8, 14, 24),
+        P(")", 96, 0, 8, 36),
+    ]
+    assert reads(symbols, "x^{(1 + 2)}")

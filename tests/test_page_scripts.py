@@ -180,3 +180,115 @@ def test_a_minus_starting_a_line_is_no_bar_of_the_lines_around_it():
     page += [P("-", (55, 157, 56, 6)), P("2", (116, 117, 31, 48)), P("x", (161, 136, 44, 31))]
     page += [P("6", (55, 206, 25, 41))]
     assert [line.latex for line in read_page(page).lines] == ["96", "-2x", "6"]
+
+
+def test_an_exponent_in_a_numerator_may_stand_over_the_denominators_end():
+    """\\frac{2^{5}}{3 + 1} with a wide 2: its exponent stands right over the 1 of the
+    denominator, which is across the bar from the 2, not after it on its line."""
+    page = [
+        P("2", (124, 488, 87, 54)),
+        P("5", (184, 446, 25, 34)),
+        P("-", (66, 558, 206, 24)),
+        P("3", (78, 622, 49, 49)),
+        P("+", (133, 636, 35, 22)),
+        P("1", (184, 621, 24, 57)),
+    ]
+    assert len(split_lines(page)) == 1
+    assert [line.latex for line in read_page(page).lines] == ["\\frac{2^{5}}{3 + 1}"]
+
+
+def test_a_line_written_large_spaces_its_exponent_further():
+    """x^{2} with a big x and the 2 starting 0.6 x heights past its end: more than one
+    symbol height of the page (the 2, its only digit), but a line written larger
+    spaces its exponents further, as it raises them further."""
+    page = [P("x", (8, 42, 58, 58)), P("2", (100, 8, 18, 30))]
+    assert len(split_lines(page)) == 1
+    assert [line.latex for line in read_page(page).lines] == ["x^{2}"]
+
+
+def test_a_short_line_far_past_a_symbols_end_is_no_exponent():
+    """A lone 2 written a little higher than the x of the line beside it, well past its end."""
+    page = [P("x", (8, 42, 40, 40)), P("+", (60, 50, 30, 30)), P("2", (200, 0, 30, 40))]
+    assert len(split_lines(page)) == 2
+
+
+def test_an_exponent_of_a_short_x_may_be_taller_than_the_x():
+    """x^{4} - 5x^{2} + 5 under a line of small digits: the x stands for a digit a
+    quarter taller, and its 4, half as tall again as the x, is its exponent still."""
+    page = [P(label, (40 + 40 * k, 560, 30, 34)) for k, label in enumerate("12+13")]
+    page += [P("=", (250, 575, 30, 14)), P("2", (290, 560, 30, 34)), P("5", (330, 560, 30, 34))]
+    page += [
+        P("x", (60, 720, 83, 40)),
+        P("4", (158, 660, 44, 60)),
+        P("-", (294, 761, 29, 10)),
+        P("5", (377, 685, 80, 96)),
+        P("x", (522, 710, 77, 48)),
+        P("2", (611, 676, 50, 36)),
+        P("+", (738, 724, 44, 47)),
+        P("5", (858, 680, 80, 88)),
+    ]
+    assert [line.latex for line in read_page(page).lines] == ["12 + 13 = 25", "x^{4} - 5x^{2} + 5"]
+
+
+def test_two_exponents_of_one_line_over_what_lies_between_them():
+    """3^{x} - 2^{x}: the two x's are one piece, spanning the - 2 between them; the
+    second x starts past the 2's middle, as its exponent does, so the 2 is not under
+    the piece the way a symbol is under a line written over it."""
+    page = [
+        P("3", (8, 40, 48, 63)),
+        P("x", (35, 12, 22, 23)),
+        P("-", (65, 69, 26, 5)),
+        P("2", (101, 39, 39, 71)),
+        P("x", (132, 8, 24, 25)),
+    ]
+    assert len(split_lines(page)) == 1
+    assert [line.latex for line in read_page(page).lines] == ["3^{x} - 2^{x}"]
+
+
+def test_a_denominator_written_large_takes_back_its_exponent_from_the_bar():
+    """\\frac{\\sqrt{99x^{7}}}{11x^{3}} written larger than the line under it: the bar
+    takes the 3 (its nearest symbol below) without 11x, which is too wide to be a
+    script in the page's digit heights, but not in its own; it is the line the 3
+    was taken from."""
+    page = [
+        P("-", (69, 180, 385, 30)),
+        P("\\sqrt", (94, 60, 447, 130)),
+        P("1", (128, 230, 46, 74)),
+        P("9", (189, 86, 41, 66)),
+        P("1", (193, 232, 36, 59)),
+        P("9", (253, 91, 43, 50)),
+        P("x", (266, 260, 62, 46)),
+        P("3", (310, 215, 30, 22)),
+        P("x", (319, 115, 68, 48)),
+        P("7", (374, 80, 26, 31)),
+    ]
+    page += [P(label, (40 + 40 * k, 360, 30, 34)) for k, label in enumerate("12+13")]
+    page += [P("=", (250, 375, 30, 14)), P("2", (290, 360, 30, 34)), P("5", (330, 360, 30, 34))]
+    assert [line.latex for line in read_page(page).lines] == [
+        "\\frac{\\sqrt{99x^{7}}}{11x^{3}}",
+        "12 + 13 = 25",
+    ]
+
+
+def test_a_relation_after_a_raised_end_goes_on_its_line_if_any_of_it_is_level_with_it():
+    """\\sqrt{2}^{\\sqrt{2} \\times \\sqrt{2}} = \\sqrt{2}^{2} = 2 on a line falling to the
+    right: the = after the raised exponent stands low, its middle below the whole of
+    what comes before it, its top not."""
+    page = [
+        P("\\sqrt", (59, 206, 141, 79)),
+        P("2", (124, 242, 29, 36)),
+        P("\\sqrt", (222, 152, 95, 66)),
+        P("2", (261, 177, 21, 32)),
+        P("\\times", (323, 182, 34, 31)),
+        P("\\sqrt", (399, 162, 92, 62)),
+        P("2", (443, 186, 25, 39)),
+        P("=", (521, 273, 65, 29)),
+        P("\\sqrt", (677, 235, 137, 83)),
+        P("2", (748, 271, 41, 41)),
+        P("2", (834, 221, 25, 29)),
+        P("=", (915, 288, 57, 28)),
+        P("2", (1025, 271, 41, 47)),
+    ]
+    assert [line.latex for line in read_page(page).lines] == [
+        "\\sqrt{2}^{\\sqrt{2} \\times \\sqrt{2}} = \\sqrt{2}^{2} = 2"
+    ]

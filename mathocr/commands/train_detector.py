@@ -143,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
     from ..training.detector.data import (
         build_real_shards,
         build_synthetic_shards,
+        drawn_split,
         load_shards,
     )
     from ..training.detector.train import TrainConfig, train_detector
@@ -157,9 +158,7 @@ def run(args: argparse.Namespace) -> int:
     init = _init_model(args.init)
     train_files, dev_files = split_files(args.crohme)
     log(f"{len(train_files)} train and {len(dev_files)} dev expressions (split by writer)")
-    dev_paths = build_real_shards(
-        dev_files, args.cache / "dev", seed=args.seed, tag="dev", jobs=args.jobs
-    )
+    dev = drawn_split(dev_files, "dev", args.cache, seed=args.seed, jobs=args.jobs)
     # Exactly the shards this command builds (not whatever else the cache holds), so
     # the card's command rebuilds the same training set on a fresh machine.
     train_paths: list[Path] = []
@@ -173,7 +172,6 @@ def run(args: argparse.Namespace) -> int:
             train_files, args.cache / "train", count=args.synthetic, seed=args.seed, jobs=args.jobs
         )
         log(f"{args.synthetic} composed expressions: done")
-    dev = load_shards(dev_paths)
 
     cache: dict[tuple, list] = {}
 
@@ -210,9 +208,7 @@ def run(args: argparse.Namespace) -> int:
 
     # Valid is drawn the same way and only reported: no choice above looked at it.
     valid_files = sorted((args.crohme / "valid").rglob("*.inkml"))
-    valid_paths = build_real_shards(
-        valid_files, args.cache / "valid", seed=args.seed, tag="valid", jobs=args.jobs
-    )
+    valid = drawn_split(valid_files, "valid", args.cache, seed=args.seed, jobs=args.jobs)
     train_samples = load_train()
     data = {
         "train_expressions": len(train_files),
@@ -228,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
         args.out,
         command="\n".join(commands),
         dev=dev,
-        valid=load_shards(valid_paths),
+        valid=valid,
         seconds=time.time() - started,
         data=data,
     )

@@ -11,13 +11,13 @@ from geometry alone:
    two lines, one under the other, do not overlap at all. A fraction's
    numerator and denominator, or an exponent written high, may still form
    pieces of their own.
-2. *Structures* (:mod:`.structures`): a bar with a symbol close above it and
-   one close below it, over its span, joins them (a fraction is one line,
-   however tall; a short bar between two operands, or a long one between two
-   digits or x's, is a minus sign and joins nothing), then small
-   pieces that are still apart join the symbol they are raised or lowered
-   against (an exponent, measured against its own line's digits, or a
-   subscript), and a lone dot or bar its nearest symbol.
+2. *Structures* (:mod:`.structures`): a bar with a symbol close above it
+   and one close below it, over its span, joins them (a fraction is one
+   line, however tall; a short bar between two operands, or a long one
+   between two digits or x's, is a minus sign and joins nothing), then
+   small pieces that are still apart join the symbol they are raised or
+   lowered against (:mod:`.scripts`: an exponent, measured against its own
+   line's digits, or a subscript), and a lone dot or bar its nearest symbol.
 3. *Rows*: groups whose core bands (their symbols' middle halves) overlap,
    overall or on the two sides of a space between them, are one line broken
    by a wide space; what is left is sorted top to bottom.
@@ -41,15 +41,8 @@ import statistics
 from collections.abc import Sequence
 
 from ..layout import PlacedSymbol
-from .structures import (
-    DIGITS,
-    Box,
-    Groups,
-    extent,
-    link_dots,
-    link_fractions,
-    link_scripts,
-)
+from .scripts import link_scripts
+from .structures import DIGITS, Box, Groups, extent, link_dots, link_fractions
 
 __all__ = ["split_lines", "REACH"]
 
@@ -175,13 +168,14 @@ def _one_row(
         return True
     # A relation written after the end of what stands before it goes on that line
     # ("x^{-1} = \\frac{1}{x}": a raised exponent and a tall fraction leave the two
-    # sides' cores apart). A line of working that starts with "=" starts under the
-    # line above, not after its end.
+    # sides' cores apart), when any of it is level with what stands before it (an
+    # "=" written low on a line that falls, after a raised exponent). A line of
+    # working that starts with "=" starts under the line above, not after its end.
     first = min(right, key=lambda i: boxes[i][0])
     if symbols[first].label not in _RELATIONS or start < end:
         return False
-    middle = (boxes[first][1] + boxes[first][3]) / 2
-    return min(boxes[i][1] for i in left) <= middle <= max(boxes[i][3] for i in left)
+    top, bottom = boxes[first][1], boxes[first][3]
+    return min(boxes[i][1] for i in left) < bottom and top < max(boxes[i][3] for i in left)
 
 
 def _straddles(

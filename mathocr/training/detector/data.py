@@ -141,6 +141,24 @@ def build_real_shards(
         return [Path(p) for p in pool.imap(_real_job, work)]
 
 
+def drawn_split(
+    files: Sequence[Path], tag: str, cache: Path | None, *, seed: int, jobs: int = 1
+) -> list[Sample]:
+    """A held-out split (``dev``, ``valid``) drawn as training draws it, as samples.
+
+    Training, its export and the int8 copy must score the very same frames, so
+    they all come through here: the shards under ``<cache>/<tag>`` for this
+    seed are read and missing ones drawn there; without a cache they are drawn
+    into a temporary folder and dropped after reading.
+    """
+    if cache is not None:
+        return load_shards(build_real_shards(files, cache / tag, seed=seed, tag=tag, jobs=jobs))
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=f"mathocr-{tag}-") as tmp:
+        return load_shards(build_real_shards(files, tmp, seed=seed, tag=tag, jobs=jobs))
+
+
 _BANK = None
 
 
