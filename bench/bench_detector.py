@@ -1,12 +1,18 @@
-"""The learned detector against the rule-based segmentation, on the same images in one run.
+"""The recognizer (the learned detector) on whole drawn expressions, and the record of its
+last side-by-side run against the retired rule-based segmentation.
 
-Both engines read every CROHME ``valid/`` expression made of detector classes
+The recognizer reads every CROHME ``valid/`` expression made of detector classes
 (our 21 symbols and the comparisons), drawn as a canvas and as a photo
 (:mod:`mathocr.scenes`, seeded by file name), and are scored by
 :mod:`mathocr.evaluation`, the code behind ``mathocr evaluate``. The same is
 done on the dev writers held out of ``train/`` (:mod:`mathocr.splits`), the
-split every choice was made on; valid is only reported. One thread each, as a
-web worker runs; the detector's stage times are given apart.
+split every choice was made on; valid is only reported. One thread, as a web
+worker runs; the stage times are given apart.
+
+The rules were measured beside the detector on the same images in one run for
+the last time at commit ``c5d1ca0``, before they were deleted. That run is
+kept, frozen, in :data:`FROZEN` and always shown after the current figures
+(issue 21 asks for the record); a new run only rewrites ``detector.json``.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CROHME = ROOT.parent / "shared" / "data" / "crohme"
-ENGINES = ("rules", "detector")
+ENGINES = ("detector",)
+#: The last run with both engines (rules and detector), kept as it was measured.
+FROZEN = ROOT / "bench" / "results" / "detector_vs_rules.json"
 
 
 class _Timed:
@@ -60,7 +68,7 @@ def run(*, quick: bool) -> dict[str, Any]:
     for split, expressions in splits.items():
         out["splits"][split] = {}
         for engine in ENGINES:
-            recognizer = _Timed(make_recognizer(engine))
+            recognizer = _Timed(make_recognizer())
             figures = {}
             for kind in ("canvas", "photo"):
                 images = (
@@ -83,17 +91,9 @@ def _pct(v: float | None) -> str:
     return "–" if v is None else f"{v:.1f}%"
 
 
-def markdown(result: dict[str, Any]) -> str:
-    lines = [
-        "## Detector against rules (`python -m bench detector`)",
-        "",
-        "Both engines on the same drawn images in one run (commit "
-        f"`{result.get('commit', '?')}`): the CROHME expressions made of detector classes, "
-        "canvas and photo. Dev is the writer-disjoint split of train/ that choices were made "
-        "on; valid is reported only. Expression rates by kind; symbols matched by class and "
-        "IoU ≥ 0.5.",
-        "",
-    ]
+def _split_tables(result: dict[str, Any]) -> list[str]:
+    """One table per split, a row per engine and kind, then the detector's stage times."""
+    lines: list[str] = []
     for split, engines in result["splits"].items():
         lines += [
             f"### {split}",
@@ -123,6 +123,36 @@ def markdown(result: dict[str, Any]) -> str:
                     + "."
                 )
         lines.append("")
+    return lines
+
+
+def markdown(result: dict[str, Any]) -> str:
+    lines = [
+        "## Detector: whole expressions (`python -m bench detector`)",
+        "",
+        f"The recognizer on drawn images (commit `{result.get('commit', '?')}`): the CROHME "
+        "expressions made of detector classes, canvas and photo. Dev is the writer-disjoint "
+        "split of train/ that choices were made on; valid is reported only. Expression rates "
+        "by kind; symbols matched by class and IoU ≥ 0.5.",
+        "",
+        *_split_tables(result),
+    ]
+    if FROZEN.exists():
+        frozen = json.loads(FROZEN.read_text())
+        when = frozen.get("_meta", {}).get("date", "?")
+        lines += [
+            "### Detector against the retired rules (the last side-by-side run)",
+            "",
+            "Both engines on the same drawn images in one run, at commit "
+            f"`{frozen.get('commit', '?')}` ({when}), the last before the rule-based "
+            "segmentation and its shape checks were deleted; kept as measured "
+            "(`bench/results/detector_vs_rules.json`), never rerun.",
+            "",
+            *[
+                line.replace("### ", "#### ", 1) if line.startswith("### ") else line
+                for line in _split_tables(frozen)
+            ],
+        ]
     speed = ROOT / "bench" / "results" / "detector_speed.json"
     if speed.exists():
         # The stage times before and after a speed change, measured apart by

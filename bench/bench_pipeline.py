@@ -10,9 +10,12 @@ Speed is in-process on one core (OpenCV and ONNX Runtime limited to one
 thread): ``recognize(bytes)`` from the encoded file to the value, best of
 three runs per image, median over images. The baseline
 (:mod:`bench.baseline`) gets the decoded full-resolution grayscale image, so
-its figure excludes decoding; our preprocessing + extraction (binarize,
-deskew, segment, normalize, split) is compared with it from the same decoded
-image, and once more with our decoding counted. The baseline is slow on
+its figure excludes decoding; our preprocessing + extraction (``prepare``:
+flat paper, straightened, rescaled; ``detect``: the detector finds and labels
+every symbol) is compared with it from the same decoded image, and once more
+with our decoding counted. Results measured before the rules were retired
+(commit c5d1ca0 and earlier) timed the rules' stages instead (binarize,
+deskew, segment, normalize, split). The baseline is slow on
 photos (whole-image thinning of shadows), so it runs on a fixed subset of
 them and both sides are compared on that subset.
 """
@@ -25,8 +28,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-import cv2
-
 from bench.baseline import extract_symbols
 from bench.images import EvalImage, evaluation_images
 from mathocr.canonical import canonical_latex, category, plain_values
@@ -34,8 +35,8 @@ from mathocr.imaging import load_image
 
 ROOT = Path(__file__).resolve().parent.parent
 CROHME = ROOT.parent / "shared" / "data" / "crohme"
-#: Our preprocessing + extraction: from the decoded image to normalized, split symbols.
-FRONT = ("binarize", "deskew", "segment", "normalize", "split")
+#: Our preprocessing + extraction: from the decoded image to found, labelled symbols.
+FRONT = ("prepare", "detect")
 
 
 def _median(values: list[float]) -> float | None:
@@ -67,11 +68,9 @@ def _time_baseline(image: EvalImage, repeats: int) -> tuple[int, float, bool]:
 
 
 def run(*, quick: bool) -> dict[str, Any]:
-    from mathocr.classifier import SymbolClassifier
-    from mathocr.pipeline import Recognizer
+    from mathocr.commands.evaluate_images import make_recognizer
 
-    cv2.setNumThreads(1)
-    recognizer = Recognizer(SymbolClassifier(threads=1))
+    recognizer = make_recognizer()  # one thread, OpenCV's included
     images = list(evaluation_images(CROHME, limit=24 if quick else None))
     repeats = 1 if quick else 3
     photo_baseline_every = 4
@@ -258,6 +257,12 @@ def markdown(result: dict[str, Any]) -> str:
                 + ", ".join(f"{k} {v}" for k, v in st.items() if k != "total")
             )
     lines += stage_rows
+    if any("segment" in sp.get(kind, {}).get("stage_ms_median", {}) for kind in sp):
+        lines.append(
+            "\nMeasured with the retired rule-based segmentation (its stages above), before "
+            "the detector became the one path; `python -m bench pipeline` now measures the "
+            "detector (prepare + detect as preprocessing and extraction)."
+        )
     lines.append(
         "\nOne core (OpenCV and ONNX Runtime single-threaded), best of 3 runs per image. "
         "The baseline runs on the decoded full-resolution image (decoding not counted), on "

@@ -119,8 +119,7 @@ def in_context(
     :func:`mathocr.expression.interpret`; its final labels are compared with
     the truth. This is what the pipeline's symbols could reach without
     segmentation errors; it is not the classifier's own figure. As in the
-    recognizer, the neighbour model rereads the symbols and the shape checks
-    (:mod:`mathocr.second_look`) end that reading before the layout.
+    recognizer, the neighbour model rereads the symbols before the layout.
     """
     from bench.images import in_scope_expressions
     from mathocr.expression import interpret
@@ -128,7 +127,6 @@ def in_context(
     from mathocr.ink_layout import placed_symbols
     from mathocr.layout import PlacedSymbol
     from mathocr.render import reference_size, stroke_box, stroke_span
-    from mathocr.second_look import shape_checks
     from mathocr.training.dataset import render_symbol
 
     expressions = in_scope_expressions(VALID.parent)
@@ -156,7 +154,6 @@ def in_context(
         if neighbours is not None:
             extents = np.array([stroke_box(s) for s in strokes])
             probs = neighbours.rescore(probs, extents / typical, geometry)
-        probs = shape_checks(images, probs)
         placed = []
         for box, p in zip(boxes, probs, strict=True):
             order = np.argsort(-p)[:3]
@@ -269,8 +266,7 @@ def markdown(result: dict[str, Any]) -> str:
         "each). The symbol model reads each symbol alone; the neighbour model then rereads "
         "each expression's symbols as a line, and its reading is blended with the first as the "
         "recognizer does (`mathocr.neighbours.CONTEXT_SHARE`; the neighbour card's figures are "
-        "unblended), and the recognizer's shape checks end it (`mathocr.second_look`: a ÷ with "
-        "a dot run into its bar, read as +, becomes ÷). The per-class target is given both "
+        "unblended). The per-class target is given both "
         "as is and with x and \\times merged, as the accuracy target allows: the two are drawn "
         "alike and left to context. The accuracy targets are scored on that final reading; the symbol "
         "model's own figures are given below it.",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def recognize(image: Any, **options: Any) -> Recognition:
-    """Recognize one image (path, bytes or array); see :mod:`mathocr.pipeline`."""
-    from .pipeline import default_recognizer
+    """Recognize one image (path, bytes or array); see :mod:`mathocr.detect.recognizer`."""
+    from .detect.recognizer import default_recognizer
 
     return default_recognizer().recognize(image, **options)

@@ -10,7 +10,7 @@ each failure shows up in a different one:
 - the **symbols**: each recognized box matched to a true one of the same
   class (:func:`match_symbols`), which says whether a wrong expression came
   from finding symbols, naming them, or laying them out;
-- **count right** and the **median time**: whether segmentation found as many
+- **count right** and the **median time**: whether the recognizer found as many
   symbols as were written, and what a reading costs.
 
 >>> expression_kind("x_1 < 3"), expression_kind("x \\\\le 3"), expression_kind("2^{x}")

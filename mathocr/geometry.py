@@ -8,7 +8,7 @@ width against the expression's typical symbol. The classifier gets those two
 numbers beside the image.
 
 Training (symbols drawn from InkML strokes, in ink units) and recognition
-(candidates cut out of an image, in pixels) both call :func:`typical_size`
+(symbols detected in an image, in pixels) both call :func:`typical_size`
 and :func:`symbol_geometry` here, so the two sides measure alike. Sizes are
 pen-free: a symbol cut from an image has the pen's width taken off its box
 (:func:`pen_free_sizes`), since training measures the strokes' centre lines.

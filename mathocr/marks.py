@@ -47,28 +47,11 @@ class Component:
     h: int
     area: int
 
-    @property
-    def right(self) -> int:
-        return self.x + self.w
-
-    @property
-    def bottom(self) -> int:
-        return self.y + self.h
-
-    @property
-    def cx(self) -> float:
-        return self.x + self.w / 2
-
-    @property
-    def cy(self) -> float:
-        return self.y + self.h / 2
-
 
 @dataclass(frozen=True)
 class Marks:
-    """The ink's pieces, labelled once, with the writing's typical symbol height."""
+    """The ink's pieces with the writing's typical symbol height."""
 
-    labels: np.ndarray
     components: list[Component]
     pen_width: float
     height: float
@@ -130,11 +113,11 @@ def find_marks(binary: np.ndarray, *, pen_width: float) -> Marks:
     """Label *binary*'s ink, drop specks smaller than a quarter pen dot, measure the writing."""
     if binary.ndim != 2:
         raise ValueError(f"binary must be 2-D, got shape {binary.shape}")
-    labels, comps = components(binary)
+    _, comps = components(binary)
     pen = max(1.0, float(pen_width))
     min_area = max(3, round(0.25 * pen * pen))
     comps = [c for c in comps if c.area >= min_area]
-    return Marks(labels, comps, pen, typical_height(comps, pen) if usable(comps) else 0.0)
+    return Marks(comps, pen, typical_height(comps, pen) if usable(comps) else 0.0)
 
 
 def usable(comps: Sequence[Component]) -> bool:

@@ -13,7 +13,7 @@ log-probabilities, its geometry, and where it sits against its neighbours
 first reading, so with nothing to say it repeats the symbol model.
 
 Training (symbols drawn from InkML strokes, in ink units) and recognition
-(candidates cut out of an image, in pixels) both call :func:`sequence_features`
+(symbols detected in an image, in pixels) both call :func:`sequence_features`
 here with boxes measured in units of the expression's typical symbol, pen-free,
 so the two sides measure alike.
 
@@ -117,7 +117,7 @@ def sequence_features(
 
 #: Weight of the neighbour model's reading against the symbol model's own in the
 #: recognizer (a weighted geometric mean of the two). The neighbour model learnt from
-#: symbols drawn from their strokes; an image's candidates are cut and binarized, and
+#: symbols drawn from their strokes; an image's symbols are cut and binarized, and
 #: trusting its context fully turned sound readings over (a flat-topped 3 read 7 next to
 #: "1" and "6"). Measured side by side over 0.3/0.5/0.6/1.0 on the valid images, every
 #: 2nd train expression and the robustness variants: 0.5 was best on the robustness

@@ -25,7 +25,9 @@ class RecognizedSymbol:
     box: tuple[int, int, int, int]
     """x, y, width, height in the original image's pixel coordinates."""
     components: tuple[int, ...] = ()
-    """Ids of the connected components the symbol was made from."""
+    """Ids of the connected components the symbol was made from. The detector finds
+    symbols without splitting the ink into components, so it is empty today; kept so
+    that stored results and clients reading the field stay valid."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -2,8 +2,8 @@
 
 The benchmark renders every in-scope expression of the held-out ``valid/``
 writers this way (``bench/images.py``), and ``mathocr dataset cut`` renders
-the ``train/`` writers' expressions to cut training symbols out of them with
-the recognizer's own segmentation. Each expression is drawn twice, from its
+the ``train/`` writers' expressions to cut training symbols out of them where
+the recognizer's detector finds them. Each expression is drawn twice, from its
 real pen strokes:
 
 - **canvas**: dark antialiased strokes on the web page's white 1000×400
@@ -16,7 +16,7 @@ real pen strokes:
   side of 1600 px.
 
 Each image carries the boxes of its true symbols (from CROHME's symbol
-groups), so segmentation can be scored without the classifier. Everything is
+groups), so where symbols were found can be scored apart from how they were read. Everything is
 seeded by the file name: the same images on every run and machine.
 """
 

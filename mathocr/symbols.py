@@ -102,7 +102,7 @@ def normalize_symbols(
 ) -> np.ndarray:
     """:func:`normalize_symbol` for many masks at once: (N, box, box) uint8, the same images.
 
-    A recognition normalizes dozens of candidates and trial cuts, and
+    A recognition normalizes dozens of detected symbols, and
     thinning a 30-pixel image is mostly per-call overhead; thinning them all
     side by side in one image (:func:`_thin_many`) gives each the same
     skeleton in a fraction of the time.

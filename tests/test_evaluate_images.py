@@ -224,14 +224,14 @@ def test_folder_without_inkml_is_a_clear_error(tmp_path, capsys):
     assert "no .inkml files" in capsys.readouterr().err
 
 
-def test_an_engine_that_cannot_load_is_a_clear_error(tmp_path, capsys, monkeypatch):
+def test_a_model_that_cannot_load_is_a_clear_error(tmp_path, capsys, monkeypatch):
     import mathocr.detect.model
 
     monkeypatch.setattr(mathocr.detect.model, "DEFAULT_DETECTOR", tmp_path / "none.onnx")
     write_ink(tmp_path, "a.inkml")
-    assert main(["evaluate", "--inkml", str(tmp_path), "--engine", "detector"]) == 2
+    assert main(["evaluate", "--inkml", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "detector engine cannot load" in err
+    assert "recognizer cannot load its model" in err
     assert "Traceback" not in err
 
 
@@ -259,8 +259,6 @@ def test_evaluate_real_expressions_as_json(crohme_dir, capsys):
             "evaluate",
             "--inkml",
             str(crohme_dir / "valid"),
-            "--engine",
-            "rules",
             "--as",
             "canvas",
             "--json",

@@ -15,15 +15,14 @@ from mathocr.errors import ImageError, ImageTooLargeError
 from mathocr.imaging import (
     WORK_MAX_PIXELS,
     WORK_MAX_SIDE,
-    _drawing_background,
-    _light_on_dark,
-    _ruling,
     binarize,
     deskew,
     estimate_pen_width,
     estimate_skew,
     load_image,
 )
+from mathocr.imaging.binarize import _drawing_background, _light_on_dark
+from mathocr.imaging.paper import ruling
 from mathocr.render import draw_strokes
 from tests.pngs import png_claiming
 
@@ -382,10 +381,10 @@ def test_a_ruling_takes_its_margin_line_even_where_writing_broke_it():
     across_rules = [0, 300, w - 1, 420]  # across the page, 4 degrees off the rules
     slanting = [100, 0, 939, h - 1]  # top to bottom at 50 degrees
     lines = np.array([*rules, margin_broken, across_rules, slanting], np.int32)
-    kept = {tuple(line) for line in _ruling(lines, (h, w)).tolist()}
+    kept = {tuple(line) for line in ruling(lines, (h, w)).tolist()}
     assert kept == {*map(tuple, rules), tuple(margin_broken)}
     # Without three long parallel lines there is no ruling at all.
-    assert len(_ruling(lines[[0, 1, 4, 5, 6]], (h, w))) == 0
+    assert len(ruling(lines[[0, 1, 4, 5, 6]], (h, w))) == 0
 
 
 def test_long_bars_of_a_drawing_are_not_taken_for_rules():

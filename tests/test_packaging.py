@@ -92,7 +92,7 @@ def test_the_library_and_cli_never_import_django(tmp_path):
         """
     )
     modules = _library_modules()
-    assert "mathocr.pipeline" in modules and "mathocr.cli" in modules
+    assert "mathocr.detect.recognizer" in modules and "mathocr.cli" in modules
     assert "mathocr.commands.serve" in modules
     done = _python(code, json.dumps(modules), str(image))
     assert done.returncode == 0, done.stderr

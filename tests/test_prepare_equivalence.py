@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 
 from mathocr.detect.prepare import _ink_grey
-from mathocr.imaging import _CROSS, _drop_specks, _open_sunken_holes, estimate_skew
+from mathocr.imaging import estimate_skew
+from mathocr.imaging.binarize import _CROSS, _drop_specks, _open_sunken_holes
 from mathocr.marks import _labelled, components
 
 

@@ -117,12 +117,12 @@ def _add_preview(actions: argparse._SubParsersAction) -> None:
 def _add_cut(actions: argparse._SubParsersAction) -> None:
     p = actions.add_parser(
         "cut",
-        help="Cut symbols out of whole rendered expressions with our own segmentation",
+        help="Cut symbols out of whole rendered expressions where the detector finds them",
         description=(
-            "Draw each InkML expression as a canvas drawing and as a phone photo, run the "
-            "recognizer's own binarization, deskew and grouping, and keep each candidate "
-            "whose box matches a true symbol of our classes (IoU >= 0.6), labelled with "
-            "it: training symbols as the live pipeline sees them."
+            "Draw each InkML expression as a canvas drawing and as a phone photo, prepare "
+            "it and run the recognizer's detector (boxes fitted to the ink), and keep each "
+            "detected symbol whose box matches a true symbol of our classes (IoU >= 0.6), "
+            "labelled with the truth: training symbols as the live recognizer sees them."
         ),
     )
     p.add_argument("--inkml", required=True, type=Path, help="InkML file or directory")

@@ -3,7 +3,7 @@
 The drawing is the benchmark's (:mod:`mathocr.scenes`) and the scoring is
 :mod:`mathocr.evaluation`, so a figure printed here is one the benchmark
 would give for the same expressions; this module only picks the files, builds
-the engine and prints.
+the recognizer and prints.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from ..scenes import EvalImage
 
 __all__ = ["register", "run", "select_expressions", "make_recognizer"]
-
-ENGINES = ("rules", "detector")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,12 +49,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default="rules",
-        help="rules: segmentation and classifier; detector: the learned detector (default rules)",
-    )
-    parser.add_argument(
         "--dev",
         action="store_true",
         help="only the dev split's writers (DIR is CROHME's folder with manifest.csv, or train/)",
@@ -65,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--detector",
         type=Path,
         metavar="ONNX",
-        help="with --engine detector: this model (its card beside it) instead of the shipped one",
+        help="this detector model (its card beside it) instead of the shipped one",
     )
     parser.add_argument(
         "--limit",
@@ -128,31 +120,23 @@ def select_expressions(
     return chosen
 
 
-def make_recognizer(engine: str, detector: Path | None = None) -> Any:
-    """The *engine*'s recognizer on one thread; :class:`ModelError` when it cannot load.
+def make_recognizer(*, detector: Path | None = None) -> Any:
+    """The recognizer on one thread (with *detector* instead of the shipped model if given).
 
     One thread, so that the median time is that of one web worker on one
     core, and so that the figures do not depend on what else the machine runs.
+    Raises :class:`ModelError` when a model cannot load.
     """
     import cv2
 
     cv2.setNumThreads(1)
+    from ..detect.model import SymbolDetector
+    from ..detect.recognizer import DetectorRecognizer
+
     try:
-        if engine == "rules":
-            from ..classifier import SymbolClassifier
-            from ..pipeline import Recognizer
-
-            return Recognizer(SymbolClassifier(threads=1))
-        if engine == "detector":
-            from ..detect.model import SymbolDetector
-            from ..detect.recognizer import DetectorRecognizer
-
-            return DetectorRecognizer(SymbolDetector(detector, threads=1))
+        return DetectorRecognizer(SymbolDetector(detector, threads=1))
     except ModelError as e:
-        raise ModelError(f"the {engine} engine cannot load its model: {e}") from e
-    except ImportError as e:
-        raise ModelError(f"the {engine} engine is not available: {e}") from e
-    raise MathOCRError(f"unknown engine {engine!r} (expected one of {', '.join(ENGINES)})")
+        raise ModelError(f"the recognizer cannot load its model: {e}") from e
 
 
 def _images(expressions: list[InkExpression], kind: str) -> Iterator[EvalImage]:
@@ -190,12 +174,12 @@ def run(args: argparse.Namespace) -> int:
     from ..evaluation import evaluate_images
 
     expressions = select_expressions(args.inkml, args.limit, dev=args.dev)
-    recognizer = make_recognizer(args.engine, args.detector)
+    recognizer = make_recognizer(detector=args.detector)
     kinds = ("canvas", "photo") if args.kind == "both" else (args.kind,)
     results = {kind: evaluate_images(_images(expressions, kind), recognizer) for kind in kinds}
     if args.json:
         print(json.dumps(results if args.kind == "both" else results[args.kind]))
         return 0
-    print(f"engine: {args.engine} ({recognizer.model_version})")
+    print(f"models: {recognizer.model_version}")
     print(_table(results))
     return 0

@@ -172,8 +172,8 @@ def _write_debug(target: Path, name: str, debug: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..detect.recognizer import default_recognizer
     from ..errors import ImageError
-    from ..pipeline import default_recognizer
 
     files = list(expand(args.images))
     if not files:

@@ -209,8 +209,8 @@ def _warm_up(worker: Any) -> None:
 
     cv2.setNumThreads(1)
     try:
-        from mathocr.pipeline import default_recognizer
-    except ImportError:  # a library without the pipeline: the first request will tell
+        from mathocr.detect.recognizer import default_recognizer
+    except ImportError:  # a library without the recognizer: the first request will tell
         return
     default_recognizer()
     # Loaded now rather than by the first polynomial to factor, so that it is

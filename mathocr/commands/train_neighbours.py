@@ -101,7 +101,6 @@ def run(args: argparse.Namespace) -> int:
             distortion=Distortion(),
             jobs=args.jobs,
             on_error=skipped,
-            keep_images=False,
         )
     )
     if args.limit is not None:

@@ -67,6 +67,9 @@ class Prepared:
     """The pen width in working-image pixels."""
     angle: float
     """Degrees the writing was rotated by to straighten it."""
+    marks: int = 0
+    """Separate marks of ink found; past :data:`mathocr.marks.MAX_MARKS` the image is a
+    texture or noise, not writing, and nothing is prepared (the recognizer says why)."""
 
     @property
     def scale(self) -> float:
@@ -107,9 +110,9 @@ def transform_boxes(boxes: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return np.concatenate([pts.min(axis=1), pts.max(axis=1)], axis=1)
 
 
-def _empty() -> Prepared:
+def _empty(marks: int = 0) -> Prepared:
     blank = np.zeros((MULTIPLE, MULTIPLE), np.float32)
-    return Prepared(blank, blank > 0, np.eye(2, 3), 0.0, 0.0, 0.0)
+    return Prepared(blank, blank > 0, np.eye(2, 3), 0.0, 0.0, 0.0, marks)
 
 
 def _ink_grey(normalized: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -142,10 +145,11 @@ def prepare(gray: np.ndarray, *, target: float = TARGET_HEIGHT) -> Prepared:
     # Straightened first: the deskewed crop holds only the writing, so labelling
     # its marks costs a fraction of labelling a whole photo.
     straight = deskew(found.binary, pen_width=found.pen_width)
-    typical = find_marks(straight.binary, pen_width=found.pen_width).height
+    marks = find_marks(straight.binary, pen_width=found.pen_width)
+    typical = marks.height
     if typical <= 0:
         # Too many marks (a texture) or none usable: nothing to read.
-        return _empty()
+        return _empty(len(marks.components))
     ch, cw = straight.binary.shape
     scale = float(np.clip(target / typical, MIN_SCALE, MAX_SCALE))
     room = MAX_PIXELS / max(1.0, (cw * scale + 2 * MARGIN) * (ch * scale + 2 * MARGIN))
@@ -171,4 +175,12 @@ def prepare(gray: np.ndarray, *, target: float = TARGET_HEIGHT) -> Prepared:
     matrix = np.hstack(
         [matrix[:, :2], (resize[:, :2] @ straight.matrix[:, 2] + resize[:, 2])[:, None]]
     )
-    return Prepared(image, ink, matrix, float(typical), float(found.pen_width), straight.angle)
+    return Prepared(
+        image,
+        ink,
+        matrix,
+        float(typical),
+        float(found.pen_width),
+        straight.angle,
+        len(marks.components),
+    )

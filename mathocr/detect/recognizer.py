@@ -1,6 +1,8 @@
-"""Recognition through the learned detector: image → prepared ink → symbols → meaning.
+"""Recognition: image → prepared ink → symbols → meaning; the one path every client uses.
 
-The stages, each timed:
+:func:`default_recognizer` is what :func:`mathocr.recognize`, ``mathocr
+recognize``, the web service and ``mathocr serve``'s warm-up call. The
+stages, each timed:
 
 1. ``load``: decode, EXIF, working size (:mod:`mathocr.imaging`);
 2. ``prepare``: flat paper, polarity, straightened, typical symbol 32 px
@@ -13,11 +15,17 @@ The stages, each timed:
 5. ``interpret``: lines, layout, LaTeX, value and each line's step
    (:func:`mathocr.meaning.page.read_page`).
 
-Boxes are reported in the original image's pixels, upright after EXIF.
+Boxes are reported in the original image's pixels, upright after EXIF, so a
+client can draw them on the image it sent.
+
+>>> from mathocr.detect.recognizer import default_recognizer
+>>> default_recognizer().recognize("2plus3.png").latex  # doctest: +SKIP
+'2 + 3'
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Literal
 
 import cv2
@@ -25,14 +33,16 @@ import numpy as np
 
 from ..imaging import load_image
 from ..layout import PlacedSymbol
+from ..marks import MAX_MARKS
 from ..meaning.page import read_page
 from ..result import DebugImages, Recognition, RecognizedSymbol
+from ..symbols import thin_strokes
 from ..timing import Laps
 from .model import Found, SymbolDetector, default_detector
 from .prepare import Prepared, prepare
 from .relabel import Relabeller
 
-__all__ = ["DetectorRecognizer"]
+__all__ = ["DetectorRecognizer", "default_recognizer"]
 
 
 class DetectorRecognizer:
@@ -81,7 +91,12 @@ class DetectorRecognizer:
             for f, label, box in zip(found, labels, working, strict=False)
         )
         fields = page.recognition_fields()
-        if not found:
+        if prepared.marks > MAX_MARKS:
+            fields["error"] = (
+                f"the image holds {prepared.marks} separate marks, too many for one "
+                "handwritten expression (noise or texture?)"
+            )
+        elif not found:
             fields["error"] = "no handwriting found in the image"
         debug_images = _debug_images(prepared, found) if debug else None
         if debug:
@@ -124,13 +139,37 @@ def _recognized(
 
 
 def _debug_images(prepared: Prepared, found: list[Found]) -> DebugImages:
-    """The prepared ink, its binarization and the boxes, in the detector's frame."""
+    """The prepared ink, its binarization, its skeleton and the boxes, in the detector's frame.
+
+    The detector reads the grey ink, not a skeleton; the thinned picture is
+    kept because the page's "show steps" offers it and it shows at a glance
+    where strokes touch. Thinning the whole image is slow, hence only here.
+    """
     gray = (255 - np.clip(prepared.image * 255, 0, 255)).astype(np.uint8)
     binary = np.where(prepared.ink, 0, 255).astype(np.uint8)
+    thinned = np.where(thin_strokes(prepared.ink), 0, 255).astype(np.uint8)
     boxes = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
     for f in found:
         x0, y0, x1, y1 = (int(round(v)) for v in f.box)
         cv2.rectangle(boxes, (x0, y0), (x1 - 1, y1 - 1), (0, 0, 220), 1)
         cv2.putText(boxes, f.label.replace("\\", ""), (x0, max(8, y0 - 2)),
                     cv2.FONT_HERSHEY_SIMPLEX, 0.35, (200, 60, 0), 1, cv2.LINE_AA)  # fmt: skip
-    return DebugImages(gray=gray, binary=binary, thinned=binary, boxes=boxes)
+    return DebugImages(gray=gray, binary=binary, thinned=thinned, boxes=boxes)
+
+
+_default: DetectorRecognizer | None = None
+_default_lock = threading.Lock()
+
+
+def default_recognizer() -> DetectorRecognizer:
+    """The process-wide recognizer with the shipped models, created on first use.
+
+    Loading the detector, the classifier and the neighbour model takes a
+    while and their sessions are thread-safe, so one instance serves every
+    request of a process.
+    """
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = DetectorRecognizer()
+        return _default

@@ -23,7 +23,7 @@ this took reading whole from 79 to 87 canvases and from 76 to 91 photos of 126.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -36,7 +36,7 @@ from .decode import box_iou
 from .model import ALTERNATIVES, Found, Unexplained
 from .prepare import Prepared
 
-__all__ = ["SHARE", "SURE", "Relabeller"]
+__all__ = ["SHARE", "SURE", "ClassifierView", "Relabeller", "classifier_view", "prepared_pen"]
 
 #: Weight of the classifier-and-neighbours reading against the detector's class scores
 #: (0 keeps the detector's, 1 takes theirs). Chosen on the dev writers, 126 canvases
@@ -58,6 +58,49 @@ SURE = 0.7
 SAME_STROKE_IOU = 0.5
 
 _OURS = np.array([DETECTOR_CLASSES.index(c) for c in CLASSES])
+
+
+def prepared_pen(prepared: Prepared) -> float:
+    """The pen width in the detector's frame, where the symbols' ink masks are cut."""
+    return max(1.0, prepared.pen_width * prepared.scale)
+
+
+@dataclass(frozen=True)
+class ClassifierView:
+    """The detected symbols the classifier reads, as it reads them."""
+
+    picked: list[int]
+    """Indices of those symbols among the found ones."""
+    masks: list[np.ndarray]
+    """Their ink, each within its fitted box."""
+    reference: float
+    """The typical symbol's pen-free size among them (the geometry's unit)."""
+    images: np.ndarray
+    """(N, 32, 32) the classifier's normalized inputs."""
+    geometry: np.ndarray
+    """(N, 3) each one's size against the typical symbol (:mod:`mathocr.geometry`)."""
+
+
+def classifier_view(found: Sequence[Found], pen: float) -> ClassifierView | None:
+    """What the symbol classifier is given of *found*; ``None`` when it reads none of them.
+
+    Only symbols the detector labels with one of the classifier's classes,
+    and that hold ink, are read. One function for the recognizer and for
+    ``mathocr dataset cut``, so that the classifier is trained on exactly
+    the inputs it is shown when serving.
+    """
+    picked = [k for k, f in enumerate(found) if f.label in CLASSES and f.ink.any()]
+    if not picked:
+        return None
+    masks = [found[k].ink for k in picked]
+    reference = max(typical_mask_size(masks, pen), 1e-6)
+    return ClassifierView(
+        picked,
+        masks,
+        reference,
+        normalize_symbols(masks),
+        mask_geometry(masks, pen, reference),
+    )
 
 
 class ProbabilityModel(Protocol):
@@ -96,6 +139,8 @@ class Relabeller:
         self.classifier = classifier
         if neighbours is None:
             neighbours = shipped_neighbours(classifier.version, threads=threads)
+        #: The neighbour model, or None when none was trained on *classifier*'s readings.
+        self.neighbours: NeighbourModel | None = neighbours
         self._reader = AsRecognizer(neighbours) if neighbours is not None else None
         self.share = share
         self.version = classifier.version + (f"+{neighbours.version}" if neighbours else "")
@@ -105,19 +150,13 @@ class Relabeller:
     ) -> list[Found]:
         """*found* with every symbol of the classifier's classes read again, left to right,
         and the pieces of *unexplained* ink the classifier is sure of added as symbols."""
-        pen = max(1.0, prepared.pen_width * prepared.scale)
+        pen = prepared_pen(prepared)
         found = self._recovered(found, unexplained, pen, prepared.symbol_height)
-        picked = [k for k, f in enumerate(found) if f.label in CLASSES and f.ink.any()]
-        if not picked:
+        view = classifier_view(found, pen)
+        if view is None:
             return found
-        masks = [found[k].ink for k in picked]
-        reference = max(typical_mask_size(masks, pen), 1e-6)
-        theirs = np.asarray(
-            self.classifier.probabilities(
-                normalize_symbols(masks), mask_geometry(masks, pen, reference)
-            ),
-            np.float32,
-        )
+        picked, masks, reference = view.picked, view.masks, view.reference
+        theirs = np.asarray(self.classifier.probabilities(view.images, view.geometry), np.float32)
         if self._reader is not None:
             sizes = pen_free_sizes((m.shape for m in masks), pen)
             centres = np.array(

@@ -1,46 +1,54 @@
-"""Training symbols cut out of whole images by the recognizer's own segmentation.
+"""Training symbols cut out of whole images where the recognizer's detector finds them.
 
 Symbols drawn one by one from their strokes (:mod:`.dataset`) are clean; a
-symbol the live pipeline cuts out of an image is not: the expression was
-drawn at one scale with one pen, antialiased or photographed, binarized and
-straightened, and the cut may carry a neighbour's stray ink. The classifier
-reads live symbols about two points less accurately than drawn ones, so
-this builder makes samples the way the recognizer meets them:
+symbol the live recognizer reads out of an image is not: the expression was
+drawn at one scale with one pen, antialiased or photographed, flattened,
+straightened and rescaled, and the detected box, fitted to the ink, may carry
+a neighbour's stray stroke or miss a piece. The classifier reads live symbols
+less accurately than drawn ones, so this builder makes samples the way the
+recognizer meets them:
 
 1. draw each InkML expression as a canvas drawing and as a phone photo
    (:mod:`mathocr.scenes`, the benchmark's renderer, here on other writers);
-2. binarize, deskew and group components exactly as
-   :class:`mathocr.pipeline.Recognizer` does;
-3. keep each free candidate whose box, mapped back to the image, overlaps
-   one true symbol of our classes well (IoU ≥ 0.6), labelled with it, as the
-   recognizer's normalized input plus its geometry.
+2. prepare it and run the detector exactly as
+   :class:`mathocr.detect.recognizer.DetectorRecognizer` does, each box
+   fitted to its ink;
+3. take what the classifier would be given of those symbols
+   (:func:`mathocr.detect.relabel.classifier_view`: the normalized ink and
+   its geometry) and keep each one whose box, mapped back to the image,
+   overlaps one true symbol of our classes well (IoU ≥ :data:`MIN_IOU`),
+   labelled with that truth, not with the detector's reading.
 
-Candidates that hold two symbols, or half of one, match no truth box and are
-left out: the samples teach the look of live symbols, not the segmentation.
+Boxes that hold two symbols, or half of one, match no truth box and are left
+out: the samples teach the look of live symbols, not where symbols are. Ink
+the detector missed and the classifier would recover alone is not cut either
+(reading it needs the classifier that is being trained).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from ..detect.model import SymbolDetector
+from ..detect.prepare import prepare
+from ..detect.relabel import classifier_view, prepared_pen
 from ..errors import MathOCRError
-from ..geometry import mask_geometry
-from ..imaging import binarize, deskew, load_image
+from ..imaging import load_image
 from ..inkml import iter_inkml, read_inkml
 from ..scenes import EvalImage, canvas_image, photo_image
-from ..segmentation import group_components
-from ..symbols import CLASS_INDEX, CLASSES, normalize_symbol
+from ..symbols import CLASS_INDEX, CLASSES
 from .dataset import SymbolDataset
 
-__all__ = ["KINDS", "cut_symbols", "cut_dataset"]
+__all__ = ["KINDS", "MIN_IOU", "cut_symbols", "cut_dataset"]
 
 KINDS = ("canvas", "photo")
-#: How well a candidate's box must overlap a true symbol's to take its label.
+#: How well a detected box must overlap a true symbol's to take its label.
 MIN_IOU = 0.6
 
 Sample = tuple[np.ndarray, np.ndarray, int, str]
@@ -54,25 +62,40 @@ def _iou(a: Sequence[float], b: Sequence[float]) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def cut_symbols(image: EvalImage) -> list[Sample]:
-    """(normalized image, geometry, class index, kind) for each well-cut symbol of *image*."""
+#: The detector of this process: an ONNX session is not carried across a fork,
+#: so each worker opens its own (keyed by process id).
+_detectors: dict[int, SymbolDetector] = {}
+
+
+def _detector() -> SymbolDetector:
+    pid = os.getpid()
+    if pid not in _detectors:
+        _detectors[pid] = SymbolDetector(threads=1)
+    return _detectors[pid]
+
+
+def cut_symbols(image: EvalImage, detector: SymbolDetector | None = None) -> list[Sample]:
+    """(normalized image, geometry, class index, kind) for each well-found symbol of *image*.
+
+    *detector* defaults to the shipped one.
+    """
     loaded = load_image(image.data)
-    ink = binarize(loaded.gray)
-    straight = deskew(ink.binary, pen_width=ink.pen_width)
-    seg = group_components(straight.binary, pen_width=ink.pen_width)
-    free = [c for c in seg.candidates if c.allowed is None]
-    if not free:
+    prepared = prepare(loaded.gray)
+    if prepared.empty:
         return []
-    geometry = mask_geometry([c.mask for c in free], seg.pen_width, seg.reference)
+    found, _ = (detector or _detector()).read(prepared)
+    view = classifier_view(found, prepared_pen(prepared))
+    if view is None:
+        return []
+    boxes = prepared.to_working(np.array([found[k].box for k in view.picked])) / loaded.scale
     out: list[Sample] = []
-    for cand, geo in zip(free, geometry, strict=True):
-        x0, y0, x1, y1 = straight.box_to_input(cand.box, loaded.scale)
-        box = (x0, y0, x1 - x0, y1 - y0)
+    for (x0, y0, x1, y1), normalized, geo in zip(boxes, view.images, view.geometry, strict=True):
+        box = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
         score, label = max(
             ((_iou(box, truth), name) for name, truth in image.boxes), default=(0.0, "")
         )
         if score >= MIN_IOU and label in CLASS_INDEX:
-            out.append((normalize_symbol(cand.mask), geo, CLASS_INDEX[label], image.kind))
+            out.append((normalized, geo, CLASS_INDEX[label], image.kind))
     return out
 
 

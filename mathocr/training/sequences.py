@@ -27,7 +27,6 @@ from ..errors import InkMLError, MathOCRError
 from ..geometry import symbol_geometry, typical_size
 from ..inkml import InkExpression, iter_inkml, read_inkml
 from ..render import reference_size, stroke_box, stroke_span
-from ..second_look import shape_checks
 from ..symbols import CLASS_INDEX, CLASSES, crohme_to_class
 from .augment import Distortion, augment_strokes
 from .dataset import render_symbol
@@ -61,9 +60,6 @@ class ExpressionSequence:
     """(N, 3) float32, as :func:`mathocr.geometry.symbol_geometry` gives it."""
     probs: np.ndarray
     """(N, classes) float32: the symbol model's reading of each drawing."""
-    images: np.ndarray | None = None
-    """(N, 32, 32) uint8 normalized drawings, for the shape checks of a second look;
-    not kept by :func:`pack`."""
 
 
 @dataclass(frozen=True)
@@ -144,15 +140,13 @@ def expression_sequences(
     distortion: Distortion | None = None,
     jobs: int = 1,
     on_error: Callable[[str], None] | None = None,
-    keep_images: bool = True,
 ) -> Iterator[ExpressionSequence]:
     """Every expression under *root*, drawn *renderings* times and read by *model*.
 
     The first rendering is undistorted (the evaluation's drawing); the others
     are distorted with *distortion* when given. Malformed files are reported
-    through *on_error* and skipped. The drawings are kept for the shape checks
-    of :func:`readings` unless *keep_images* is false (training data, which
-    would only carry them around).
+    through *on_error* and skipped. The drawings themselves are not kept: only
+    their readings are trained and scored on.
     """
     root = Path(root)
     files = _files_with_offsets(root, on_error)
@@ -165,21 +159,18 @@ def expression_sequences(
     ]
     if jobs <= 1:
         drawn: Iterator[_Drawn | None] = map(_draw, jobs_list)
-        yield from _read(drawn, model, keep_images)
+        yield from _read(drawn, model)
         return
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        yield from _read(pool.imap(_draw, jobs_list, chunksize=16), model, keep_images)
+        yield from _read(pool.imap(_draw, jobs_list, chunksize=16), model)
 
 
-def _read(
-    drawn: Iterator[_Drawn | None], model: ProbabilityModel, keep_images: bool
-) -> Iterator[ExpressionSequence]:
+def _read(drawn: Iterator[_Drawn | None], model: ProbabilityModel) -> Iterator[ExpressionSequence]:
     for d in drawn:
         if d is None:
             continue
         probs = np.asarray(model.probabilities(d.images, d.geometry), np.float32)
-        images = d.images if keep_images else None
-        yield ExpressionSequence(d.file, d.labels, d.boxes, d.geometry, probs, images)
+        yield ExpressionSequence(d.file, d.labels, d.boxes, d.geometry, probs)
 
 
 def pack(sequences: list[ExpressionSequence]) -> dict[str, np.ndarray]:
@@ -229,15 +220,11 @@ class Readings:
 def readings(lines: Iterable[ExpressionSequence], rereader: Rereader | None) -> Readings:
     """Read every line once by the symbol model (its probabilities) and again by *rereader*.
 
-    The second reading ends with the recognizer's shape checks
-    (:func:`mathocr.second_look.shape_checks`) when the line kept its drawings.
     Symbols outside our classes are read as neighbours but not returned.
     """
     truth, first, final, line = [], [], [], []
     for i, s in enumerate(lines):
         again = s.probs if rereader is None else rereader.rescore(s.probs, s.boxes, s.geometry)
-        if s.images is not None:
-            again = shape_checks(s.images, again)
         keep = s.labels >= 0
         truth.append(s.labels[keep])
         first.append(s.probs.argmax(axis=1)[keep])

@@ -41,8 +41,8 @@ class TrainConfig:
     uniformly, 0.5 evens out the classes partly (a 9-times rarer class is drawn
     a third as often instead of a ninth)."""
     geometry_noise: float = 0.1
-    """Std of the noise added to the log-size features: the pipeline measures them
-    on segmented candidates, less exactly than on labelled strokes."""
+    """Std of the noise added to the log-size features: the recognizer measures them
+    on detected symbols' ink, less exactly than on labelled strokes."""
     geometry_drop: float = 0.15
     """Share of training samples shown with their geometry marked unknown, so the
     model also reads a symbol without context."""

@@ -196,7 +196,11 @@ class SymbolOutput(serializers.Serializer):
     box = serializers.ListField(
         child=serializers.IntegerField(), help_text="x, y, width, height in image pixels."
     )
-    components = serializers.ListField(child=serializers.IntegerField(), required=False)
+    components = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Empty: ids of ink components, given by readings stored before the detector.",
+    )
 
 
 class LineOutput(serializers.Serializer):
