@@ -159,9 +159,35 @@ def category(truth: str) -> str:
 
 
 def in_scope(truth: str) -> bool:
-    """Whether *truth* uses only what we recognize (our symbols and structures)."""
-    toks = set(tokens(truth)) - {"{", "}"}
+    """Whether *truth* uses only what we recognize (our symbols and structures).
+
+    The brackets of a root's index (``\\sqrt[3]{27}``) are part of the root;
+    any other bracket is a symbol we do not read.
+    """
+    toks = set(_without_root_brackets(tokens(truth))) - {"{", "}"}
     return bool(toks) and toks <= _IN_SCOPE
+
+
+def _without_root_brackets(toks: list[str]) -> list[str]:
+    """*toks* without the ``[`` and ``]`` that enclose a root's index."""
+    out: list[str] = []
+    closing: list[int] = []  # depth of "[" at which each open index's "]" comes
+    depth = 0
+    for k, tok in enumerate(toks):
+        if tok == "[" and k and toks[k - 1] == "\\sqrt":
+            depth += 1
+            closing.append(depth)
+            continue
+        if tok == "[":
+            depth += 1
+        elif tok == "]":
+            if closing and closing[-1] == depth:
+                closing.pop()
+                depth -= 1
+                continue
+            depth -= 1
+        out.append(tok)
+    return out
 
 
 def plain_values(truth: str) -> list[Fraction] | None:

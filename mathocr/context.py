@@ -325,7 +325,7 @@ def _inner_rows(item: Item) -> tuple[Row, ...]:
     if isinstance(item, Frac):
         return (item.num, item.den)
     if isinstance(item, Root):
-        return (item.body,)
+        return (item.body,) if item.degree is None else (item.degree, item.body)
     if isinstance(item, Sup | Sub):
         return (item.row,)
     return ()
@@ -480,6 +480,8 @@ def _digit_heights(row: Row, raised: bool, out: list[tuple[bool, float]]) -> Non
         if isinstance(item, Sub):
             continue  # a subscript's small digits say nothing about exponents
         for inner in _inner_rows(item):
+            if isinstance(item, Root) and inner is item.degree:
+                continue  # nor does a root's index, small by its place
             _digit_heights(inner, raised or isinstance(item, Sup), out)
 
 

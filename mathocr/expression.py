@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from .context import read_symbols
 from .errors import ExpressionError
 from .exact import Num, TooLargeError
+from .exact_roots import nth_root, whole_degree
 from .layout import PlacedSymbol
 from .layout_tree import RELATIONS, Row, Sym
 from .meaning.claims import Claim
@@ -38,6 +39,7 @@ from .syntax import (
     Equation,
     Neg,
     Node,
+    NthRoot,
     Number,
     Power,
     SquareRoot,
@@ -344,6 +346,8 @@ class _Evaluator:
             if not inner.is_constant:
                 raise _Unsupported("square roots of expressions with x")
             return Rational.constant(Num.sqrt_of(inner.constant_value()))
+        if isinstance(node, NthRoot):
+            return self._nth_root(node)
         if isinstance(node, Power):
             return self._power(node)
         return self._binop(node)
@@ -362,6 +366,18 @@ class _Evaluator:
         if not right.is_constant:
             self.denominators.append(right.num)
         return left / right
+
+    def _nth_root(self, node: NthRoot) -> Rational:
+        """The real root of a number, of a degree that is a positive whole number."""
+        degree = self.value_of(node.degree)
+        if not degree.is_constant:
+            # Not left to the numeric solver either: such a root is defined at whole x only.
+            raise ExpressionError("cannot evaluate: roots with x in the degree are not supported")
+        n = whole_degree(degree.constant_value())
+        inner = self.value_of(node.operand)
+        if not inner.is_constant:
+            raise _Unsupported("roots of expressions with x")
+        return Rational.constant(nth_root(inner.constant_value(), n))
 
     def _power(self, node: Power) -> Rational:
         exponent = self.value_of(node.exponent)

@@ -2,7 +2,8 @@
 
 Handwritten arithmetic is mostly one line read left to right, with three
 two-dimensional structures: a fraction (a bar, labelled ``-``, with something
-above *and* below it), a square root (whatever lies under its bar) and a
+above *and* below it), a root (whatever lies under its bar, and an index
+written small in its crook, :mod:`mathocr.root_degree`) and a
 superscript (a symbol raised relative to the baseline of the symbol before
 it). The structures nest, so the tree is built recursively: in a region the
 widest bars and roots claim their contents first (an outer fraction before
@@ -31,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .layout_tree import CENTRED, DIGITS, Box, Frac, Item, Root, Row, Sub, Sup, Sym, row_box
+from .root_degree import small_in_crook, split_degree
 from .scripts_layout import baselines, lowered, raised, reference
 from .slant import baseline_slope
 
@@ -138,10 +140,15 @@ class _Builder:
                     if isinstance(u, Sym) and u.label == "\\sqrt":
                         region.append(u.box)
             assert isinstance(r, Sym)
+            # The index written in the sign's crook, under its box or sticking out.
+            free = [u for u in units if id(u) not in taken]
+            degree, inside = split_degree(r.box, inside, free)
+            taken.update(id(u) for u in degree)
             box = r.box
-            for u in inside:
+            for u in [*inside, *degree]:
                 box = box.union(u.box)
-            out.append(Root(r.indices[0], _finish(self._roots(inside)), box))
+            body = _finish(self._roots(inside))
+            out.append(Root(r.indices[0], body, box, _finish(degree) if degree else None))
         out.extend(u for u in units if id(u) not in taken)
         return out
 
@@ -208,7 +215,7 @@ class _Builder:
             for j in list(others):
                 o = self.boxes[j]
                 side = above if o.y1 <= bar.cy else below if o.y0 >= bar.cy else None
-                if side is None:
+                if side is None or self._root_index(j, c, free, reach[id(side)][1]):
                     continue
                 band, size = reach[id(side)]
                 gap = max(band.x0 - o.x1, o.x0 - band.x1, 0.0)
@@ -219,6 +226,19 @@ class _Builder:
                     reach[id(side)] = (band.union(o), size)
                     grew = True
         return above, below
+
+    def _root_index(self, j: int, c: int, free: list[int], size: float) -> bool:
+        """Whether symbol *j*, beside bar *c*, is the index of a root around the bar
+        (small, in its sign's crook): no numerator written wider than its bar."""
+        sym = Sym(self.labels[j], (j,), self.boxes[j])
+        bar = self.boxes[c]
+        return any(
+            self.labels[k] == "\\sqrt"
+            and self.boxes[k].x0 < bar.cx < self.boxes[k].x1
+            and self.boxes[k].y0 < bar.cy < self.boxes[k].y1
+            and small_in_crook(sym, self.boxes[k], size)
+            for k in free
+        )
 
     def _script(self, j: int, side: list[int]) -> bool:
         """Whether symbol *j* is a script of the symbol that ends *side*.

@@ -89,9 +89,17 @@ class Frac:
 
 @dataclass
 class Root:
+    """A root: its radical sign, what lies under its bar, and the index in its crook.
+
+    ``index`` is the radical sign's symbol index (as in :attr:`Sym.indices`);
+    ``degree`` is the row written small in the sign's crook (the 3 of a cube
+    root), None for a square root.
+    """
+
     index: int
     body: Row
     box: Box = field(repr=False, compare=False, default=Box(0, 0, 0, 0))
+    degree: Row | None = None
 
 
 @dataclass

@@ -69,7 +69,7 @@ def _tight(prev: str, cur: str) -> bool:
 
 
 def to_latex(row: Row) -> str:
-    """LaTeX such as ``146 \\times (101 + 157 - 181) = 11242``."""
+    """LaTeX such as ``146 \\times (101 + 157 - 181) = 11242``, ``\\sqrt[3]{27}``."""
     kinds = _kinds(row)
     out: list[str] = []
     for i, item in enumerate(row):
@@ -85,14 +85,15 @@ def _latex_item(item: Item) -> str:
     if isinstance(item, Frac):
         return f"\\frac{{{to_latex(item.num)}}}{{{to_latex(item.den)}}}"
     if isinstance(item, Root):
-        return f"\\sqrt{{{to_latex(item.body)}}}"
+        degree = "" if item.degree is None else f"[{to_latex(item.degree)}]"
+        return f"\\sqrt{degree}{{{to_latex(item.body)}}}"
     if isinstance(item, Sub):
         return f"_{{{to_latex(item.row)}}}"
     return f"^{{{to_latex(item.row)}}}"
 
 
 def to_text(row: Row) -> str:
-    """Plain text such as ``146*(101+157-181)=11242``, ``5/6``, ``sqrt(18)``."""
+    """Plain text such as ``146*(101+157-181)=11242``, ``5/6``, ``sqrt(18)``, ``root(27,3)``."""
     kinds = _kinds(row)
     out: list[str] = []
     for i, item in enumerate(row):
@@ -106,6 +107,9 @@ def to_text(row: Row) -> str:
             )
             left_ok = i == 0 or _label(row[i - 1]) in ("+", "-", "(", *RELATIONS)
             out.append(body if alone_left and alone_right and left_ok else f"({body})")
+        elif isinstance(item, Root) and item.degree is not None:
+            # As sqrt(...) is written: a function of the radicand, the degree second.
+            out.append(f"root({to_text(item.body)},{to_text(item.degree)})")
         elif isinstance(item, Root):
             out.append(f"sqrt({to_text(item.body)})")
         elif isinstance(item, Sub):

@@ -1,6 +1,6 @@
 """Real roots of equations the exact algebra cannot handle (``2^{x+1} - 2^{x} = 16``).
 
-When x sits in an exponent or under a root, the difference of the two sides
+When x sits in an exponent or under a root (of any degree), the difference of the two sides
 is not a rational function, so :mod:`mathocr.polynomial` cannot solve it.
 Here the syntax tree is evaluated in floating point over a whole grid of x at
 once (numpy), sign changes are bracketed and refined by bisection, and the
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .syntax import Neg, Node, Number, Power, SquareRoot, Var
+from .syntax import Neg, Node, NthRoot, Number, Power, SquareRoot, Var
 
 __all__ = ["roots_between", "evaluate_float", "SEARCH_LIMIT"]
 
@@ -47,6 +47,8 @@ def _eval(node: Node, x: np.ndarray) -> np.ndarray:
         return -_eval(node.operand, x)
     if isinstance(node, SquareRoot):
         return np.sqrt(_eval(node.operand, x))
+    if isinstance(node, NthRoot):
+        return _nth_root(_eval(node.operand, x), _eval(node.degree, x))
     if isinstance(node, Power):
         base = _eval(node.base, x)
         exponent = _eval(node.exponent, x)
@@ -61,6 +63,18 @@ def _eval(node: Node, x: np.ndarray) -> np.ndarray:
     if node.op == "*":
         return a * b
     return np.where(b == 0, np.nan, a / np.where(b == 0, 1.0, b))
+
+
+def _nth_root(radicand: np.ndarray, degree: np.ndarray) -> np.ndarray:
+    """The real root, as :func:`mathocr.exact_roots.nth_root` takes it: negative for an
+    odd degree and a negative radicand, nan for an even one, and nan where the
+    degree is no positive whole number."""
+    whole = (degree >= 1) & (degree == np.round(degree))
+    n = np.where(whole, degree, 1.0)
+    odd = np.mod(n, 2) == 1
+    size = np.abs(radicand) ** (1.0 / n)
+    real = np.where(radicand >= 0, size, np.where(odd, -size, np.nan))
+    return np.where(whole, real, np.nan)
 
 
 def roots_between(left: Node, right: Node) -> list[float]:

@@ -30,6 +30,7 @@ __all__ = [
     "BinOp",
     "Power",
     "SquareRoot",
+    "NthRoot",
     "Equation",
     "parse_equation",
     "parse_row",
@@ -79,7 +80,20 @@ class SquareRoot:
     operand: Node
 
 
-Node = Number | Var | Neg | BinOp | Power | SquareRoot
+@dataclass(frozen=True)
+class NthRoot:
+    """A root with an index written in its crook: ``\\sqrt[3]{27}`` has degree 3.
+
+    Kept apart from :class:`SquareRoot`, as written: the degree is an
+    expression of its own, checked to be a positive whole number when the
+    root is evaluated.
+    """
+
+    operand: Node
+    degree: Node
+
+
+Node = Number | Var | Neg | BinOp | Power | SquareRoot | NthRoot
 
 
 @dataclass(frozen=True)
@@ -106,6 +120,8 @@ def names(node: Node) -> set[str]:
         return set()
     if isinstance(node, Neg | SquareRoot):
         return names(node.operand)
+    if isinstance(node, NthRoot):
+        return names(node.operand) | names(node.degree)
     if isinstance(node, BinOp):
         return names(node.left) | names(node.right)
     return names(node.base) | names(node.exponent)
@@ -119,6 +135,8 @@ def has_x(node: Node) -> bool:
         return False
     if isinstance(node, Neg | SquareRoot):
         return has_x(node.operand)
+    if isinstance(node, NthRoot):
+        return has_x(node.operand) or has_x(node.degree)
     if isinstance(node, BinOp):
         return has_x(node.left) or has_x(node.right)
     return has_x(node.base) or has_x(node.exponent)
@@ -136,7 +154,7 @@ def _describe(item: Item | None) -> str:
     if isinstance(item, Frac):
         return "a fraction"
     if isinstance(item, Root):
-        return "a square root"
+        return "a square root" if item.degree is None else "a root"
     if isinstance(item, Sub):
         return "a subscript"
     return "a superscript"
@@ -271,8 +289,11 @@ class _Parser:
         if isinstance(item, Root):
             self.pos += 1
             if not item.body:
-                raise SyntaxProblem("nothing under the square root")
-            return SquareRoot(parse_row(item.body))
+                which = "square root" if item.degree is None else "root"
+                raise SyntaxProblem(f"nothing under the {which}")
+            if item.degree is None:
+                return SquareRoot(parse_row(item.body))
+            return NthRoot(parse_row(item.body), parse_row(item.degree))
         if isinstance(item, Sup):
             raise SyntaxProblem("a superscript with nothing before it")
         if isinstance(item, Sub):

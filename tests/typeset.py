@@ -38,13 +38,16 @@ def _parse(toks: list[str], i: int = 0, stop: str | None = None) -> tuple[Spec, 
         if t in ("\\frac", "\\sqrt", "^", "_"):
             args = []
             i += 1
+            degree: Spec | None = None
+            if t == "\\sqrt" and toks[i] == "[":  # \sqrt[3]{27}: the index first
+                degree, i = _parse(toks, i + 1, "]")
             for _ in range(2 if t == "\\frac" else 1):
                 if toks[i] == "{":
                     arg, i = _parse(toks, i + 1, "}")
                 else:
                     arg, i = [toks[i]], i + 1
                 args.append(arg)
-            out.append((t, args))
+            out.append((t, args if degree is None else [*args, degree]))
             continue
         out.append(t)
         i += 1
@@ -95,7 +98,7 @@ def _layout(spec: Spec, x: float, base: float, size: float, out: list[_Ink]) -> 
             elif kind == "\\frac":
                 x = _frac(args[0], args[1], x, base, size, out) + gap
             else:
-                x = _sqrt(args[0], x, base, size, out) + gap
+                x = _sqrt(args[0], x, base, size, out, args[1] if len(args) > 1 else None) + gap
             continue
         shape = _SHAPES.get(item, _SHAPES["digit"]) if not item.isdigit() else _SHAPES["digit"]
         w, top, bottom = shape
@@ -134,12 +137,23 @@ def _frac(num: Spec, den: Spec, x: float, base: float, size: float, out: list[_I
     return x + width
 
 
-def _sqrt(body: Spec, x: float, base: float, size: float, out: list[_Ink]) -> float:
+def _sqrt(
+    body: Spec, x: float, base: float, size: float, out: list[_Ink], degree: Spec | None = None
+) -> float:
+    # An index, half size over the tick, widens the tick to hold it.
+    index: list[_Ink] = []
+    tick = 0.5 * size
+    if degree is not None:
+        tick = max(tick, _layout(degree, x + 0.02 * size, 0.0, 0.5 * size, index) - x + 0.1 * size)
     inner: list[_Ink] = []
-    end = _layout(body, x + 0.5 * size, base, size, inner)
+    end = _layout(body, x + tick, base, size, inner)
     _, y0, _, y1 = _extent(inner)
     out.extend(inner)
-    out.append(_Ink("\\sqrt", x, y0 - 0.15 * size, end, max(y1, base) + 0.05 * size))
+    top, bottom = y0 - 0.15 * size, max(y1, base) + 0.05 * size
+    out.append(_Ink("\\sqrt", x, top, end, bottom))
+    if index:  # its foot a little above the middle of the sign
+        dy = (top + bottom) / 2 - 0.1 * size - max(i.y1 for i in index)
+        out.extend(_Ink(i.label, i.x0, i.y0 + dy, i.x1, i.y1 + dy) for i in index)
     return end
 
 
