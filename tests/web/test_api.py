@@ -155,6 +155,14 @@ def test_alias_route_creates_too(visitor, sum_b64):
     assert visitor.get("/api/images/create/").status_code == 405
 
 
+def test_the_served_model_version_fits_its_column():
+    """SQLite stores any length; PostgreSQL refused the detector's 68-character version (a 500)."""
+    from mathocr.detect.recognizer import default_recognizer
+
+    column = PostedImage._meta.get_field("model_version")
+    assert len(default_recognizer().model_version) <= column.max_length
+
+
 def test_stored_file_and_row(visitor, sum_png):
     upload = io.BytesIO(sum_png)
     upload.name = "my-private-name.png"

@@ -48,7 +48,7 @@ class PostedImage(models.Model):
     # The reading: Recognition.to_dict(), with a few fields copied out for the admin.
     result = models.JSONField(null=True, blank=True)
     latex = models.TextField(blank=True)
-    model_version = models.CharField(max_length=64, blank=True)
+    model_version = models.CharField(max_length=200, blank=True)
     timings = models.JSONField(default=dict, blank=True)
     ms = models.FloatField(null=True, blank=True)
 
