@@ -412,21 +412,14 @@ def _float_text(v: float, digits: int) -> str:
 
 
 def _exact_root(q: Fraction, n: int) -> Fraction | None:
-    """The positive rational n-th root of q > 0 when there is one."""
-    if n > 64:
+    """The positive rational n-th root of q > 0 when there is one (small degrees and parts)."""
+    if n > 64 or max(q.numerator.bit_length(), q.denominator.bit_length()) >= 1000:
         return None
-    out = []
-    for part in (q.numerator, q.denominator):
-        r = round(part ** (1.0 / n)) if part.bit_length() < 1000 else None
-        if r is None:
-            return None
-        for cand in (r - 1, r, r + 1):
-            if cand > 0 and cand**n == part:
-                out.append(cand)
-                break
-        else:
-            return None
-    return Fraction(out[0], out[1])
+    # One exact integer root serves powers, denesting and \sqrt[n]{} alike; it
+    # imports Num from here, hence the late import.
+    from .exact_roots import rational_root
+
+    return rational_root(q, n)
 
 
 def _denest(a: Num) -> Num | None:

@@ -26,7 +26,7 @@ from fractions import Fraction
 from .errors import ExpressionError
 from .exact import MAX_BITS, Num, TooLargeError
 
-__all__ = ["nth_root", "whole_degree", "MAX_EXACT_DEGREE"]
+__all__ = ["nth_root", "rational_root", "whole_degree", "MAX_EXACT_DEGREE"]
 
 #: Degrees above this are not tried exactly: a radicand of MAX_BITS bits has no
 #: whole n-th root above 1 for n past MAX_BITS, and a surd's odd root would need
@@ -87,19 +87,24 @@ def _odd_root(a: Num, n: int) -> Num:
     """The positive *n*-th root of *a* > 0 for odd *n* ≥ 3: exact if it is in the field."""
     q = a.as_rational()
     if q is not None:
-        top, bottom = _whole_root(q.numerator, n), _whole_root(q.denominator, n)
-        if top is not None and bottom is not None:
-            return Num.rational(Fraction(top, bottom))
+        root = rational_root(q, n)
+        if root is not None:
+            return Num.rational(root)
     elif a.terms is not None and len(a.terms) == 1:
         # (c sqrt(r))^n = c^n r^((n-1)/2) sqrt(r) for odd n: k sqrt(r) has such a root
         # when k / r^((n-1)/2) is a rational n-th power.
         ((r, k),) = a.terms.items()
         if (n - 1) // 2 * r.bit_length() <= MAX_BITS:
-            t = k / Fraction(r) ** ((n - 1) // 2)
-            top, bottom = _whole_root(t.numerator, n), _whole_root(t.denominator, n)
-            if top is not None and bottom is not None:
-                return Num({r: Fraction(top, bottom)})
+            root = rational_root(k / Fraction(r) ** ((n - 1) // 2), n)
+            if root is not None:
+                return Num({r: root})
     return Num.approximate(_float_root(a, n))
+
+
+def rational_root(q: Fraction, n: int) -> Fraction | None:
+    """The rational *n*-th root of *q* ≥ 0 when there is one, exactly at any size."""
+    top, bottom = _whole_root(q.numerator, n), _whole_root(q.denominator, n)
+    return None if top is None or bottom is None else Fraction(top, bottom)
 
 
 def _whole_root(m: int, n: int) -> int | None:
