@@ -11,7 +11,7 @@ worker runs; the stage times are given apart.
 
 The rules were measured beside the detector on the same images in one run for
 the last time at commit ``c5d1ca0``, before they were deleted. That run is
-kept, frozen, in :data:`FROZEN` and always shown after the current figures
+kept, frozen, in ``bench/results/detector_vs_rules.json`` and always shown after the current figures
 (issue 21 asks for the record); a new run only rewrites ``detector.json``.
 """
 
@@ -26,8 +26,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 CROHME = ROOT.parent / "shared" / "data" / "crohme"
 ENGINES = ("detector",)
-#: The last run with both engines (rules and detector), kept as it was measured.
-FROZEN = ROOT / "bench" / "results" / "detector_vs_rules.json"
 
 
 class _Timed:
@@ -137,22 +135,10 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         *_split_tables(result),
     ]
-    if FROZEN.exists():
-        frozen = json.loads(FROZEN.read_text())
-        when = frozen.get("_meta", {}).get("date", "?")
-        lines += [
-            "### Detector against the retired rules (the last side-by-side run)",
-            "",
-            "Both engines on the same drawn images in one run, at commit "
-            f"`{frozen.get('commit', '?')}` ({when}), the last before the rule-based "
-            "segmentation and its shape checks were deleted; kept as measured "
-            "(`bench/results/detector_vs_rules.json`), never rerun.",
-            "",
-            *[
-                line.replace("### ", "#### ", 1) if line.startswith("### ") else line
-                for line in _split_tables(frozen)
-            ],
-        ]
+    from bench.frozen import frozen_section
+
+    # (the tables above end with a blank line, the section starts with one)
+    lines.append(frozen_section("detector", lambda r: "\n".join(_split_tables(r))).lstrip("\n"))
     speed = ROOT / "bench" / "results" / "detector_speed.json"
     if speed.exists():
         # The stage times before and after a speed change, measured apart by

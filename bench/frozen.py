@@ -29,10 +29,15 @@ def frozen_section(name: str, markdown: Callable[[dict[str, Any]], str]) -> str:
     body = markdown(result).strip().splitlines()
     if body and body[0].startswith("## "):
         body = body[1:]
+    while body and not body[0].strip():
+        body = body[1:]
     when = result.get("_meta", {}).get("date", "?")
+    if result.get("commit"):
+        when += f" at commit `{result['commit']}`"
+    # Engines at the top (pages, robustness) or within each split (detector).
+    engines = result.get("engines") or next(iter(result.get("splits", {}).values()), {})
     models = "; ".join(
-        f"{engine} `{figures.get('model_version', '?')}`"
-        for engine, figures in result.get("engines", {}).items()
+        f"{engine} `{figures.get('model_version', '?')}`" for engine, figures in engines.items()
     )
     lines = [
         "",
@@ -41,6 +46,7 @@ def frozen_section(name: str, markdown: Callable[[dict[str, Any]], str]) -> str:
         f"Both engines on the same images in one run, measured {when} (models: {models}), "
         f"the last before the rules were deleted; kept as measured "
         f"(`bench/results/{path.name}`), never rerun.",
+        "",
         *(line.replace("### ", "#### ", 1) if line.startswith("### ") else line for line in body),
     ]
     return "\n".join(lines) + "\n"
