@@ -95,7 +95,7 @@ def expression_kind(truth: str) -> str:
     return "plain"
 
 
-def iou(a: Box, b: Box) -> float:
+def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     """Intersection over union of two x, y, w, h boxes (0 when either is empty)."""
     ax, ay, aw, ah = a
     bx, by, bw, bh = b

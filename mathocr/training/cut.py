@@ -39,6 +39,7 @@ from ..detect.model import SymbolDetector
 from ..detect.prepare import prepare
 from ..detect.relabel import classifier_view, prepared_pen
 from ..errors import MathOCRError
+from ..evaluation import iou
 from ..imaging import load_image
 from ..inkml import iter_inkml, read_inkml
 from ..scenes import EvalImage, canvas_image, photo_image
@@ -52,14 +53,6 @@ KINDS = ("canvas", "photo")
 MIN_IOU = 0.6
 
 Sample = tuple[np.ndarray, np.ndarray, int, str]
-
-
-def _iou(a: Sequence[float], b: Sequence[float]) -> float:
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0
 
 
 #: The detector of this process: an ONNX session is not carried across a fork,
@@ -92,7 +85,7 @@ def cut_symbols(image: EvalImage, detector: SymbolDetector | None = None) -> lis
     for (x0, y0, x1, y1), normalized, geo in zip(boxes, view.images, view.geometry, strict=True):
         box = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
         score, label = max(
-            ((_iou(box, truth), name) for name, truth in image.boxes), default=(0.0, "")
+            ((iou(box, truth), name) for name, truth in image.boxes), default=(0.0, "")
         )
         if score >= MIN_IOU and label in CLASS_INDEX:
             out.append((normalized, geo, CLASS_INDEX[label], image.kind))
