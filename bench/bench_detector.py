@@ -3,9 +3,9 @@ last side-by-side run against the retired rule-based segmentation.
 
 The recognizer reads every CROHME ``valid/`` expression made of detector classes
 (our 21 symbols and the comparisons), drawn as a canvas and as a photo
-(:mod:`mathocr.scenes`, seeded by file name), and are scored by
-:mod:`mathocr.evaluation`, the code behind ``mathocr evaluate``. The same is
-done on the dev writers held out of ``train/`` (:mod:`mathocr.splits`), the
+(:mod:`mathocr.data.scenes`, seeded by file name), and are scored by
+:mod:`mathocr.data.evaluation`, the code behind ``mathocr evaluate``. The same is
+done on the dev writers held out of ``train/`` (:mod:`mathocr.data.splits`), the
 split every choice was made on; valid is only reported. One thread, as a web
 worker runs; the stage times are given apart.
 
@@ -54,8 +54,8 @@ def _commit() -> str:
 
 def run(*, quick: bool) -> dict[str, Any]:
     from mathocr.commands.evaluate_images import make_recognizer, select_expressions
-    from mathocr.evaluation import evaluate_images
-    from mathocr.scenes import canvas_image, photo_image
+    from mathocr.data.evaluation import evaluate_images
+    from mathocr.data.scenes import canvas_image, photo_image
 
     limit = 20 if quick else None
     splits = {

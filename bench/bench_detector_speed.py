@@ -83,9 +83,9 @@ def run(*, quick: bool) -> dict[str, Any]:
     import cv2
 
     from mathocr.commands.evaluate_images import select_expressions
+    from mathocr.data.scenes import canvas_image, photo_image
     from mathocr.detect import decode, prepare
     from mathocr.detect.model import SymbolDetector
-    from mathocr.scenes import canvas_image, photo_image
 
     cv2.setNumThreads(1)
     before = os.environ.get("MATHOCR_SPEED_BEFORE", BEFORE)

@@ -2,7 +2,7 @@
 
 CROHME InkML gives each symbol's label and strokes, so the bounding box of a
 symbol's strokes is a perfect segmentation: feeding those boxes and labels to
-:func:`mathocr.expression.interpret` measures the layout stage alone (the
+:func:`mathocr.meaning.expression.interpret` measures the layout stage alone (the
 exact-match rate of the canonical LaTeX against the file's truth), and the
 value stage (whether equations with numbers hold, whether values are right).
 
@@ -22,11 +22,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from mathocr.canonical import canonical_latex, category, in_scope, plain_values
-from mathocr.expression import interpret
-from mathocr.ink_layout import placed_symbols
-from mathocr.inkml import iter_inkml, read_inkml
-from mathocr.layout import PlacedSymbol
+from mathocr.data.canonical import canonical_latex, category, in_scope, plain_values
+from mathocr.data.ink_layout import placed_symbols
+from mathocr.data.inkml import iter_inkml, read_inkml
+from mathocr.layout.build import PlacedSymbol
+from mathocr.meaning.expression import interpret
 
 ROOT = Path(__file__).resolve().parent.parent
 CROHME = ROOT.parent / "shared" / "data" / "crohme"

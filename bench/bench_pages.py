@@ -7,7 +7,7 @@ strokes, as a student writes working: every line brought to one writing size
 and then scaled 0.85-1.15, turned by up to ±3°, indented up to 1.5 symbol
 heights, 0.3-1 symbol height below the line above, and 30% of the equations
 broken before an ``=`` that then starts the next line (indented further).
-The page is then drawn by :mod:`mathocr.scenes` as a canvas (the web page's
+The page is then drawn by :mod:`mathocr.data.scenes` as a canvas (the web page's
 1000×400 drawing area: a page of five lines is written small there) and as a
 phone photo, and read by a recognizer, which splits it into lines itself.
 
@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 
 from bench.layout_pages import lines_matched
-from mathocr.canonical import canonical_latex, in_scope, tokens
-from mathocr.inkml import InkExpression, InkSymbol, iter_inkml, read_inkml
-from mathocr.render import reference_size
-from mathocr.scenes import all_ours, canvas_image, photo_image
+from mathocr.data.canonical import canonical_latex, in_scope, tokens
+from mathocr.data.inkml import InkExpression, InkSymbol, iter_inkml, read_inkml
+from mathocr.data.render import reference_size
+from mathocr.data.scenes import all_ours, canvas_image, photo_image
 
 ROOT = Path(__file__).resolve().parent.parent
 CROHME = ROOT.parent / "shared" / "data" / "crohme"
@@ -208,7 +208,7 @@ def _tables(result: dict[str, Any]) -> str:
         "stacked as working from their own strokes (every line brought to one writing size,",
         "then scaled 0.85-1.15, turned ±3°, indented up to 1.5 symbol heights, 0.3-1 symbol",
         "height below the line above; 30% of the equations broken before an `=` that starts",
-        "the next line), drawn by `mathocr.scenes` as the web page's 1000×400 canvas and as a",
+        "the next line), drawn by `mathocr.data.scenes` as the web page's 1000×400 canvas and as a",
         "phone photo, and read end to end by the recognizer, which splits the lines itself",
         "(`bench/bench_pages.py`; results from before the rules were retired hold both",
         "engines on the same pages in one run). A line is right",

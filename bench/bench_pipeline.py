@@ -2,9 +2,9 @@
 
 The images are the CROHME ``valid/`` writers' in-scope expressions, each drawn
 as a canvas and as a phone-like photo (:mod:`bench.images`). A recognition is
-right when its LaTeX equals the truth after :func:`mathocr.canonical.canonical_latex`.
+right when its LaTeX equals the truth after :func:`mathocr.data.canonical.canonical_latex`.
 For plain arithmetic read right, the value is checked against a separate
-evaluator of the truth (:func:`mathocr.canonical.plain_values`).
+evaluator of the truth (:func:`mathocr.data.canonical.plain_values`).
 
 Speed is in-process on one core (OpenCV and ONNX Runtime limited to one
 thread): ``recognize(bytes)`` from the encoded file to the value, best of
@@ -30,7 +30,7 @@ from typing import Any
 
 from bench.baseline import extract_symbols
 from bench.images import EvalImage, evaluation_images
-from mathocr.canonical import canonical_latex, category, plain_values
+from mathocr.data.canonical import canonical_latex, category, plain_values
 from mathocr.imaging import load_image
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,7 +1,7 @@
 """Images unlike the benchmark's own: other media, and drawings at other sizes and pens.
 
 The pipeline benchmark's photos come from one generator
-(:func:`mathocr.scenes.photo_image`), and the recognizer was tuned on what it
+(:func:`mathocr.data.scenes.photo_image`), and the recognizer was tuned on what it
 makes. Users photograph other things: pencil, a blackboard, a ruled or
 squared notebook, a page held at an angle, a page lying on a desk, a webcam's
 640×480 frame. Each
@@ -32,9 +32,9 @@ import numpy as np
 
 from bench.bench_pipeline import CROHME
 from bench.images import in_scope_expressions
-from mathocr.canonical import canonical_latex
-from mathocr.render import render_expression
-from mathocr.scenes import photo_image
+from mathocr.data.canonical import canonical_latex
+from mathocr.data.render import render_expression
+from mathocr.data.scenes import photo_image
 
 #: The engines a run measures. Results from before the rules were retired
 #: (commit c5d1ca0 and earlier) also hold a "rules" column; the report shows

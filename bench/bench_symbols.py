@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from mathocr.classifier import DEFAULT_MODEL, SymbolClassifier
-from mathocr.inkml import iter_inkml, read_inkml
+from mathocr.data.inkml import iter_inkml, read_inkml
 from mathocr.neighbours import AsRecognizer, NeighbourModel, shipped_neighbours
 from mathocr.symbols import CLASSES
 from mathocr.training.dataset import SymbolDataset, build_dataset
@@ -116,17 +116,17 @@ def in_context(
     The symbols of every in-scope ``valid/`` expression are drawn one by one
     as the dataset builder draws them, classified with their geometry, placed
     at their strokes' boxes (a perfect segmentation) and read by
-    :func:`mathocr.expression.interpret`; its final labels are compared with
+    :func:`mathocr.meaning.expression.interpret`; its final labels are compared with
     the truth. This is what the pipeline's symbols could reach without
     segmentation errors; it is not the classifier's own figure. As in the
     recognizer, the neighbour model rereads the symbols before the layout.
     """
     from bench.images import in_scope_expressions
-    from mathocr.expression import interpret
+    from mathocr.data.ink_layout import placed_symbols
+    from mathocr.data.render import reference_size, stroke_box, stroke_span
     from mathocr.geometry import symbol_geometry, typical_size
-    from mathocr.ink_layout import placed_symbols
-    from mathocr.layout import PlacedSymbol
-    from mathocr.render import reference_size, stroke_box, stroke_span
+    from mathocr.layout.build import PlacedSymbol
+    from mathocr.meaning.expression import interpret
     from mathocr.training.dataset import render_symbol
 
     expressions = in_scope_expressions(VALID.parent)

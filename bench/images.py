@@ -1,7 +1,7 @@
 """The evaluation images: CROHME ``valid/`` expressions drawn as a canvas and as a photo.
 
-The drawing itself (:func:`mathocr.scenes.canvas_image`,
-:func:`mathocr.scenes.photo_image`) lives in the package, where the training
+The drawing itself (:func:`mathocr.data.scenes.canvas_image`,
+:func:`mathocr.data.scenes.photo_image`) lives in the package, where the training
 data builder uses it on the ``train/`` writers; here are the held-out
 expressions the benchmark reads.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from mathocr.inkml import InkExpression, iter_inkml, read_inkml
-from mathocr.scenes import EvalImage, all_ours, canvas_image, photo_image
+from mathocr.data.inkml import InkExpression, iter_inkml, read_inkml
+from mathocr.data.scenes import EvalImage, all_ours, canvas_image, photo_image
 
 __all__ = [
     "EvalImage",
@@ -26,11 +26,11 @@ __all__ = [
 def in_scope_expressions(crohme_dir: Path) -> list[InkExpression]:
     """The ``valid/`` expressions made only of our symbols, in a stable order.
 
-    Uses :func:`mathocr.canonical.in_scope` on the truth as well when it is
+    Uses :func:`mathocr.data.canonical.in_scope` on the truth as well when it is
     available, so that the benchmark agrees with the layout's notion of scope.
     """
     try:
-        from mathocr.canonical import in_scope
+        from mathocr.data.canonical import in_scope
     except ImportError:  # pragma: no cover - before the layout stage lands
         in_scope = None
     out = []

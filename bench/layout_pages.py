@@ -12,9 +12,9 @@ Part of ``python -m bench layout`` (:mod:`bench.bench_layout` calls it).
   canonical LaTeX equals the truth's (so layout errors inside a line count
   too), a page when every line is right and no line is missing or extra.
 
-``dev`` is the writer-disjoint dev split of :mod:`mathocr.splits` (the one
+``dev`` is the writer-disjoint dev split of :mod:`mathocr.data.splits` (the one
 the detector and ``mathocr evaluate --dev`` hold out), ``train`` the other
-train writers. Choices in :mod:`mathocr.meaning.lines` are made on dev (the
+train writers. Choices in :mod:`mathocr.layout.lines` are made on dev (the
 earliest were made on another fifth of the train writers, by a hash of the
 name alone, and on the rest of train); valid's figures are reported as they
 come.
@@ -30,13 +30,13 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
-from mathocr.canonical import canonical_latex, in_scope, tokens
-from mathocr.expression import interpret
-from mathocr.ink_layout import placed_symbols
-from mathocr.inkml import read_inkml
-from mathocr.layout import PlacedSymbol
+from mathocr.data.canonical import canonical_latex, in_scope, tokens
+from mathocr.data.ink_layout import placed_symbols
+from mathocr.data.inkml import read_inkml
+from mathocr.data.splits import dev_writers
+from mathocr.layout.build import PlacedSymbol
+from mathocr.meaning.expression import interpret
 from mathocr.meaning.page import read_page
-from mathocr.splits import dev_writers
 
 ROOT = Path(__file__).resolve().parent.parent
 CROHME = ROOT.parent / "shared" / "data" / "crohme"
@@ -271,7 +271,7 @@ def markdown(result: dict[str, Any]) -> str:
         "LaTeX matches (so a layout error inside the line counts), *split right* when it holds",
         "exactly its own symbols; *right alone* reads each line's symbols by themselves, the",
         "ceiling the layout of single expressions sets. `dev` is the writer-disjoint dev",
-        "split of `mathocr.splits`, on which the line splitter's choices are made (the",
+        "split of `mathocr.data.splits`, on which the line splitter's choices are made (the",
         "earliest were made on a fifth of the train writers by name hash and on the rest",
         "of train); `train` is the other train writers. Valid's pages were looked at once,",
         "early (lines broken at wide spaces); no threshold was set on them. Targets (issue",

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_serve import _free_port, _start, _stop  # noqa: E402
-from mathocr.inkml import read_inkml  # noqa: E402
+from mathocr.data.inkml import read_inkml  # noqa: E402
 from tests.web.chromium import CHROMIUM, LAUNCH_ARGS  # noqa: E402
 
 DEFAULT = ROOT.parent / "shared/data/crohme/valid/HAMEX/formulaire031-equation066.inkml"

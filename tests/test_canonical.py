@@ -8,15 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mathocr.canonical import (
+from mathocr.data.canonical import (
     canonical_latex,
     category,
     in_scope,
     plain_values,
     same_expression,
 )
-from mathocr.expression import interpret
-from mathocr.inkml import iter_inkml, read_inkml
+from mathocr.data.inkml import iter_inkml, read_inkml
+from mathocr.meaning.expression import interpret
 from tests.typeset import typeset
 
 

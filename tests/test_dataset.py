@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from mathocr.cli import main
+from mathocr.data.inkml import read_inkml
+from mathocr.data.render import draw_strokes, reference_size
 from mathocr.geometry import missing_geometry
-from mathocr.inkml import read_inkml
-from mathocr.render import draw_strokes, reference_size
 from mathocr.symbols import BOX, CLASSES, crohme_to_class, normalize_symbol
 from mathocr.training.augment import Distortion, augment_strokes
 from mathocr.training.dataset import (

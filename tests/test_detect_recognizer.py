@@ -6,11 +6,11 @@ import cv2
 import numpy as np
 import pytest
 
+from mathocr.data.inkml import read_inkml
+from mathocr.data.scenes import canvas_image, photo_image
 from mathocr.detect.model import SymbolDetector, default_detector
 from mathocr.detect.recognizer import DetectorRecognizer
 from mathocr.errors import ImageError
-from mathocr.inkml import read_inkml
-from mathocr.scenes import canvas_image, photo_image
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def test_the_shipped_detector_matches_its_card():
 @pytest.mark.crohme
 def test_real_handwriting_is_found_symbol_by_symbol(crohme_dir, reader):
     """Dev writers' canvases and photos: most symbols found where they are, in the original pixels."""
-    from mathocr.evaluation import match_symbols
+    from mathocr.data.evaluation import match_symbols
 
     inks = _dev_inks(crohme_dir, 6)
     matched = total = 0

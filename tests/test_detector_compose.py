@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mathocr.splits import split_files
+from mathocr.data.splits import split_files
 from mathocr.training.detector.compose import COMPOSE_VERSION, SymbolBank, Writer, compose_scene
 from mathocr.training.detector.scenes import Scene, make_sample
 

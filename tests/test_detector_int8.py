@@ -40,9 +40,9 @@ def _sha(path: Path) -> str:
 @pytest.fixture(scope="module")
 def dev_drawn(crohme_dir):
     """A few dev writers' expressions: prepared samples (for calibration) and canvas images."""
-    from mathocr.inkml import read_inkml
-    from mathocr.scenes import canvas_image
-    from mathocr.splits import split_files
+    from mathocr.data.inkml import read_inkml
+    from mathocr.data.scenes import canvas_image
+    from mathocr.data.splits import split_files
     from mathocr.training.detector.data import build_real_shard
 
     files = split_files(crohme_dir)[1][::40][:8]

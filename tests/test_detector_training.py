@@ -15,7 +15,7 @@ from .test_dataset import write_inkml_dir
 
 torch = pytest.importorskip("torch", reason="training needs the [train] extra (PyTorch)")
 
-from mathocr.splits import dev_writers, split_files  # noqa: E402
+from mathocr.data.splits import dev_writers, split_files  # noqa: E402
 from mathocr.training.detector.compose import SymbolBank, Writer, compose_scene  # noqa: E402
 from mathocr.training.detector.data import (  # noqa: E402
     build_real_shards,

@@ -9,9 +9,9 @@ import pytest
 
 from mathocr.cli import main
 from mathocr.commands.evaluate_images import select_expressions
-from mathocr.evaluation import KINDS, evaluate_images, expression_kind, iou, match_symbols
+from mathocr.data.evaluation import KINDS, evaluate_images, expression_kind, iou, match_symbols
+from mathocr.data.scenes import EvalImage
 from mathocr.result import Recognition, RecognizedSymbol
-from mathocr.scenes import EvalImage
 
 # 2 < X, its symbols spelt as CROHME spells them; a second file swaps X for \alpha.
 INK = """<ink xmlns="http://www.w3.org/2003/InkML">
@@ -288,7 +288,7 @@ def test_evaluate_both_kinds_prints_a_table(crohme_dir, capsys):
 
 def test_dev_selects_only_the_dev_writers(crohme_dir):
     from mathocr.commands.evaluate_images import select_expressions
-    from mathocr.splits import split_files
+    from mathocr.data.splits import split_files
 
     held = {str(p) for p in split_files(crohme_dir)[1]}
     chosen = select_expressions(crohme_dir, dev=True)

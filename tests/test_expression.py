@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mathocr.canonical import plain_values
-from mathocr.exact import MAX_BITS, Num, TooLargeError
-from mathocr.expression import interpret
-from mathocr.layout import PlacedSymbol
+from mathocr.data.canonical import plain_values
+from mathocr.layout.build import PlacedSymbol
+from mathocr.meaning.exact import MAX_BITS, Num, TooLargeError
+from mathocr.meaning.expression import interpret
 from mathocr.symbols import CLASSES
 from tests.typeset import typeset
 

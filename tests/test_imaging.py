@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from mathocr.data.render import draw_strokes
 from mathocr.errors import ImageError, ImageTooLargeError
 from mathocr.imaging import (
     WORK_MAX_PIXELS,
@@ -23,7 +24,6 @@ from mathocr.imaging import (
 )
 from mathocr.imaging.binarize import _drawing_background, _light_on_dark
 from mathocr.imaging.paper import ruling
-from mathocr.render import draw_strokes
 from tests.pngs import png_claiming
 
 

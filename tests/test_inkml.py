@@ -3,9 +3,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mathocr.data.inkml import iter_inkml, read_inkml
+from mathocr.data.render import draw_strokes, reference_size, render_expression
 from mathocr.errors import InkMLError
-from mathocr.inkml import iter_inkml, read_inkml
-from mathocr.render import draw_strokes, reference_size, render_expression
 
 GOOD = """<ink xmlns="http://www.w3.org/2003/InkML">
 <annotation type="truth">$2+x$</annotation>

@@ -7,12 +7,12 @@ import math
 
 import pytest
 
-from mathocr.canonical import canonical_latex, category, in_scope
-from mathocr.expression import interpret
-from mathocr.ink_layout import placed_symbols
-from mathocr.inkml import iter_inkml, read_inkml
-from mathocr.layout import PlacedSymbol, build_layout
-from mathocr.layout_tree import Frac, Root, Sub, Sup, Sym
+from mathocr.data.canonical import canonical_latex, category, in_scope
+from mathocr.data.ink_layout import placed_symbols
+from mathocr.data.inkml import iter_inkml, read_inkml
+from mathocr.layout.build import PlacedSymbol, build_layout
+from mathocr.layout.tree import Frac, Root, Sub, Sup, Sym
+from mathocr.meaning.expression import interpret
 from tests.typeset import typeset
 
 # -- structure from hand-made boxes ---------------------------------------------
@@ -332,7 +332,7 @@ def _raise(symbol: PlacedSymbol, dy: int) -> PlacedSymbol:
 def test_an_ambiguous_plus_before_a_root_is_read_as_plus():
     # A plus written like a "t" is read as 1 (0.44) or + (0.40); "21\\sqrt{3}" is
     # well-formed, but a digit is followed by an operator far more often than
-    # by a root (mathocr.grammar_prior).
+    # by a root (mathocr.layout.grammar_prior).
     symbols = typeset("2 + \\sqrt{3}")
     k = next(i for i, s in enumerate(symbols) if s.label == "+")
     symbols = _with(symbols, k, "1", 0.44, (("+", 0.40), ("x", 0.03)))
@@ -366,14 +366,14 @@ def test_a_root_over_nothing_takes_its_next_reading():
 
 
 def test_the_grammar_prior_is_what_the_train_writers_give(crohme_dir):
-    from mathocr.grammar_prior import PRIOR_FILE, count_transitions
+    from mathocr.layout.grammar_prior import PRIOR_FILE, count_transitions
 
     shipped = json.loads(PRIOR_FILE.read_text())["counts"]
     assert count_transitions(crohme_dir / "train") == shipped
 
 
 def test_the_grammar_prior_is_a_distribution_per_class():
-    from mathocr.grammar_prior import TOKEN_CLASSES, log_prior
+    from mathocr.layout.grammar_prior import TOKEN_CLASSES, log_prior
 
     for i in range(len(TOKEN_CLASSES)):
         total = sum(math.exp(log_prior(i, j)) for j in [*range(len(TOKEN_CLASSES)), -1])
@@ -410,7 +410,7 @@ def test_confident_malformed_brackets_are_not_rewritten():
 def test_placed_symbols_from_ink_scale_to_a_common_size():
     import numpy as np
 
-    from mathocr.inkml import InkExpression, InkSymbol
+    from mathocr.data.inkml import InkExpression, InkSymbol
 
     traces = {
         "a": np.array([[0.0, 0.0], [0.0, 0.5]]),  # a "1", half a unit tall

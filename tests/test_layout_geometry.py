@@ -9,10 +9,10 @@ on a line slanted as the page benchmark slants its lines (up to 3 degrees).
 
 from __future__ import annotations
 
-from mathocr.canonical import canonical_latex
-from mathocr.expression import interpret
-from mathocr.layout import PlacedSymbol, build_layout
-from mathocr.layout_tree import Frac, Sub, Sym
+from mathocr.data.canonical import canonical_latex
+from mathocr.layout.build import PlacedSymbol, build_layout
+from mathocr.layout.tree import Frac, Sub, Sym
+from mathocr.meaning.expression import interpret
 
 
 def P(label: str, x: int, y: int, w: int, h: int) -> PlacedSymbol:
@@ -160,7 +160,7 @@ def test_a_low_exponent_on_a_line_falling_three_degrees_is_still_an_exponent():
 
 
 def test_the_baseline_slope_ignores_an_exponent_and_needs_four_feet():
-    from mathocr.slant import baseline_slope
+    from mathocr.layout.slant import baseline_slope
 
     feet = [(0.0, 100.0), (40.0, 102.0), (80.0, 104.0), (100.0, 80.0), (120.0, 106.0)]
     assert baseline_slope(feet, size=30) == 0.05

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import pytest
 
-from mathocr.canonical import canonical_latex
-from mathocr.expression import interpret
-from mathocr.layout import PlacedSymbol, build_layout
-from mathocr.layout_tree import Box, Frac, Root, Sup, Sym
-from mathocr.notation import to_latex, to_text
-from mathocr.root_degree import split_degree
+from mathocr.data.canonical import canonical_latex
+from mathocr.layout.build import PlacedSymbol, build_layout
+from mathocr.layout.notation import to_latex, to_text
+from mathocr.layout.root_degree import split_degree
+from mathocr.layout.tree import Box, Frac, Root, Sup, Sym
+from mathocr.meaning.expression import interpret
 
 from .typeset import typeset
 

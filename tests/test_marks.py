@@ -1,12 +1,12 @@
-"""The ink's pieces and the writing's typical symbol height (mathocr.marks), on ink drawn here."""
+"""The ink's pieces and the writing's typical symbol height (mathocr.detect.marks), on ink drawn here."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from mathocr.marks import MAX_MARKS, Component, find_marks, typical_height
-from mathocr.render import draw_strokes
+from mathocr.data.render import draw_strokes
+from mathocr.detect.marks import MAX_MARKS, Component, find_marks, typical_height
 
 PEN = 5
 ONE = [(20, 40), (24, 100)]

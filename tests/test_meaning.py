@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mathocr.exact import Num
-from mathocr.expression import interpret
 from mathocr.meaning.compare import compare, holds
+from mathocr.meaning.exact import Num
+from mathocr.meaning.expression import interpret
 from mathocr.meaning.intervals import SolutionSet, num_latex, solve_relation
+from mathocr.meaning.polynomial import Rational
 from mathocr.meaning.roots import rational_real_roots
-from mathocr.polynomial import Rational
 from tests.typeset import typeset
 
 

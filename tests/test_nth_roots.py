@@ -7,14 +7,14 @@ from fractions import Fraction
 
 import pytest
 
-from mathocr.canonical import canonical_latex, category, in_scope, same_expression
+from mathocr.data.canonical import canonical_latex, category, in_scope, same_expression
+from mathocr.data.evaluation import expression_kind
 from mathocr.errors import ExpressionError
-from mathocr.evaluation import expression_kind
-from mathocr.exact import Num, TooLargeError
-from mathocr.exact_roots import nth_root
-from mathocr.expression import _Evaluator, interpret
-from mathocr.numeric_solve import evaluate_float
-from mathocr.syntax import Neg, Node, NthRoot, Number, Power, SquareRoot, Var
+from mathocr.meaning.exact import Num, TooLargeError
+from mathocr.meaning.exact_roots import nth_root
+from mathocr.meaning.expression import _Evaluator, interpret
+from mathocr.meaning.numeric_solve import evaluate_float
+from mathocr.meaning.syntax import Neg, Node, NthRoot, Number, Power, SquareRoot, Var
 
 from .typeset import typeset
 
@@ -180,8 +180,8 @@ def test_indexed_root_truths_compare_and_are_in_scope():
 
 @pytest.mark.parametrize("name", ["MfrDB1754", "MfrDB1780", "MfrDB2478", "MfrDB3018"])
 def test_crohme_writers_indexed_roots_match_their_truth(crohme_dir, name):
-    from mathocr.ink_layout import placed_symbols
-    from mathocr.inkml import read_inkml
+    from mathocr.data.ink_layout import placed_symbols
+    from mathocr.data.inkml import read_inkml
 
     path = crohme_dir / "train" / "MfrDB" / f"{name}.inkml"
     if not path.is_file():

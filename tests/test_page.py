@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mathocr.expression import interpret
-from mathocr.layout import PlacedSymbol
-from mathocr.meaning.lines import split_lines
+from mathocr.layout.build import PlacedSymbol
+from mathocr.layout.lines import split_lines
+from mathocr.meaning.expression import interpret
 from mathocr.meaning.page import read_page
 from mathocr.result import Recognition
 from tests.typeset import typeset, typeset_page
@@ -336,7 +336,7 @@ def test_hundreds_of_scattered_marks_are_each_put_on_one_line_without_a_cubic_se
     """
     import random
 
-    import mathocr.meaning.lines as lines_module
+    import mathocr.layout.lines as lines_module
 
     rng = random.Random(0)
     n = 300

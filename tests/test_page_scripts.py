@@ -4,8 +4,8 @@ pages of ``bench/layout_pages.py``), with lines 0.3 symbol heights apart."""
 
 from __future__ import annotations
 
-from mathocr.layout import PlacedSymbol as P
-from mathocr.meaning.lines import split_lines
+from mathocr.layout.build import PlacedSymbol as P
+from mathocr.layout.lines import split_lines
 from mathocr.meaning.page import read_page
 
 

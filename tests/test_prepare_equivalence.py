@@ -20,10 +20,10 @@ import cv2
 import numpy as np
 import pytest
 
+from mathocr.detect.marks import _labelled, components
 from mathocr.detect.prepare import _ink_grey
 from mathocr.imaging import estimate_skew
 from mathocr.imaging.binarize import _CROSS, _drop_specks, _open_sunken_holes
-from mathocr.marks import _labelled, components
 
 
 def _random_ink(rng: np.random.Generator) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from mathocr.cli import main
-from mathocr.render import draw_strokes
+from mathocr.data.render import draw_strokes
 from mathocr.result import RecognizedLine
 from tests.web.strokes import render_page_png
 
@@ -153,8 +153,8 @@ def test_the_console_script_runs_in_a_real_process(images):
 
 @pytest.mark.crohme
 def test_an_equation_line_says_whether_it_holds(crohme_dir, tmp_path, capsys):
-    from mathocr.inkml import read_inkml
-    from mathocr.render import render_expression
+    from mathocr.data.inkml import read_inkml
+    from mathocr.data.render import render_expression
 
     ink = read_inkml(crohme_dir / "valid" / "MfrDB" / "MfrDB0580.inkml")  # 2 + 4 = 6
     path = tmp_path / "eq.png"

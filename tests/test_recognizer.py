@@ -15,11 +15,11 @@ import pytest
 from PIL import Image
 
 import mathocr
-from mathocr.canonical import same_expression
+from mathocr.data.canonical import same_expression
+from mathocr.data.inkml import read_inkml
+from mathocr.data.render import draw_strokes, render_expression
 from mathocr.detect.recognizer import DetectorRecognizer, default_recognizer
 from mathocr.errors import ImageError
-from mathocr.inkml import read_inkml
-from mathocr.render import draw_strokes, render_expression
 from mathocr.result import Recognition
 
 #: Valid-split expressions (writers never seen in training) read right as drawings.
@@ -248,7 +248,7 @@ def test_small_writing_in_a_low_resolution_photo_is_read(crohme_dir, recognizer,
     # The benchmark's phone photo shrunk to 640x480: symbols about 20 pixels
     # tall, where the blur and threshold close the loops of 3s and 8s; the
     # preparation enlarges them to the detector's 32 pixels.
-    from mathocr.scenes import photo_image
+    from mathocr.data.scenes import photo_image
 
     ink = read_inkml(crohme_dir / "valid" / f"{name}.inkml")
     photo = cv2.imdecode(np.frombuffer(photo_image(ink).data, np.uint8), cv2.IMREAD_COLOR)
@@ -270,7 +270,7 @@ def test_two_digits_side_by_side_are_not_read_as_one_x(crohme_dir, recognizer):
     # Every one of the 32 symbols is there and the number keeps its three digits.
     import re
 
-    from mathocr.scenes import photo_image
+    from mathocr.data.scenes import photo_image
 
     ink = read_inkml(crohme_dir / "valid" / "HAMEX/formulaire031-equation020.inkml")
     result = recognizer.recognize(photo_image(ink).data)
@@ -284,7 +284,7 @@ def test_eights_whose_eye_the_pen_filled_are_read_as_eights(crohme_dir):
     # The photo of "((180 - 0) ... = 1819080": the 8 of 180 keeps a pinhole
     # of its upper eye (kept through the shrink to the model's box), and the
     # 8 of 1819080 has lost it (its blot is twice the pen).
-    from mathocr.scenes import photo_image
+    from mathocr.data.scenes import photo_image
 
     ink = read_inkml(crohme_dir / "valid" / "HAMEX/formulaire035-equation025.inkml")
     latex = default_recognizer().recognize(photo_image(ink).data).latex
@@ -380,7 +380,7 @@ def _check(latex: str, how: str, expected: str) -> bool:
     ],
 )
 def test_hard_real_expressions(crohme_dir, recognizer, split, name, kind, how, expected):
-    from mathocr.scenes import canvas_image, photo_image
+    from mathocr.data.scenes import canvas_image, photo_image
 
     ink = read_inkml(crohme_dir / split / f"{name}.inkml")
     image = canvas_image(ink, 0) if kind == "canvas" else photo_image(ink)
@@ -391,7 +391,7 @@ def test_hard_real_expressions(crohme_dir, recognizer, split, name, kind, how, e
 @pytest.mark.crohme
 def test_an_x_of_two_arcs_on_a_white_on_dark_photo(crohme_dir, recognizer):
     import bench.bench_robustness as robustness
-    from mathocr.scenes import photo_image
+    from mathocr.data.scenes import photo_image
 
     ink = read_inkml(crohme_dir / "valid" / "HAMEX/formulaire031-equation036.inkml")
     photo = photo_image(ink)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from mathocr.layout import PlacedSymbol
+from mathocr.layout.build import PlacedSymbol
 
 __all__ = ["typeset"]
 

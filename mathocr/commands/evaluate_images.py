@@ -1,7 +1,7 @@
 """``mathocr evaluate``: Read drawn CROHME expressions whole and score the readings.
 
-The drawing is the benchmark's (:mod:`mathocr.scenes`) and the scoring is
-:mod:`mathocr.evaluation`, so a figure printed here is one the benchmark
+The drawing is the benchmark's (:mod:`mathocr.data.scenes`) and the scoring is
+:mod:`mathocr.data.evaluation`, so a figure printed here is one the benchmark
 would give for the same expressions; this module only picks the files, builds
 the recognizer and prints.
 """
@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import MathOCRError, ModelError
 
 if TYPE_CHECKING:
-    from ..inkml import InkExpression
-    from ..scenes import EvalImage
+    from ..data.inkml import InkExpression
+    from ..data.scenes import EvalImage
 
 __all__ = ["register", "run", "select_expressions", "make_recognizer"]
 
@@ -87,16 +87,16 @@ def select_expressions(
     (``bench/images.py``), so that a small run still samples every collection
     and writer instead of the first folder. Malformed files are skipped with
     a note on stderr: one bad file should not cost the whole evaluation.
-    With *dev*, only the files of the dev split's writers (:mod:`mathocr.splits`).
+    With *dev*, only the files of the dev split's writers (:mod:`mathocr.data.splits`).
     """
-    from ..evaluation import detector_scope
-    from ..inkml import iter_inkml, read_inkml
+    from ..data.evaluation import detector_scope
+    from ..data.inkml import iter_inkml, read_inkml
 
     if not inkml.exists():
         raise MathOCRError(f"--inkml: {inkml} does not exist")
     paths = list(iter_inkml(inkml))
     if dev:
-        from ..splits import split_files
+        from ..data.splits import split_files
 
         root = inkml if (inkml / "manifest.csv").is_file() else inkml.parent
         if not (root / "manifest.csv").is_file():
@@ -140,7 +140,7 @@ def make_recognizer(*, detector: Path | None = None) -> Any:
 
 
 def _images(expressions: list[InkExpression], kind: str) -> Iterator[EvalImage]:
-    from ..scenes import canvas_image, photo_image
+    from ..data.scenes import canvas_image, photo_image
 
     for i, ink in enumerate(expressions):
         yield canvas_image(ink, i) if kind == "canvas" else photo_image(ink)
@@ -151,7 +151,7 @@ def _cell(value: float | None, unit: str = "%") -> str:
 
 
 def _table(results: dict[str, dict[str, Any]]) -> str:
-    from ..evaluation import KINDS
+    from ..data.evaluation import KINDS
 
     rows: list[tuple[str, list[str]]] = [
         ("expressions", [str(r["n"]) for r in results.values()]),
@@ -171,7 +171,7 @@ def _table(results: dict[str, dict[str, Any]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..evaluation import evaluate_images
+    from ..data.evaluation import evaluate_images
 
     expressions = select_expressions(args.inkml, args.limit, dev=args.dev)
     recognizer = make_recognizer(detector=args.detector)

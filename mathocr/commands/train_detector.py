@@ -139,7 +139,7 @@ def command_history(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     require_torch()
-    from ..splits import split_files
+    from ..data.splits import split_files
     from ..training.detector.data import (
         build_real_shards,
         build_synthetic_shards,

@@ -8,7 +8,7 @@ it will be shown, estimation errors of the scale included.
 The steps reuse the recognizer's imaging: the paper's brightness is divided
 out and light-on-dark writing is inverted (:func:`mathocr.imaging.binarize`),
 the typical symbol height is measured on the ink's components
-(:func:`mathocr.marks.find_marks`), the writing is cropped and
+(:func:`mathocr.detect.marks.find_marks`), the writing is cropped and
 straightened (:func:`mathocr.imaging.deskew`), then the grey ink (not a
 thinned mask: the detector sees stroke width and antialiasing) is rescaled so
 that the typical symbol is :data:`TARGET_HEIGHT` pixels tall.
@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from ..imaging import binarize, deskew
-from ..marks import find_marks
+from .marks import find_marks
 
 __all__ = [
     "MARGIN",
@@ -68,7 +68,7 @@ class Prepared:
     angle: float
     """Degrees the writing was rotated by to straighten it."""
     marks: int = 0
-    """Separate marks of ink found; past :data:`mathocr.marks.MAX_MARKS` the image is a
+    """Separate marks of ink found; past :data:`mathocr.detect.marks.MAX_MARKS` the image is a
     texture or noise, not writing, and nothing is prepared (the recognizer says why)."""
 
     @property

@@ -32,12 +32,12 @@ import cv2
 import numpy as np
 
 from ..imaging import load_image
-from ..layout import PlacedSymbol
-from ..marks import MAX_MARKS
+from ..layout.build import PlacedSymbol
 from ..meaning.page import read_page
 from ..result import DebugImages, Recognition, RecognizedSymbol
 from ..symbols import thin_strokes
 from ..timing import Laps
+from .marks import MAX_MARKS
 from .model import Found, SymbolDetector, default_detector
 from .prepare import Prepared, prepare
 from .relabel import Relabeller

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..exact import Num
-from ..polynomial import Rational
+from .exact import Num
 from .intervals import SolutionSet
+from .polynomial import Rational
 
 __all__ = ["Claim"]
 

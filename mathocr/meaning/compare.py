@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from ..exact import Num, TooLargeError
+from .exact import Num, TooLargeError
 
 __all__ = ["sign_of", "compare", "equal_within_rounding", "holds", "RELATION_TEXT"]
 

@@ -6,11 +6,11 @@ every x but 0. So whether a line follows from the one above is one question,
 "is it the same set?", whichever kind each line is.
 
 An inequality ``f(x) < g(x)`` is solved by the sign of ``f - g``, a rational
-function: its zeros and poles (found exactly by :mod:`mathocr.polynomial`)
+function: its zeros and poles (found exactly by :mod:`mathocr.meaning.polynomial`)
 cut the line into pieces, the sign of each piece is read at one exact point
 inside it, and the zeros are added back where the relation allows equality.
 
->>> from mathocr.polynomial import Rational
+>>> from mathocr.meaning.polynomial import Rational
 >>> x, one = Rational.variable(), Rational.constant(Num.rational(1))
 >>> s = solve_relation(x * x - one, "\\\\ge", "x", [])
 >>> s.text(), s.latex()
@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..exact import Num
-from ..polynomial import Poly, Rational, p_eval, real_roots
 from .compare import compare, sign_of
+from .exact import Num
+from .polynomial import Poly, Rational, p_eval, real_roots
 
 __all__ = ["Interval", "SolutionSet", "solve_relation", "num_latex"]
 

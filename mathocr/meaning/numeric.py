@@ -1,6 +1,6 @@
 """Equations the exact algebra cannot solve (x in an exponent or under a root), by numbers.
 
-:mod:`mathocr.numeric_solve` brackets the roots in floating point; each one is
+:mod:`mathocr.meaning.numeric_solve` brackets the roots in floating point; each one is
 then tried as a simple fraction in the exact evaluator, so ``2^{x+1} - 2^{x} = 16``
 answers ``x = 4`` rather than ``x ≈ 4``, and the solutions become a point set
 the working checker can compare (:mod:`.intervals`).
@@ -11,12 +11,12 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..errors import ExpressionError
-from ..exact import Num
-from ..expression import _Evaluator, _Meaning
-from ..numeric_solve import SEARCH_LIMIT, roots_between
-from ..syntax import Node
 from .claims import Claim
+from .exact import Num
+from .expression import _Evaluator, _Meaning
 from .intervals import SolutionSet
+from .numeric_solve import SEARCH_LIMIT, roots_between
+from .syntax import Node
 
 __all__ = ["solve_numerically", "confirm_root"]
 

@@ -1,14 +1,14 @@
 """A page of working: placed symbols → lines, each read, evaluated and checked.
 
 :func:`read_page` is what a recognizer calls instead of
-:func:`mathocr.expression.interpret` when an image may hold several lines:
-the symbols are split into lines (:mod:`.lines`), each line is read on its
+:func:`mathocr.meaning.expression.interpret` when an image may hold several lines:
+the symbols are split into lines (:mod:`mathocr.layout.lines`), each line is read on its
 own (layout, context fixes, LaTeX, meaning), a line starting with ``=`` or a
 comparison continues the line above (its first link is the last side above
 it), and every line gets a verdict (:mod:`.steps`).
 
 The page's own fields describe the whole. For a single line they are exactly
-what :func:`~mathocr.expression.interpret` gives, so one-line clients see no
+what :func:`~mathocr.meaning.expression.interpret` gives, so one-line clients see no
 change; for several, the LaTeX stacks the lines (``\\\\``), the value and
 solutions are the last line's, and ``holds`` says whether the working is right.
 """
@@ -19,13 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import ExpressionError
-from ..expression import Interpretation, equation_meaning, interpret
-from ..layout import PlacedSymbol
+from ..layout.build import PlacedSymbol
+from ..layout.lines import split_lines
 from ..result import RecognizedLine
-from ..syntax import Equation
 from .claims import Claim
-from .lines import split_lines
+from .expression import Interpretation, equation_meaning, interpret
 from .steps import OK, START, UNREADABLE, WRONG, Checker
+from .syntax import Equation
 
 __all__ = ["Page", "read_page"]
 
@@ -44,7 +44,7 @@ class Page:
     holds: bool | None
     solutions: tuple[str, ...]
     kind: str
-    """As :class:`~mathocr.expression.Interpretation`'s for one line; ``"working"`` for several."""
+    """As :class:`~mathocr.meaning.expression.Interpretation`'s for one line; ``"working"`` for several."""
     error: str | None
     first_wrong: int | None
     """Index of the first line whose step is ``"wrong"``."""

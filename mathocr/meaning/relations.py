@@ -6,7 +6,7 @@ every link does. With one unknown, each link is solved into a set of
 intervals (:mod:`.intervals`) and the chain's solutions are where all links
 hold; points where a denominator vanishes are never solutions.
 
->>> from mathocr.syntax import Equation, Number, Var
+>>> from mathocr.meaning.syntax import Equation, Number, Var
 >>> from fractions import Fraction as F
 >>> m = relation_meaning(Equation([Number(F(0), 0), Var(), Number(F(2), 0)], False, ("<", "\\\\le")), "x")
 >>> m.kind, m.value, m.solution_latex
@@ -16,11 +16,11 @@ hold; points where a denominator vanishes are never solutions.
 from __future__ import annotations
 
 from ..errors import ExpressionError
-from ..expression import _Evaluator, _Meaning, _shown_decimals
-from ..syntax import Equation, has_x
 from .claims import Claim
 from .compare import RELATION_TEXT, holds
+from .expression import _Evaluator, _Meaning, _shown_decimals
 from .intervals import SolutionSet, solve_relation
+from .syntax import Equation, has_x
 
 __all__ = ["relation_meaning"]
 

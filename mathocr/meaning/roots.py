@@ -4,7 +4,7 @@ Snapping numeric roots to fractions with small denominators misses roots
 such as 1/1001, and a cubic with one rational root and two surds needs the
 rational one divided out first. Factoring over the rationals settles both:
 every linear factor gives a rational root, every quadratic factor two surds
-(exact in :class:`~mathocr.exact.Num`), and only irreducible factors of
+(exact in :class:`~mathocr.meaning.exact.Num`), and only irreducible factors of
 degree three or more are left to numbers, which sympy isolates exactly
 before evaluating (a double root is found, not missed).
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from ..exact import Num
+from .exact import Num
 
 __all__ = ["rational_real_roots", "MAX_FACTOR_DEGREE", "MAX_FACTOR_BITS"]
 

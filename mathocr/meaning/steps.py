@@ -20,7 +20,7 @@ A line that claims something false by itself (``2 + 2 = 5``) is wrong
 wherever it stands; an unreadable line is skipped; a line that cannot be
 compared with the trusted one (a value under an equation) starts anew.
 
->>> from mathocr.exact import Num
+>>> from mathocr.meaning.exact import Num
 >>> steps([Claim(number=Num.rational(27)), Claim(number=Num.rational(28))], [False, False])
 ['start', 'wrong']
 """

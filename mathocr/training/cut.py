@@ -9,7 +9,7 @@ less accurately than drawn ones, so this builder makes samples the way the
 recognizer meets them:
 
 1. draw each InkML expression as a canvas drawing and as a phone photo
-   (:mod:`mathocr.scenes`, the benchmark's renderer, here on other writers);
+   (:mod:`mathocr.data.scenes`, the benchmark's renderer, here on other writers);
 2. prepare it and run the detector exactly as
    :class:`mathocr.detect.recognizer.DetectorRecognizer` does, each box
    fitted to its ink;
@@ -35,14 +35,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.evaluation import iou
+from ..data.inkml import iter_inkml, read_inkml
+from ..data.scenes import EvalImage, canvas_image, photo_image
 from ..detect.model import SymbolDetector
 from ..detect.prepare import prepare
 from ..detect.relabel import classifier_view, prepared_pen
 from ..errors import MathOCRError
-from ..evaluation import iou
 from ..imaging import load_image
-from ..inkml import iter_inkml, read_inkml
-from ..scenes import EvalImage, canvas_image, photo_image
 from ..symbols import CLASS_INDEX, CLASSES
 from .dataset import SymbolDataset
 
@@ -121,7 +121,7 @@ def cut_dataset(
 ) -> SymbolDataset:
     """Cut symbols from files ``offset, offset + every, ...`` of the InkML under *root*.
 
-    The images are seeded by file name (:mod:`mathocr.scenes`), so the same
+    The images are seeded by file name (:mod:`mathocr.data.scenes`), so the same
     arguments give the same dataset on any machine and with any *jobs*.
     """
     unknown = [k for k in kinds if k not in KINDS]

@@ -2,7 +2,7 @@
 
 Every sample is made the way the live pipeline makes its input: the symbol's
 strokes are drawn as a binary image at a realistic size and pen width
-(:func:`mathocr.render.draw_strokes`), and that ink mask goes through
+(:func:`mathocr.data.render.draw_strokes`), and that ink mask goes through
 :func:`mathocr.symbols.normalize_symbol`, the one normalization the recognizer
 also runs on a symbol cut out of a user's image. Nothing here re-implements it.
 
@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.inkml import iter_inkml, read_inkml
+from ..data.render import draw_strokes, reference_size, stroke_span
 from ..errors import InkMLError, MathOCRError
 from ..geometry import GEOMETRY_FEATURES, missing_geometry, symbol_geometry, typical_size
-from ..inkml import iter_inkml, read_inkml
-from ..render import draw_strokes, reference_size, stroke_span
 from ..symbols import BOX, CLASSES, MARGIN, crohme_to_class, normalize_symbol
 from .augment import Distortion, augment_strokes
 
@@ -51,7 +51,7 @@ class RenderOptions:
     """How a symbol is drawn before normalization.
 
     ``target_px`` is the size, in pixels, of a typical symbol of the
-    expression (:func:`mathocr.render.reference_size`), so that a ``.`` or a
+    expression (:func:`mathocr.data.render.reference_size`), so that a ``.`` or a
     ``-`` stays small relative to its neighbours, as in a real drawing.
     """
 

@@ -23,10 +23,10 @@ from typing import Protocol
 
 import numpy as np
 
+from ..data.inkml import InkExpression, iter_inkml, read_inkml
+from ..data.render import reference_size, stroke_box, stroke_span
 from ..errors import InkMLError, MathOCRError
 from ..geometry import symbol_geometry, typical_size
-from ..inkml import InkExpression, iter_inkml, read_inkml
-from ..render import reference_size, stroke_box, stroke_span
 from ..symbols import CLASS_INDEX, CLASSES, crohme_to_class
 from .augment import Distortion, augment_strokes
 from .dataset import render_symbol

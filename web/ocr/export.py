@@ -6,7 +6,7 @@
 - ``DIR/labels.csv``: ``file, latex, predicted, model_version, corrected_at``:
   the image (relative to DIR), the user's LaTeX, and what we had read;
   ``mathocr recognize DIR/images --json`` reads the same images, and the
-  two compare with :func:`mathocr.canonical.same_expression`;
+  two compare with :func:`mathocr.data.canonical.same_expression`;
 - ``DIR/symbols.npz``: a symbol dataset in the format of ``mathocr dataset
   build`` (so ``mathocr train --data``/``--valid`` and ``mathocr dataset
   preview`` read it): each symbol cut out of a corrected image at the box we
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mathocr.canonical import tokens
+from mathocr.data.canonical import tokens
 from mathocr.detect.classes import class_index
 from mathocr.detect.prepare import PREPARATION_VERSION, prepare, transform_boxes
 from mathocr.errors import MathOCRError

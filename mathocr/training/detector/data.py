@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ...data.inkml import read_inkml
 from ...detect.classes import detector_class
 from ...detect.prepare import PREPARATION_VERSION
 from ...errors import InkMLError
-from ...inkml import read_inkml
 from .scenes import Sample, Scene, make_sample
 
 __all__ = [

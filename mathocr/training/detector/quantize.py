@@ -64,7 +64,7 @@ def dev_samples(crohme: Path, cache: Path | None = None, *, seed: int = 0) -> li
     temporary directory) with the same builder, seed and tag, so the figures
     come from the very frames training and export saw.
     """
-    from ...splits import split_files
+    from ...data.splits import split_files
     from .data import drawn_split
 
     return drawn_split(split_files(crohme)[1], "dev", cache, seed=seed)

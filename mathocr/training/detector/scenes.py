@@ -1,6 +1,6 @@
 """Training images for the detector: an expression's strokes drawn as a canvas or a photo.
 
-Unlike :mod:`mathocr.scenes` (fixed, seeded by file name, for the benchmark),
+Unlike :mod:`mathocr.data.scenes` (fixed, seeded by file name, for the benchmark),
 every call draws a new variant from a random generator: pen width, symbol
 size, slant, rotation, paper, ruled or squared lines, lighting and shadow,
 blur, noise, JPEG quality, light ink on a dark ground. The image then goes
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ...data.render import draw_strokes
+from ...data.scenes import _lighting
 from ...detect.classes import class_index
 from ...detect.prepare import prepare, transform_boxes
-from ...render import draw_strokes
-from ...scenes import _lighting
 
 __all__ = ["Sample", "Scene", "draw_scene", "make_sample"]
 

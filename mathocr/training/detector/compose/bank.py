@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ....data.inkml import read_inkml
+from ....data.render import reference_size
 from ....detect.classes import detector_class
 from ....errors import InkMLError
-from ....inkml import read_inkml
-from ....render import reference_size
 
 __all__ = ["SymbolBank"]
 

@@ -21,7 +21,7 @@ Labels that are easily confused but missing from the alternatives get a small
 share of the probability the classifier left unassigned, so the grammar can
 still rescue them; ``x``/``\\times`` always get a tiny floor.
 
->>> from mathocr.layout_tree import Sym
+>>> from mathocr.layout.tree import Sym
 >>> row = [Sym("2", (0,)), Sym("x", (1,)), Sym("3", (2,))]
 >>> best_labels(row, {1: [("x", 0.9), ("\\\\times", 0.1)]}, top=True)[1][1]
 '\\\\times'
@@ -32,9 +32,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from .build import PlacedSymbol, build_layout
 from .grammar_prior import log_prior
-from .layout import PlacedSymbol, build_layout
-from .layout_tree import DIGITS, RELATIONS, Frac, Item, Root, Row, Sub, Sup, Sym
+from .tree import DIGITS, RELATIONS, Frac, Item, Root, Row, Sub, Sup, Sym
 
 __all__ = ["read_symbols", "best_labels", "candidates", "row_token_classes", "CONFUSABLE"]
 
@@ -165,7 +165,7 @@ def best_labels(
 
 #: Score of one grammar break (log-probability units: any grammatical reading wins).
 VIOLATION = -1000.0
-#: Weight of how often each token follows the previous one (:mod:`mathocr.grammar_prior`)
+#: Weight of how often each token follows the previous one (:mod:`mathocr.layout.grammar_prior`)
 #: against the classifier's log-probabilities: a hint, not a rule (chosen among 0.5
 #: and 1 on the valid writers and 300 train expressions together).
 PRIOR_WEIGHT = 0.5
@@ -190,7 +190,7 @@ def _advance(state: State, label: str, fixed_class: int | None, top: bool) -> tu
 def row_token_classes(tree: Row) -> list[list[int]]:
     """The decoder's class sequence of every row of *tree*, each starting at ``_START``.
 
-    What :mod:`mathocr.grammar_prior` counts; labels are taken as they are,
+    What :mod:`mathocr.layout.grammar_prior` counts; labels are taken as they are,
     and a token the grammar refuses keeps the class it would have had.
     """
     out: list[list[int]] = []

@@ -1,6 +1,6 @@
 """Superscripts and subscripts: which symbols of a row are raised or lowered after a base.
 
-Once :mod:`mathocr.layout` has let fractions and roots claim their contents
+Once :mod:`mathocr.layout.build` has let fractions and roots claim their contents
 and sorted the rest of a region left to right, this pass walks that row and
 splits off the scripts: a run of symbols raised relative to the last symbols
 that can carry a power (digits, ``x``, ``)``, a root) becomes a :class:`Sup`
@@ -13,13 +13,13 @@ that x cannot be a times sign read as an x, and a digit after an x never
 multiplies it. Each script is read again the same way, so they nest.
 
 It decides from box geometry alone, comparing each symbol's bottom and centre
-with those of the bases before it. It is kept apart from :mod:`mathocr.layout`,
+with those of the bases before it. It is kept apart from :mod:`mathocr.layout.build`,
 which finds fractions, roots and two-bar ``=`` by what each bar or root
 claims, because it is a different kind of decision: one left-to-right pass
 over a row already sorted, in which a fraction or a root is a single item,
 with thresholds (below) that nothing else uses. The layout runs it on each
 row, and once more on a slanted row with the slant taken out
-(:mod:`mathocr.slant`).
+(:mod:`mathocr.layout.slant`).
 
 >>> s = [Sym("2", (0,), Box(0, 40, 20, 80)), Sym("3", (1,), Box(24, 10, 38, 34))]
 >>> baselines(s)
@@ -28,7 +28,7 @@ row, and once more on a slanted row with the slant taken out
 
 from __future__ import annotations
 
-from .layout_tree import CENTRED, DIGITS, Box, Frac, Item, Root, Row, Sub, Sup, Sym, row_box
+from .tree import CENTRED, DIGITS, Box, Frac, Item, Root, Row, Sub, Sup, Sym, row_box
 
 __all__ = ["baselines", "lowered", "raised", "reference"]
 

@@ -1,7 +1,7 @@
 """Scoring whole-expression recognition: expression rate by kind, symbol boxes, speed.
 
 ``mathocr evaluate`` and the benchmark read the same drawn images
-(:mod:`mathocr.scenes`) and must score them the same way, so the scoring lives
+(:mod:`mathocr.data.scenes`) and must score them the same way, so the scoring lives
 here rather than in either of them. A reading is scored three ways, because
 each failure shows up in a different one:
 
@@ -24,10 +24,10 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
+from ..detect.classes import OTHER, detector_class
+from ..result import Recognition
 from .canonical import same_expression, tokens
-from .detect.classes import OTHER, detector_class
 from .inkml import InkExpression
-from .result import Recognition
 from .scenes import EvalImage
 
 __all__ = [
@@ -80,7 +80,7 @@ def expression_kind(truth: str) -> str:
     Each expression is counted once, under the newest and rarest thing it
     asks of the recognizer (``x_1 < 3`` is a subscript), so that the plain
     and x rates measure only what they name.
-    The truth is tokenized (:func:`mathocr.canonical.tokens`), so ``\\left``
+    The truth is tokenized (:func:`mathocr.data.canonical.tokens`), so ``\\left``
     is not a ``\\le`` and the x of ``\\times`` is not an x.
     """
     toks = set(tokens(truth))

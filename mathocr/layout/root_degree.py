@@ -3,7 +3,7 @@
 A radical sign's box runs from its tick to the end of its top bar, so an
 index written where it belongs, small, above the tick's upstroke and left of
 the bar's start, lies in the box's upper-left corner, or sticks out a little
-past its left edge or above its top. :mod:`mathocr.layout` lets a root claim
+past its left edge or above its top. :mod:`mathocr.layout.build` lets a root claim
 what lies under its box as the radicand; this module takes the index back out
 of what it claimed (and out of the free symbols that reach into its box), so
 that ``\\sqrt[5]{55}`` is no ``\\sqrt{555}`` and no ``5\\sqrt{55}``.
@@ -31,7 +31,7 @@ An index is a short run of digits or x's that:
 Everything is measured against the root's own box and its radicand's
 symbols, so it holds at any writing size.
 
->>> from mathocr.layout_tree import Box, Sym
+>>> from mathocr.layout.tree import Box, Sym
 >>> root = Box(0, 0, 100, 60)
 >>> three, two = Sym("3", (1,), Box(2, 6, 14, 22)), Sym("2", (2,), Box(40, 14, 62, 56))
 >>> split_degree(root, [three, two], [])
@@ -40,24 +40,24 @@ symbols, so it holds at any writing size.
 
 from __future__ import annotations
 
-from .layout_tree import DIGITS, Box, Frac, Item, Root, Row, Sym
+from .tree import DIGITS, Box, Frac, Item, Root, Row, Sym
 
 __all__ = ["split_degree", "small_in_crook", "INDEX_SIZE", "INDEX_RISE", "TICK_WIDTH"]
 
 #: An index's symbols are under this share of the radicand's typical digit (or x)
 #: height: the share under which a digit counts as smaller than the x it indexes
-#: (:data:`mathocr.scripts_layout.SUB_SIZE`). The CROHME writers' indices are
+#: (:data:`mathocr.layout.row_scripts.SUB_SIZE`). The CROHME writers' indices are
 #: 0.3-0.8 of their radicand's digits.
 INDEX_SIZE = 0.85
 #: An index's foot is more than this share of the radicand's digit height above the
 #: baseline of the radicand's first digit. A coefficient's is on it: the layout
 #: counts a digit's foot within 0.15 x heights of an x's as level
-#: (:data:`mathocr.scripts_layout.SUB_FOOT`).
+#: (:data:`mathocr.layout.row_scripts.SUB_FOOT`).
 INDEX_RISE = 0.25
 #: A radical sign's tick is at most this share of the sign's height wide: an index's
 #: centre lies within it of the sign's left edge (the CROHME writers' within 0.3).
 TICK_WIDTH = 0.5
-#: An x is drawn this share of a digit's height (as :mod:`mathocr.scripts_layout`
+#: An x is drawn this share of a digit's height (as :mod:`mathocr.layout.row_scripts`
 #: measures a line's digit height), so sizes compare in digit heights.
 _X_HEIGHT = 0.8
 

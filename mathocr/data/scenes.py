@@ -30,9 +30,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..symbols import crohme_to_class
 from .inkml import InkExpression
 from .render import draw_strokes, reference_size
-from .symbols import crohme_to_class
 
 __all__ = ["EvalImage", "all_ours", "canvas_image", "photo_image"]
 

@@ -194,7 +194,7 @@ def plain_values(truth: str) -> list[Fraction] | None:
     """Exact values of the sides of a plain-arithmetic truth, or None.
 
     A deliberately separate implementation (a shunting-yard over the LaTeX
-    tokens) used to check :func:`mathocr.expression.interpret` against truths:
+    tokens) used to check :func:`mathocr.meaning.expression.interpret` against truths:
     two independent routes agreeing is the evidence a value is right.
 
     >>> plain_values("24 / 125 = 0.19")

@@ -26,7 +26,7 @@ from decimal import Context, Decimal
 from fractions import Fraction
 from functools import lru_cache
 
-from .errors import ExpressionError
+from ..errors import ExpressionError
 
 __all__ = ["Num", "TooLargeError", "MAX_BITS"]
 

@@ -1,17 +1,17 @@
 """Classified symbols → LaTeX, text and meaning (value, equation check, solutions).
 
 :func:`interpret` is the last two stages of the recognizer: it lays the
-symbols out (:mod:`mathocr.layout`), lets the grammar fix confusions the
-classifier could not settle (:mod:`mathocr.context`), renders what was read
-(:mod:`mathocr.notation`) and then evaluates the parsed tree exactly
-(:mod:`mathocr.syntax`, :mod:`mathocr.exact`, :mod:`mathocr.polynomial`).
+symbols out (:mod:`mathocr.layout.build`), lets the grammar fix confusions the
+classifier could not settle (:mod:`mathocr.layout.context`), renders what was read
+(:mod:`mathocr.layout.notation`) and then evaluates the parsed tree exactly
+(:mod:`mathocr.meaning.syntax`, :mod:`mathocr.meaning.exact`, :mod:`mathocr.meaning.polynomial`).
 Nothing is ever passed to ``eval`` or a computer-algebra parser: the value is
 built node by node from the tree, with size checks before every power.
 
 It never raises for a bad symbol sequence: the reason goes in ``error`` and
 the LaTeX/text still say what was read.
 
->>> from mathocr.layout import PlacedSymbol as P
+>>> from mathocr.layout.build import PlacedSymbol as P
 >>> r = interpret([P("1", (0, 0, 10, 30)), P("+", (14, 8, 12, 12)), P("2", (30, 0, 12, 30))])
 >>> r.latex, r.text, r.value, r.kind
 ('1 + 2', '1+2', '3', 'value')
@@ -22,18 +22,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .context import read_symbols
-from .errors import ExpressionError
+from ..errors import ExpressionError
+from ..layout.build import PlacedSymbol
+from ..layout.context import read_symbols
+from ..layout.notation import to_latex, to_text
+from ..layout.tree import RELATIONS, Row, Sym
+from ..symbols import CLASSES
+from .claims import Claim
+from .compare import equal_within_rounding
 from .exact import Num, TooLargeError
 from .exact_roots import nth_root, whole_degree
-from .layout import PlacedSymbol
-from .layout_tree import RELATIONS, Row, Sym
-from .meaning.claims import Claim
-from .meaning.compare import equal_within_rounding
-from .meaning.intervals import SolutionSet
-from .notation import to_latex, to_text
+from .intervals import SolutionSet
 from .polynomial import Poly, Rational, p_eval, poly_text, real_roots
-from .symbols import CLASSES
 from .syntax import (
     BinOp,
     Equation,
@@ -180,7 +180,7 @@ def equation_meaning(eq: Equation) -> _Meaning:
     """Value, truth or solutions of a parsed line; raises :class:`ExpressionError`."""
     name = unknown_of(eq)
     if eq.relations:
-        from .meaning.relations import relation_meaning
+        from .relations import relation_meaning
 
         return relation_meaning(eq, name)
     ev = _Evaluator()
@@ -189,7 +189,7 @@ def equation_meaning(eq: Equation) -> _Meaning:
         values = [ev.value_of(side) for side in eq.sides]
     except _Unsupported:
         if len(eq.sides) == 2 and any_x:
-            from .meaning.numeric import solve_numerically
+            from .numeric import solve_numerically
 
             return solve_numerically(eq.sides[0], eq.sides[1], name)
         raise

@@ -1,13 +1,13 @@
 """Real roots of equations the exact algebra cannot handle (``2^{x+1} - 2^{x} = 16``).
 
 When x sits in an exponent or under a root (of any degree), the difference of the two sides
-is not a rational function, so :mod:`mathocr.polynomial` cannot solve it.
+is not a rational function, so :mod:`mathocr.meaning.polynomial` cannot solve it.
 Here the syntax tree is evaluated in floating point over a whole grid of x at
 once (numpy), sign changes are bracketed and refined by bisection, and the
 caller then checks each root exactly where it can (``x = 4`` rather than
 ``x ≈ 4``).
 
->>> from mathocr.syntax import BinOp, Number, Power, Var
+>>> from mathocr.meaning.syntax import BinOp, Number, Power, Var
 >>> from fractions import Fraction
 >>> two_to_x = Power(Number(Fraction(2), 0), Var())
 >>> roots_between(two_to_x, Number(Fraction(8), 0))
@@ -66,7 +66,7 @@ def _eval(node: Node, x: np.ndarray) -> np.ndarray:
 
 
 def _nth_root(radicand: np.ndarray, degree: np.ndarray) -> np.ndarray:
-    """The real root, as :func:`mathocr.exact_roots.nth_root` takes it: negative for an
+    """The real root, as :func:`mathocr.meaning.exact_roots.nth_root` takes it: negative for an
     odd degree and a negative radicand, nan for an even one, and nan where the
     degree is no positive whole number."""
     whole = (degree >= 1) & (degree == np.round(degree))

@@ -3,7 +3,7 @@
 Rendering never fails, so a recognizer can always show what it read even when
 the expression does not make sense.
 
->>> from mathocr.layout_tree import Frac, Sym
+>>> from mathocr.layout.tree import Frac, Sym
 >>> row = [Frac(1, [Sym("5", (0,))], [Sym("6", (2,))])]
 >>> to_latex(row), to_text(row)
 ('\\\\frac{5}{6}', '5/6')
@@ -11,7 +11,7 @@ the expression does not make sense.
 
 from __future__ import annotations
 
-from .layout_tree import DIGITS, RELATIONS, Frac, Item, Root, Row, Sub, Sup, Sym
+from .tree import DIGITS, RELATIONS, Frac, Item, Root, Row, Sub, Sup, Sym
 
 __all__ = ["to_latex", "to_text"]
 

@@ -3,22 +3,22 @@
 Handwritten arithmetic is mostly one line read left to right, with three
 two-dimensional structures: a fraction (a bar, labelled ``-``, with something
 above *and* below it), a root (whatever lies under its bar, and an index
-written small in its crook, :mod:`mathocr.root_degree`) and a
+written small in its crook, :mod:`mathocr.layout.root_degree`) and a
 superscript (a symbol raised relative to the baseline of the symbol before
 it). The structures nest, so the tree is built recursively: in a region the
 widest bars and roots claim their contents first (an outer fraction before
 the fraction in its numerator), the rest is sorted left to right, and a
-single pass over that row (:mod:`mathocr.scripts_layout`) splits off
+single pass over that row (:mod:`mathocr.layout.row_scripts`) splits off
 superscripts by comparing each symbol's bottom and centre with those of the
 symbols before it. The same pass lowers a digit written under the line after
 an ``x`` into a subscript (``x_1``, a name of its own). Comparison signs
 (``<``, ``\\le`` ...) sit on the middle line like ``=`` and split the row the
 way ``=`` does. A row whose baseline climbs or falls is read again with that
-slant taken out (:mod:`mathocr.slant`), since the superscript pass compares
-feet several symbols apart. The tree's nodes are in :mod:`mathocr.layout_tree`.
+slant taken out (:mod:`mathocr.layout.slant`), since the superscript pass compares
+feet several symbols apart. The tree's nodes are in :mod:`mathocr.layout.tree`.
 
-Everything here is geometry only; :mod:`mathocr.context` revises labels the
-grammar rules out, and :mod:`mathocr.expression` reads meaning from the tree.
+Everything here is geometry only; :mod:`mathocr.layout.context` revises labels the
+grammar rules out, and :mod:`mathocr.meaning.expression` reads meaning from the tree.
 
 >>> s = [PlacedSymbol("2", (0, 40, 20, 40)), PlacedSymbol("3", (24, 10, 14, 24))]
 >>> build_layout(s)
@@ -31,10 +31,10 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .layout_tree import CENTRED, DIGITS, Box, Frac, Item, Root, Row, Sub, Sup, Sym, row_box
 from .root_degree import small_in_crook, split_degree
-from .scripts_layout import baselines, lowered, raised, reference
+from .row_scripts import baselines, lowered, raised, reference
 from .slant import baseline_slope
+from .tree import CENTRED, DIGITS, Box, Frac, Item, Root, Row, Sub, Sup, Sym, row_box
 
 __all__ = ["PlacedSymbol", "build_layout"]
 
@@ -311,7 +311,7 @@ def _level(units: list[Item], row: Row) -> Row:
     """*row* read again with its slant taken out, if its baseline climbs or falls.
 
     The slope comes from the feet of the digits and x's the first reading left
-    on the baseline (:func:`mathocr.slant.baseline_slope`); each unit is moved
+    on the baseline (:func:`mathocr.layout.slant.baseline_slope`); each unit is moved
     up or down by it, the scripts are split off again, and the tree is given
     back with the units' own boxes.
     """

@@ -1,7 +1,7 @@
 """Reading CROHME InkML files: strokes, truth, writer, and labelled symbols.
 
 Coordinates stay as written in the file (units differ between collections);
-:mod:`mathocr.render` scales them by the expression's own size.
+:mod:`mathocr.data.render` scales them by the expression's own size.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InkMLError
+from ..errors import InkMLError
 
 __all__ = ["InkSymbol", "InkExpression", "read_inkml", "iter_inkml"]
 

@@ -1,6 +1,6 @@
 """Real n-th roots of exact numbers: ``\\sqrt[3]{27}`` is 3, ``\\sqrt[4]{4}`` is sqrt(2).
 
-:class:`mathocr.exact.Num` holds rationals and square-root surds, so an n-th
+:class:`mathocr.meaning.exact.Num` holds rationals and square-root surds, so an n-th
 root is exact exactly when it lands back in that field: a rational root of a
 rational (``\\sqrt[3]{-8} = -2``), a square root of such a root
 (``\\sqrt[6]{8} = sqrt(2)``), or an odd root of one surd term
@@ -9,7 +9,7 @@ given as a float, flagged approximate, as :class:`Num` does for irrational
 powers. An odd root of a negative number is the negative real root; an even
 one is an error, as a square root of a negative number is.
 
-Sizes are checked before computing, as in :mod:`mathocr.exact`: integer
+Sizes are checked before computing, as in :mod:`mathocr.meaning.exact`: integer
 roots are taken by integer Newton steps that never exceed the radicand's own
 size, and a degree past :data:`MAX_EXACT_DEGREE` (``\\sqrt[10^{9}]{2}``) goes
 straight to floats.
@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from .errors import ExpressionError
+from ..errors import ExpressionError
 from .exact import MAX_BITS, Num, TooLargeError
 
 __all__ = ["nth_root", "rational_root", "whole_degree", "MAX_EXACT_DEGREE"]

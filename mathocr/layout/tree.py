@@ -1,9 +1,9 @@
 """The layout tree's nodes: rows of symbols, fractions, roots, superscripts, subscripts.
 
-:mod:`mathocr.layout` builds these from placed symbols (with
-:mod:`mathocr.scripts_layout` deciding the superscripts and subscripts), and
-the readers of the tree (:mod:`mathocr.context`, :mod:`mathocr.syntax`,
-:mod:`mathocr.notation`, :mod:`mathocr.expression`) take them from here. They
+:mod:`mathocr.layout.build` builds these from placed symbols (with
+:mod:`mathocr.layout.row_scripts` deciding the superscripts and subscripts), and
+the readers of the tree (:mod:`mathocr.layout.context`, :mod:`mathocr.meaning.syntax`,
+:mod:`mathocr.layout.notation`, :mod:`mathocr.meaning.expression`) take them from here. They
 live apart from the builder so that both layout passes can share them without
 importing each other.
 

@@ -1,6 +1,6 @@
 """How often one kind of token follows another in handwritten expressions.
 
-The context decoder (:mod:`mathocr.context`) picks labels that make a
+The context decoder (:mod:`mathocr.layout.context`) picks labels that make a
 well-formed expression, but many misreadings are well-formed too: a ``+``
 written like a ``t`` and read as ``1`` turns ``2 + \\sqrt{3}`` into
 ``21\\sqrt{3}``. What settles it is how people write: on the CROHME train
@@ -11,7 +11,7 @@ a superscript, the row's end), counted row by row on the train expressions
 with their true labels and stroke boxes.
 
 The table ships as ``models/token_bigrams.json``; :func:`count_transitions`
-rebuilds it (``python -m mathocr.grammar_prior ../shared/data/crohme/train
+rebuilds it (``python -m mathocr.layout.grammar_prior ../shared/data/crohme/train
 mathocr/models/token_bigrams.json``), and a test checks that the shipped file
 is what the data gives.
 """
@@ -45,7 +45,7 @@ TOKEN_CLASSES: tuple[str, ...] = (
 )
 #: The end of a row, as a "next token".
 END = "end"
-PRIOR_FILE = Path(__file__).resolve().parent / "models" / "token_bigrams.json"
+PRIOR_FILE = Path(__file__).resolve().parent.parent / "models" / "token_bigrams.json"
 
 
 def count_transitions(root: str | Path) -> dict[str, dict[str, int]]:
@@ -53,14 +53,14 @@ def count_transitions(root: str | Path) -> dict[str, dict[str, int]]:
 
     Only expressions whose symbols are all of our classes count; each is laid
     out from its true labels and stroke boxes
-    (:func:`mathocr.ink_layout.placed_symbols`), and every row of the tree
+    (:func:`mathocr.data.ink_layout.placed_symbols`), and every row of the tree
     (the top line, numerators, denominators, radicands, exponents) is walked
     with the decoder's own grammar steps.
     """
+    from ..data.ink_layout import placed_symbols
+    from ..data.inkml import InkMLError, iter_inkml, read_inkml
+    from .build import build_layout
     from .context import row_token_classes
-    from .ink_layout import placed_symbols
-    from .inkml import InkMLError, iter_inkml, read_inkml
-    from .layout import build_layout
 
     counts: Counter[tuple[str, str]] = Counter()
     for path in iter_inkml(root):
@@ -106,7 +106,7 @@ def _write(counts: dict[str, dict[str, int]], out: Path, root: str) -> None:
         json.dumps(
             {
                 "about": "previous → next token class counts over CROHME train rows "
-                "(mathocr.grammar_prior.count_transitions)",
+                "(mathocr.layout.grammar_prior.count_transitions)",
                 "source": Path(root).name,
                 "counts": counts,
             },
@@ -120,7 +120,7 @@ def _write(counts: dict[str, dict[str, int]], out: Path, root: str) -> None:
 def main(argv: Iterable[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 2:
-        print("usage: python -m mathocr.grammar_prior INKML_DIR OUT.json", file=sys.stderr)
+        print("usage: python -m mathocr.layout.grammar_prior INKML_DIR OUT.json", file=sys.stderr)
         return 2
     counts = count_transitions(args[0])
     _write(counts, Path(args[1]), args[0])

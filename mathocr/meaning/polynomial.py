@@ -1,7 +1,7 @@
 """Rational functions of one variable x with exact coefficients, and their roots.
 
 Expressions with ``x`` are evaluated into ``numerator / denominator``
-polynomials whose coefficients are :class:`~mathocr.exact.Num`. That is enough
+polynomials whose coefficients are :class:`~mathocr.meaning.exact.Num`. That is enough
 to simplify (``x(x+1) - x`` → ``x^2``), to solve linear and quadratic
 equations exactly (surds included), and to find the real roots of higher
 degrees (exact rational roots first, numerically for the rest).
@@ -18,7 +18,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .errors import ExpressionError
+from ..errors import ExpressionError
 from .exact import Num, TooLargeError
 
 __all__ = ["Poly", "Rational", "real_roots", "poly_text", "MAX_DEGREE"]
@@ -203,7 +203,7 @@ def real_roots(p: Poly) -> tuple[list[Num], bool]:
         roots.append(_ZERO)
     rational = [c.as_rational() for c in p]
     if len(p) > 3 and all(q is not None for q in rational):
-        from .meaning.roots import rational_real_roots
+        from .roots import rational_real_roots
 
         factored = rational_real_roots([q for q in rational if q is not None])
         if factored is not None:

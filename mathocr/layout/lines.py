@@ -1,6 +1,6 @@
 """A page of placed symbols → lines in reading order, before any layout.
 
-The layout (:mod:`mathocr.layout`) reads one expression: given a whole page
+The layout (:mod:`mathocr.layout.build`) reads one expression: given a whole page
 it would take a minus sign of one line, with the line above and the line
 below it, for a fraction bar. So the symbols are split into lines first,
 from geometry alone:
@@ -11,12 +11,12 @@ from geometry alone:
    two lines, one under the other, do not overlap at all. A fraction's
    numerator and denominator, or an exponent written high, may still form
    pieces of their own.
-2. *Structures* (:mod:`.structures`): a bar with a symbol close above it
+2. *Structures* (:mod:`.lines_structures`): a bar with a symbol close above it
    and one close below it, over its span, joins them (a fraction is one
    line, however tall; a short bar between two operands, or a long one
    between two digits or x's, is a minus sign and joins nothing), then
    small pieces that are still apart join the symbol they are raised or
-   lowered against (:mod:`.scripts`: an exponent, measured against its own
+   lowered against (:mod:`.lines_scripts`: an exponent, measured against its own
    line's digits, or a subscript), and a lone dot or bar its nearest symbol.
 3. *Rows*: groups whose core bands (their symbols' middle halves) overlap,
    overall or on the two sides of a space between them, are one line broken
@@ -26,10 +26,10 @@ Thresholds are in units of the page's digit height (the median digit; the
 median symbol where there is none), an exponent's rise in its own line's,
 and were chosen on CROHME *train* writers (``bench/layout_pages.py``: first a
 fifth of them by name hash and the rest, since then the dev writers of
-:mod:`mathocr.splits`, on pages of true boxes and on the recognizer's own
+:mod:`mathocr.data.splits`, on pages of true boxes and on the recognizer's own
 symbols in drawn images), not on the valid split the benchmark reports.
 
->>> from mathocr.layout import PlacedSymbol as P
+>>> from mathocr.layout.build import PlacedSymbol as P
 >>> page = [P("1", (0, 0, 10, 30)), P("2", (0, 60, 10, 30)), P("3", (14, 2, 10, 30))]
 >>> split_lines(page)
 [[0, 2], [1]]
@@ -40,9 +40,9 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-from ..layout import PlacedSymbol
-from .scripts import link_scripts
-from .structures import DIGITS, Box, Groups, extent, link_dots, link_fractions
+from .build import PlacedSymbol
+from .lines_scripts import link_scripts
+from .lines_structures import DIGITS, Box, Groups, extent, link_dots, link_fractions
 
 __all__ = ["split_lines", "REACH"]
 

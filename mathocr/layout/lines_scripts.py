@@ -1,6 +1,6 @@
 """Step 2 of :mod:`.lines`, continued: small pieces that are an exponent or a subscript.
 
-After :mod:`.structures` has let bars join their levels, a piece still apart
+After :mod:`.lines_structures` has let bars join their levels, a piece still apart
 that is small, raised past the middle of a symbol near its end and not far
 above its line's top joins that symbol as its exponent (``x^{2}``, measured
 against its own line's digits), and a digit hanging from an x its subscript;
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import statistics
 
-from ..layout import END_SLACK
-from ..layout_tree import RELATIONS
-from .structures import DIGITS, FLAT, Box, Groups, extent, members
+from .build import END_SLACK
+from .lines_structures import DIGITS, FLAT, Box, Groups, extent, members
+from .tree import RELATIONS
 
 __all__ = ["link_scripts", "RISE"]
 
@@ -28,7 +28,7 @@ SCRIPT_SIZE = 1.3
 #: An exponent's foot is at most this many digit heights of its own line above the
 #: line's top. The line's own digits, not the page's: a line written larger raises
 #: its exponents further, and a photo's exponents stand higher over their x. Chosen on
-#: the dev writers (mathocr.splits): in page heights, 0.25 split photographed
+#: the dev writers (mathocr.data.splits): in page heights, 0.25 split photographed
 #: exponents off and 0.3 took short lines for exponents of the line under them; in
 #: the line's own heights 0.3-0.4 read the same dev photos whole and 0.35 split the
 #: most dev pages right.
@@ -37,7 +37,7 @@ RISE = 0.35
 #: (the larger of its median digit and median symbol: a page whose only digit is an
 #: exponent has its digit height from that). Chosen on the dev writers' pages.
 UNIT_CAP = 1.5
-#: An x is about this share of a digit's height (as :mod:`mathocr.scripts_layout`
+#: An x is about this share of a digit's height (as :mod:`mathocr.layout.row_scripts`
 #: counts it): a short x stands for a digit this much taller, whose exponent may be
 #: taller than the x itself (x^{4}).
 X_HEIGHT = 0.8

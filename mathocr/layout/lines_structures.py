@@ -6,7 +6,7 @@ decimal point below the baseline do not, and would be taken for lines of
 their own. Here a bar joins the symbols close above and below it over its
 span, and a lone dot or bar its nearest symbol; a small raised or lowered
 piece joins the symbol it is an exponent or a subscript of in
-:mod:`.scripts`. Thresholds are in the page's digit heights, chosen as
+:mod:`.lines_scripts`. Thresholds are in the page's digit heights, chosen as
 :mod:`.lines` says. The union-find the steps share is here too.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from ..layout_tree import RELATIONS
+from .tree import RELATIONS
 
 __all__ = [
     "Box",

@@ -1,6 +1,6 @@
 """How much a handwritten line climbs or falls: the slope of its baseline.
 
-The layout (:mod:`mathocr.scripts_layout`) decides superscripts by comparing a
+The layout (:mod:`mathocr.layout.row_scripts`) decides superscripts by comparing a
 symbol's foot with the feet of the digits before it. On a line written a few
 degrees off level, a digit two places back already stands several pixels
 higher or lower, and a real exponent (``10x^{3}`` falling to the right) stops

@@ -2,10 +2,10 @@
 
 Each InkML symbol lists its strokes, so the bounding box of those strokes is
 what an ideal segmenter would report. Feeding these boxes (with the true
-labels) to :func:`mathocr.expression.interpret` measures layout and meaning
+labels) to :func:`mathocr.meaning.expression.interpret` measures layout and meaning
 without any image, classifier or segmentation error in the way.
 
->>> from mathocr.inkml import InkExpression, InkSymbol
+>>> from mathocr.data.inkml import InkExpression, InkSymbol
 >>> import numpy as np
 >>> e = InkExpression("t", "1+1", None,
 ...     {"a": np.array([[0, 0], [0, 10.0]]), "b": np.array([[5, 5], [9, 5.0]])},
@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import statistics
 
+from ..layout.build import PlacedSymbol
+from ..symbols import crohme_to_class
 from .inkml import InkExpression
-from .layout import PlacedSymbol
 from .render import stroke_box
-from .symbols import crohme_to_class
 
 __all__ = ["placed_symbols", "COMPARISONS"]
 

@@ -8,7 +8,7 @@ A row may be split by ``=`` (or a comparison: ``<``, ``>``, ``\\le``,
 value of the left side. An ``x`` with a subscript is a name of its own
 (``x_1``), so a student's ``x_1 = 5`` is not the x of the equation above.
 
->>> from mathocr.layout_tree import Sym
+>>> from mathocr.layout.tree import Sym
 >>> parse_equation([Sym("2", (0,)), Sym("+", (1,)), Sym("3", (2,)), Sym("=", (3,))])
 Equation(sides=[BinOp(op='+', left=Number(value=Fraction(2, 1), decimals=0), right=Number(value=Fraction(3, 1), decimals=0))], trailing_equals=True, relations=(), leading=None)
 """
@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .errors import ExpressionError
+from ..errors import ExpressionError
+from ..layout.tree import DIGITS, RELATIONS, Frac, Item, Root, Row, Sub, Sup, Sym
 from .exact import TooLargeError
-from .layout_tree import DIGITS, RELATIONS, Frac, Item, Root, Row, Sub, Sup, Sym
 
 __all__ = [
     "Node",
