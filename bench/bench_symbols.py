@@ -23,7 +23,8 @@ from mathocr.classifier import DEFAULT_MODEL, SymbolClassifier
 from mathocr.data.inkml import iter_inkml, read_inkml
 from mathocr.neighbours import AsRecognizer, NeighbourModel, shipped_neighbours
 from mathocr.symbols import CLASSES
-from mathocr.training.dataset import SymbolDataset, build_dataset
+from mathocr.training.build import build_dataset
+from mathocr.training.dataset import SymbolDataset
 from mathocr.training.metrics import (
     latency,
     median_ms,
@@ -127,7 +128,7 @@ def in_context(
     from mathocr.geometry import symbol_geometry, typical_size
     from mathocr.layout.build import PlacedSymbol
     from mathocr.meaning.expression import interpret
-    from mathocr.training.dataset import render_symbol
+    from mathocr.training.build import render_symbol
 
     expressions = in_scope_expressions(VALID.parent)
     if quick:

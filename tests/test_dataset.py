@@ -13,16 +13,15 @@ from mathocr.data.render import draw_strokes, reference_size
 from mathocr.geometry import missing_geometry
 from mathocr.symbols import BOX, CLASSES, crohme_to_class, normalize_symbol
 from mathocr.training.augment import Distortion, augment_strokes
-from mathocr.training.dataset import (
+from mathocr.training.build import (
     RenderOptions,
-    SymbolDataset,
     build_dataset,
     collect_symbols,
     mnist_dataset,
     parse_range,
-    preview_grid,
     render_symbol,
 )
+from mathocr.training.dataset import SymbolDataset, preview_grid
 
 # --- drawing our own handwriting -------------------------------------------------
 

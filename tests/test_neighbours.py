@@ -18,7 +18,7 @@ from mathocr.neighbours import (
     sequence_features,
 )
 from mathocr.symbols import CLASS_INDEX, CLASSES
-from mathocr.training.dataset import build_dataset
+from mathocr.training.build import build_dataset
 from mathocr.training.sequences import expression_sequences, pack, unpack
 
 from .test_dataset import write_inkml_dir

@@ -13,7 +13,8 @@ from mathocr.cli import main
 from mathocr.geometry import missing_geometry
 from mathocr.symbols import CLASSES
 from mathocr.training.augment import Distortion
-from mathocr.training.dataset import SymbolDataset, build_dataset
+from mathocr.training.build import build_dataset
+from mathocr.training.dataset import SymbolDataset
 from mathocr.training.metrics import merged_accuracy, merged_per_class, score
 
 from .test_dataset import write_inkml_dir

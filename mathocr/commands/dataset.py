@@ -186,13 +186,8 @@ ACTIONS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 def _build(args: argparse.Namespace) -> int:
     from ..symbols import CLASSES, MARGIN
-    from ..training.dataset import (
-        RenderOptions,
-        SymbolDataset,
-        build_dataset,
-        mnist_dataset,
-        parse_range,
-    )
+    from ..training.build import RenderOptions, build_dataset, mnist_dataset, parse_range
+    from ..training.dataset import SymbolDataset
 
     try:
         options = RenderOptions(

@@ -15,9 +15,9 @@ goes through them:
   (superscripts and subscripts in a row) and :mod:`.slant` (the baseline's
   slope);
 - :mod:`.context`: the grammar's decoder over each row of the tree, weighing
-  how often one token follows another (:mod:`.grammar_prior`), and layout
-  and labels settled together (:func:`~.context.read_symbols`, this stage's
-  result);
+  how often one token follows another (:mod:`.grammar_prior`);
+- :mod:`.reading`: layout and labels settled together
+  (:func:`~.reading.read_symbols`, this stage's result);
 - :mod:`.notation`: a tree → LaTeX and plain text, as written.
 
 Before it, :mod:`mathocr.detect` finds and labels the symbols; after it,

@@ -13,9 +13,8 @@ x between two operands); every grammar break costs a large fixed penalty, so
 the fewest breaks win first, then the likeliest labels. The top labels
 therefore stay whenever they are grammatical and their sizes fit.
 
-:func:`read_symbols` puts layout and labels together: an x can carry an
-exponent and a times sign cannot, so where a label changes the layout both
-layouts are read and the likelier reading wins.
+Where a label changes the layout itself, :mod:`mathocr.layout.reading` runs
+this decoder on each layout and keeps the likelier reading.
 
 Labels that are easily confused but missing from the alternatives get a small
 share of the probability the classifier left unassigned, so the grammar can
@@ -32,11 +31,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from .build import PlacedSymbol, build_layout
 from .grammar_prior import log_prior
 from .tree import DIGITS, RELATIONS, Frac, Item, Root, Row, Sub, Sup, Sym
 
-__all__ = ["read_symbols", "best_labels", "candidates", "row_token_classes", "CONFUSABLE"]
+__all__ = ["best_labels", "candidates", "inner_rows", "row_token_classes", "CONFUSABLE", "FLOOR"]
 
 #: Groups of labels that handwriting confuses; members are always considered.
 _X_TIMES = frozenset({"x", "\\times"})
@@ -45,7 +43,8 @@ CONFUSABLE: tuple[frozenset[str], ...] = (
     frozenset({"1", "/", "(", ")"}),
     frozenset({"0", "."}),
 )
-_FLOOR = 1e-4
+#: The least probability a candidate label keeps.
+FLOOR = 1e-4
 
 _START, _D, _DOT, _X, _OPEN, _CLOSE, _BIN, _UN, _MUL, _EQ, _OPND, _SUP = range(12)
 _ENDS = frozenset({_D, _X, _CLOSE, _OPND, _SUP})
@@ -62,16 +61,16 @@ def candidates(
     label: str, confidence: float, alternatives: Sequence[tuple[str, float]]
 ) -> list[tuple[str, float]]:
     """The labels worth considering for one symbol, with probabilities."""
-    out: dict[str, float] = {label: max(confidence, _FLOOR)}
+    out: dict[str, float] = {label: max(confidence, FLOOR)}
     for alt, p in alternatives:
-        out.setdefault(alt, max(float(p), _FLOOR / 10))
+        out.setdefault(alt, max(float(p), FLOOR / 10))
     # What the classifier left unassigned may belong to a look-alike; x and
     # \times are so alike that the grammar may always overrule them.
-    spare = max(1.0 - confidence, 0.0) * _FLOOR
+    spare = max(1.0 - confidence, 0.0) * FLOOR
     for group in CONFUSABLE:
         if label in group:
             for other in group:
-                floor = _FLOOR * _FLOOR if group == _X_TIMES else spare
+                floor = FLOOR * FLOOR if group == _X_TIMES else spare
                 if floor > 0:
                     out.setdefault(other, floor)
     return list(out.items())
@@ -204,7 +203,7 @@ def row_token_classes(tree: Row) -> list[list[int]]:
             sequence.append(state[0])
             if isinstance(item, Sub):
                 continue  # a subscript is part of a name, not a row of arithmetic
-            for inner in _inner_rows(item):
+            for inner in inner_rows(item):
                 walk(inner, False)
         out.append(sequence)
 
@@ -320,7 +319,7 @@ def _fixed_class(item: Item) -> int | None:
     return None
 
 
-def _inner_rows(item: Item) -> tuple[Row, ...]:
+def inner_rows(item: Item) -> tuple[Row, ...]:
     """The rows inside an item of the tree, in reading order (none for a symbol)."""
     if isinstance(item, Frac):
         return (item.num, item.den)
@@ -393,172 +392,3 @@ def _step_class(state: State, cls: int) -> State | None:
     if cls == _D:  # a subscript: only after an x
         return (_D, depth) if prev == _X else None
     return (_OPND, depth) if prev in _BEFORE_OPERAND else None
-
-
-# -- reading a whole expression: layout and labels together ----------------------
-
-
-def read_symbols(symbols: Sequence[PlacedSymbol]) -> tuple[list[str], Row]:
-    """Final labels and layout tree: the likeliest grammatical reading.
-
-    Where the layout itself depends on a label (an x can carry an exponent, a
-    times sign cannot), both layouts are tried and the better reading wins.
-    """
-    top = [s.label for s in symbols]
-    options = {i: candidates(s.label, s.confidence, s.alternatives) for i, s in enumerate(symbols)}
-    starts = [top]
-    as_x = [
-        "x" if label == "\\times" and any(c == "x" for c, _ in options[i]) else label
-        for i, label in enumerate(top)
-    ]
-    if as_x != top:
-        starts.append(as_x)
-    # And the other way: a times sign written high between fractions makes the
-    # factor after it look raised, as if it were an x with an exponent.
-    as_times = [
-        "\\times"
-        if label == "x" and any(c == "\\times" and p >= _FLOOR for c, p in options[i])
-        else label
-        for i, label in enumerate(top)
-    ]
-    if as_times != top:
-        starts.append(as_times)
-    best: tuple[float, list[str], Row] | None = None
-    for start in starts:
-        score, labels, row = _settle(symbols, start, options)
-        # A raised symbol right after it is evidence for an x with an exponent:
-        # a times sign is not followed by a small raised digit.
-        swapped = {i for i, label in enumerate(labels) if label == "x" and top[i] == "\\times"}
-        score += math.log(EXPONENT_EVIDENCE) * _exponents_on(row, swapped)
-        # ... and the digits' sizes say which of them are exponents.
-        score += _digit_sizes(row)
-        if best is None or score > best[0]:
-            best = (score, labels, row)
-    assert best is not None
-    _, labels, row = best
-    return _final_labels(row, labels), row
-
-
-#: Likelihood ratio of "x with an exponent" over "times sign, then a raised symbol".
-EXPONENT_EVIDENCE = 10.0
-
-
-#: How tall digits are against the median digit on the lines (exponents aside):
-#: the share of exponent digits and of other digits in each band, measured on
-#: the CROHME train writers with perfect boxes. An exponent is rarely as tall
-#: as the others (3%), a digit on the line rarely under 0.7 of them (6%).
-SIZE_BANDS = (0.7, 0.85, 1.0)
-EXPONENT_SIZES = (0.774, 0.156, 0.039, 0.031)
-LINE_SIZES = (0.056, 0.115, 0.229, 0.601)
-
-
-def _digit_sizes(row: Row) -> float:
-    """Log-likelihood of the digits' heights, given which of them the tree raises.
-
-    Reading a mark as x or as a times sign decides whether the digit after it
-    is an exponent (x^{2}) or a factor on the line (\\times 2), and the
-    digit's size says which is likelier.
-    """
-    digits: list[tuple[bool, float]] = []
-    _digit_heights(row, False, digits)
-    on_line = sorted(h for raised, h in digits if not raised)
-    if not on_line or on_line[len(on_line) // 2] <= 0:
-        return 0.0
-    typical = on_line[len(on_line) // 2]
-    total = 0.0
-    for raised, h in digits:
-        band = sum(h >= edge * typical for edge in SIZE_BANDS)
-        total += math.log((EXPONENT_SIZES if raised else LINE_SIZES)[band])
-    return total
-
-
-def _digit_heights(row: Row, raised: bool, out: list[tuple[bool, float]]) -> None:
-    """(in a superscript, height) of every digit in the tree."""
-    for item in row:
-        if isinstance(item, Sym) and item.label in DIGITS:
-            out.append((raised, item.box.h))
-        if isinstance(item, Sub):
-            continue  # a subscript's small digits say nothing about exponents
-        for inner in _inner_rows(item):
-            if isinstance(item, Root) and inner is item.degree:
-                continue  # nor does a root's index, small by its place
-            _digit_heights(inner, raised or isinstance(item, Sup), out)
-
-
-def _exponents_on(row: Row, indices: set[int]) -> int:
-    """How many superscripts in the tree sit on a symbol from *indices*."""
-    count = 0
-    for k, item in enumerate(row):
-        if isinstance(item, Sup):
-            prev = row[k - 1] if k else None
-            if isinstance(prev, Sym) and set(prev.indices) & indices:
-                count += 1
-        for inner in _inner_rows(item):
-            count += _exponents_on(inner, indices)
-    return count
-
-
-def _settle(
-    symbols: Sequence[PlacedSymbol], labels: list[str], options: dict
-) -> tuple[float, list[str], Row]:
-    """Relabel and re-lay-out until the reading is stable; return its score too."""
-    row = build_layout(symbols, labels)
-    empty = _empty_roots(row)
-    if empty:
-        # A root over nothing is a misread symbol (two touching digits, a 5
-        # with a long hat): it takes its likeliest other reading.
-        labels = list(labels)
-        for i in empty:
-            others = [(p, c) for c, p in options.get(i, []) if c != "\\sqrt"]
-            if others:
-                labels[i] = max(others)[1]
-        row = build_layout(symbols, labels)
-    score = 0.0
-    for _ in range(3):
-        changes: dict[int, str] = {}
-        score = _fix_rows(row, options, top=True, out=changes)
-        new = list(labels)
-        for i, label in changes.items():
-            new[i] = label
-        if new == labels:
-            return score, labels, row
-        labels = new
-        row = build_layout(symbols, labels)
-    return _fix_rows(row, options, top=True, out={}), labels, row
-
-
-def _empty_roots(row: Row) -> list[int]:
-    """Symbol indices of the roots in the tree with nothing under their bar."""
-    out: list[int] = []
-    for item in row:
-        if isinstance(item, Root) and not item.body:
-            out.append(item.index)
-        for inner in _inner_rows(item):
-            out.extend(_empty_roots(inner))
-    return out
-
-
-def _fix_rows(row: Row, options: dict, *, top: bool, out: dict[int, str]) -> float:
-    """Best labels for every row of the tree into *out*; the total log-probability."""
-    score, best = best_labels(row, options, top=top)
-    out.update(best)
-    for item in row:
-        for inner in _inner_rows(item):
-            score += _fix_rows(inner, options, top=False, out=out)
-    return score
-
-
-def _final_labels(row: Row, labels: list[str]) -> list[str]:
-    """Labels as the tree reads them (two stacked bars both become ``=``)."""
-    out = list(labels)
-
-    def walk(r: Row) -> None:
-        for item in r:
-            if isinstance(item, Sym):
-                for i in item.indices:
-                    out[i] = item.label
-            for inner in _inner_rows(item):
-                walk(inner)
-
-    walk(row)
-    return out

@@ -9,7 +9,7 @@ to a page:
 - :mod:`.expression`: one line's placed symbols → LaTeX, text and meaning
   (:func:`~.expression.interpret`, which runs the layout first);
 - :mod:`.exact`: exact rationals and square-root surds, with their n-th roots
-  (:mod:`.exact_roots`);
+  (:mod:`.exact_roots`) and their text (:mod:`.exact_text`);
 - :mod:`.polynomial`: rational functions of x and their roots, exact ones by
   factoring (:mod:`.roots`); :mod:`.numeric_solve` and :mod:`.numeric` solve
   by numbers what the exact algebra cannot (x in an exponent or under a root);

@@ -12,7 +12,8 @@ root of a surd sum that does not denest, a radicand too large to factor) the
 value degrades to a float, flagged as approximate, instead of failing.
 
 Every operation checks sizes *before* computing so that ``9^{9^{9^{9}}}``
-is refused in microseconds rather than exhausting memory.
+is refused in microseconds rather than exhausting memory. N-th roots are in
+:mod:`.exact_roots`, the text forms in :mod:`.exact_text`.
 
 >>> a = Num.sqrt_of(Num.rational(18))
 >>> a.exact_text(), a.decimal_text()
@@ -22,11 +23,11 @@ is refused in microseconds rather than exhausting memory.
 from __future__ import annotations
 
 import math
-from decimal import Context, Decimal
 from fractions import Fraction
 from functools import lru_cache
 
 from ..errors import ExpressionError
+from .exact_text import float_text, fraction_decimal, surd_text
 
 __all__ = ["Num", "TooLargeError", "MAX_BITS"]
 
@@ -336,41 +337,14 @@ class Num:
         """``5/6``, ``-3*sqrt(2)``, ``(1 + sqrt(5))/2``; decimals for approximations."""
         if self.terms is None:
             return self.decimal_text()
-        if not self.terms:
-            return "0"
-        items = sorted(self.terms.items())
-        den = 1
-        for _, c in items:
-            den = den * c.denominator // math.gcd(den, c.denominator)
-        parts: list[str] = []
-        for r, c in items:
-            k = c * den
-            assert k.denominator == 1
-            n = k.numerator
-            mag = abs(n)
-            if r == 1:
-                body = str(mag)
-            elif mag == 1:
-                body = f"sqrt({r})"
-            else:
-                body = f"{mag}*sqrt({r})"
-            if not parts:
-                parts.append(("-" if n < 0 else "") + body)
-            else:
-                parts.append(("- " if n < 0 else "+ ") + body)
-        text = " ".join(parts)
-        if den == 1:
-            return text
-        if len(parts) > 1:
-            return f"({text})/{den}"
-        return f"{text}/{den}"
+        return surd_text(self.terms)
 
     def decimal_text(self, digits: int = 10) -> str:
         """A decimal with *digits* significant digits (exact when it terminates early)."""
         q = self.as_rational()
         if q is not None:
-            return _fraction_decimal(q, digits)
-        return _float_text(self.to_float(), digits)
+            return fraction_decimal(q, digits)
+        return float_text(self.to_float(), digits)
 
 
 def _fraction_to_float(q: Fraction) -> float:
@@ -378,37 +352,6 @@ def _fraction_to_float(q: Fraction) -> float:
         return float(q)
     except OverflowError as e:
         raise _too_large() from e
-
-
-def _fraction_decimal(q: Fraction, digits: int) -> str:
-    if q.denominator == 1 and abs(q.numerator) < 10**30:
-        return str(q.numerator)
-    d = Context(prec=digits).divide(Decimal(q.numerator), Decimal(q.denominator))
-    if -6 <= d.adjusted() < 30:
-        text = format(d, "f")
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    return _float_text_from_decimal(d)
-
-
-def _float_text_from_decimal(d: Decimal) -> str:
-    mant, _, exp = format(d, "e").partition("e")
-    if "." in mant:
-        mant = mant.rstrip("0").rstrip(".")
-    return f"{mant}e{int(exp)}"
-
-
-def _float_text(v: float, digits: int) -> str:
-    if v == 0:
-        return "0"
-    text = f"{v:.{digits}g}"
-    if "e" in text:
-        mant, exp = text.split("e")
-        if "." in mant:
-            mant = mant.rstrip("0").rstrip(".")
-        return f"{mant}e{int(exp)}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
 
 
 def _exact_root(q: Fraction, n: int) -> Fraction | None:

@@ -1,10 +1,10 @@
 """Classified symbols → LaTeX, text and meaning (value, equation check, solutions).
 
 :func:`interpret` is the last two stages of the recognizer: it lays the
-symbols out (:mod:`mathocr.layout.build`), lets the grammar fix confusions the
-classifier could not settle (:mod:`mathocr.layout.context`), renders what was read
+symbols out and lets the grammar fix confusions the classifier could not
+settle (:func:`mathocr.layout.reading.read_symbols`), renders what was read
 (:mod:`mathocr.layout.notation`) and then evaluates the parsed tree exactly
-(:mod:`mathocr.meaning.syntax`, :mod:`mathocr.meaning.exact`, :mod:`mathocr.meaning.polynomial`).
+(:mod:`.syntax`, :mod:`.exact`, :mod:`.polynomial`).
 Nothing is ever passed to ``eval`` or a computer-algebra parser: the value is
 built node by node from the tree, with size checks before every power.
 
@@ -24,8 +24,8 @@ from dataclasses import dataclass, replace
 
 from ..errors import ExpressionError
 from ..layout.build import PlacedSymbol
-from ..layout.context import read_symbols
 from ..layout.notation import to_latex, to_text
+from ..layout.reading import read_symbols
 from ..layout.tree import RELATIONS, Row, Sym
 from ..symbols import CLASSES
 from .claims import Claim

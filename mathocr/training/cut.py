@@ -1,6 +1,6 @@
 """Training symbols cut out of whole images where the recognizer's detector finds them.
 
-Symbols drawn one by one from their strokes (:mod:`.dataset`) are clean; a
+Symbols drawn one by one from their strokes (:mod:`.build`) are clean; a
 symbol the live recognizer reads out of an image is not: the expression was
 drawn at one scale with one pen, antialiased or photographed, flattened,
 straightened and rescaled, and the detected box, fitted to the ink, may carry

@@ -18,8 +18,9 @@ from ..errors import ModelError
 from ..symbols import CLASSES
 from .augment import Distortion
 from .baselines import run_baselines
+from .build import build_dataset, mnist_dataset
 from .card import make_card, write_card
-from .dataset import SymbolDataset, build_dataset, mnist_dataset
+from .dataset import SymbolDataset
 from .export import OUTPUT_NAME, check_onnx, export_onnx, feeds, session
 from .metrics import confusion_matrix, latency, merged_accuracy, score
 from .trainer import TrainConfig, train

@@ -1,7 +1,7 @@
 """Whole expressions as sequences of first readings: the neighbour model's data.
 
 Every symbol of an InkML expression is drawn and normalized the way
-:func:`mathocr.training.dataset.build_dataset` does it, read by the symbol
+:func:`mathocr.training.build.build_dataset` does it, read by the symbol
 model, and kept with its box and geometry, in the expression's own order.
 Symbols outside our classes are kept too (label ``-1``): a user's image has
 no such labels, but the neighbour model must see them as neighbours all the
@@ -29,7 +29,7 @@ from ..errors import InkMLError, MathOCRError
 from ..geometry import symbol_geometry, typical_size
 from ..symbols import CLASS_INDEX, CLASSES, crohme_to_class
 from .augment import Distortion, augment_strokes
-from .dataset import render_symbol
+from .build import render_symbol
 
 __all__ = ["ExpressionSequence", "Readings", "expression_sequences", "pack", "readings", "unpack"]
 
