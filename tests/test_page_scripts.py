@@ -331,3 +331,30 @@ def test_a_level_whose_index_sticks_out_past_its_bar_is_still_in_its_span():
         "12 + 13 = 25",
         "\\frac{x_{3}}{x_{4}}",
     ]
+
+
+def test_a_whole_line_just_over_a_lone_digit_is_no_exponent_of_it():
+    """x^{4} - 4x + 2x + 3x - 5x + 1, a whole line of working, written 0.3 symbol heights
+    over a lone 1 whose middle it starts just past: the line's first x stands where an
+    exponent of the 1 would, but a line sixteen symbol heights wide is no exponent."""
+    page = [
+        P("x", (36, 94, 45, 40)),
+        P("4", (84, 60, 18, 30)),
+        P("-", (120, 114, 24, 5)),
+        P("4", (160, 76, 26, 44)),
+        P("x", (192, 90, 40, 30)),
+        P("+", (250, 98, 30, 30)),
+        P("2", (300, 76, 28, 44)),
+        P("x", (334, 90, 40, 30)),
+        P("+", (392, 98, 30, 30)),
+        P("3", (440, 76, 26, 44)),
+        P("x", (472, 90, 40, 30)),
+        P("-", (530, 114, 24, 5)),
+        P("5", (580, 76, 26, 44)),
+        P("x", (612, 90, 40, 30)),
+        P("+", (670, 98, 30, 30)),
+        P("1", (730, 76, 8, 44)),
+        P("1", (23, 134, 6, 43)),
+    ]
+    got = [line.latex for line in read_page(page).lines]
+    assert got == ["x^{4} - 4x + 2x + 3x - 5x + 1", "1"]

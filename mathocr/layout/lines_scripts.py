@@ -23,6 +23,12 @@ __all__ = ["link_scripts", "RISE"]
 #: A piece is small (may be an exponent or subscript) below these sizes, in symbol heights.
 SMALL_HEIGHT = 2.5
 SMALL_WIDTH = 5.0
+#: A base's group offered as a script is at most this many symbol heights wide: wider
+#: than a piece that looks for its base may be (an exponent written in full size,
+#: \sqrt{2}^{\sqrt{2} \times \sqrt{2}}, is 7), but a whole line written just over
+#: the first symbol of the next one is not that symbol's exponent. Chosen on the
+#: train and dev writers' pages.
+OFFERED_WIDTH = 10.0
 #: ... and at most this share of its base's height.
 SCRIPT_SIZE = 1.3
 #: An exponent's foot is at most this many digit heights of its own line above the
@@ -74,11 +80,11 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
     under = _under_bars(boxes, labels, groups)
     for piece in groups.members():
         x0, y0, x1, y1 = extent(piece, boxes)
-        small = y1 - y0 <= SMALL_HEIGHT * height and x1 - x0 <= SMALL_WIDTH * height
+        small = _small(piece, boxes, height)
         # The line a script was taken from may be small in its own digits (a
         # denominator written larger than the page).
         size = max(height, _unit(piece, piece[0], boxes, labels, cap))
-        if not (small or (y1 - y0 <= SMALL_HEIGHT * size and x1 - x0 <= SMALL_WIDTH * size)):
+        if not (small or _small(piece, boxes, size)):
             continue
         first = min(piece, key=lambda i: boxes[i][0])
         last = max(piece, key=lambda i: boxes[i][2])
@@ -116,6 +122,8 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
                     tops[m] = _line_top(m, boxes, labels, groups, height, cap)
                 # b comes with its group, unless it stands alone under its bar.
                 script = [j] if j in under else members(j, groups)
+                if not _small(script, boxes, height, width=OFFERED_WIDTH):
+                    continue
                 if _script(boxes[m], labels[m], b, height, *tops[m]) and not _another_line(
                     script, m, boxes, labels, groups
                 ):
@@ -124,6 +132,13 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
                         best = (distance, j)
         if best is not None:
             groups.join(first, best[1])
+
+
+def _small(ids: list[int], boxes: list[Box], unit: float, width: float = SMALL_WIDTH) -> bool:
+    """Whether the symbols *ids* are small enough, in symbol heights *unit*, to be a script
+    (at most *width* of them wide)."""
+    x0, y0, x1, y1 = extent(ids, boxes)
+    return y1 - y0 <= SMALL_HEIGHT * unit and x1 - x0 <= width * unit
 
 
 def _another_line(
