@@ -294,6 +294,20 @@ def test_a_relation_after_a_raised_end_goes_on_its_line_if_any_of_it_is_level_wi
     ]
 
 
+def test_a_relation_that_ends_a_group_goes_with_what_follows_it_on_its_level():
+    """16, then = 2^{4} under it with the = written low and four symbol heights before
+    the 2: the two sides' cores are apart, but a relation stands between two sides, and
+    the 2's foot is level with the =."""
+    page = [
+        P("1", (25, 512, 7, 43)),
+        P("6", (43, 512, 21, 39)),
+        P("=", (47, 631, 33, 29)),
+        P("2", (243, 596, 30, 52)),
+        P("4", (295, 569, 25, 31)),
+    ]
+    assert [line.latex for line in read_page(page).lines] == ["16", "= 2^{4}"]
+
+
 def test_an_exponent_may_start_with_a_minus_drawn_over_its_base():
     """10^{-12} with the minus written right over the 0 and the 12 after the 0's end:
     the exponent starts, as the layout reads it, at its 1."""

@@ -171,11 +171,21 @@ def _one_row(
     # sides' cores apart), when any of it is level with what stands before it (an
     # "=" written low on a line that falls, after a raised exponent). A line of
     # working that starts with "=" starts under the line above, not after its end.
-    first = min(right, key=lambda i: boxes[i][0])
-    if symbols[first].label not in _RELATIONS or start < end:
+    # Likewise a relation that ends a group goes with what follows it on its level
+    # ("= 2^{4}" with the "=" written low, level with the 2's foot): a relation
+    # stands between two sides.
+    if start < end:
         return False
-    top, bottom = boxes[first][1], boxes[first][3]
-    return min(boxes[i][1] for i in left) < bottom and top < max(boxes[i][3] for i in left)
+    first = min(right, key=lambda i: boxes[i][0])
+    last = max(left, key=lambda i: boxes[i][2])
+    if symbols[first].label in _RELATIONS:
+        return _level(boxes[first], left, boxes)
+    return symbols[last].label in _RELATIONS and _level(boxes[last], right, boxes)
+
+
+def _level(box: Box, ids: list[int], boxes: list[Box]) -> bool:
+    """Whether any of symbols *ids* is level with some of *box*."""
+    return min(boxes[i][1] for i in ids) < box[3] and box[1] < max(boxes[i][3] for i in ids)
 
 
 def _straddles(
