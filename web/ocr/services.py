@@ -23,9 +23,11 @@ from __future__ import annotations
 import logging
 import secrets
 import sys
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.files import File
@@ -37,7 +39,7 @@ from django.utils import timezone
 
 import mathocr
 from mathocr.errors import MathOCRError
-from mathocr.result import DebugImages
+from mathocr.result import DebugImages, Recognition
 
 from .decoding import CheckedImage
 from .models import PostedImage, hash_edit_token
@@ -50,6 +52,7 @@ __all__ = [
     "image_correct",
     "image_file",
     "image_recognize",
+    "recognize_in_turn",
     "pending_recover",
 ]
 
@@ -180,11 +183,39 @@ def _discard_row(row: PostedImage) -> None:
     _discard_file(row.image.storage, row.image.name)
 
 
+_turns: threading.BoundedSemaphore | None = None
+_turns_lock = threading.Lock()
+
+
+def _recognition_turns() -> threading.BoundedSemaphore:
+    """The semaphore that lets ``MATHOCR_RECOGNITIONS_AT_ONCE`` recognitions run at once.
+
+    Made on first use, so that the setting a process runs with (tests override
+    it) is the one it counts by.
+    """
+    global _turns
+    with _turns_lock:
+        if _turns is None:
+            _turns = threading.BoundedSemaphore(max(1, settings.MATHOCR_RECOGNITIONS_AT_ONCE))
+        return _turns
+
+
+def recognize_in_turn(source: object, *, debug: bool = False) -> Recognition:
+    """:func:`mathocr.recognize`, taking turns with the process's other threads.
+
+    Four threads of a worker recognizing at once on one core take longer in
+    all than one after another, each evicting the others' model and images
+    from the cache (see :func:`_recognition_turns`).
+    """
+    with _recognition_turns():
+        return mathocr.recognize(source, debug=debug)
+
+
 def image_recognize(row: PostedImage, source: object, *, debug: bool = False) -> DebugImages | None:
     """Recognize *source* (the row's image) and store the reading or the failure on *row*."""
     steps = None
     try:
-        recognition = mathocr.recognize(source, debug=debug)
+        recognition = recognize_in_turn(source, debug=debug)
     except MathOCRError as e:
         row.status = PostedImage.Status.FAILED
         row.reason = str(e) or type(e).__name__

@@ -271,6 +271,11 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Symbols below this confidence are highlighted on the page with their alternatives.
 MATHOCR_LOW_CONFIDENCE = float(os.environ.get("MATHOCR_LOW_CONFIDENCE", "0.6"))
+# Recognitions one process runs at once; more requests wait their turn. Recognition
+# is CPU-bound with one thread each, and a gthread worker's threads are there for
+# slow clients: with `mathocr serve`'s one worker per core, one recognition per
+# worker keeps each core on one working set (measured with `python -m bench serve`).
+MATHOCR_RECOGNITIONS_AT_ONCE = env_int("MATHOCR_RECOGNITIONS_AT_ONCE", 1)
 
 # A base64 body is 4/3 of the image, plus JSON and multipart framing; anything
 # longer is refused before it is read.
