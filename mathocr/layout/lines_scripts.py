@@ -80,11 +80,11 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
     under = _under_bars(boxes, labels, groups)
     for piece in groups.members():
         x0, y0, x1, y1 = extent(piece, boxes)
-        small = _small(piece, boxes, height)
+        small = _small((x0, y0, x1, y1), height)
         # The line a script was taken from may be small in its own digits (a
         # denominator written larger than the page).
         size = max(height, _unit(piece, piece[0], boxes, labels, cap))
-        if not (small or _small(piece, boxes, size)):
+        if not (small or _small((x0, y0, x1, y1), size)):
             continue
         first = min(piece, key=lambda i: boxes[i][0])
         last = max(piece, key=lambda i: boxes[i][2])
@@ -122,10 +122,10 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
                     tops[m] = _line_top(m, boxes, labels, groups, height, cap)
                 # b comes with its group, unless it stands alone under its bar.
                 script = [j] if j in under else members(j, groups)
-                if not _small(script, boxes, height, width=OFFERED_WIDTH):
-                    continue
-                if _script(boxes[m], labels[m], b, height, *tops[m]) and not _another_line(
-                    script, m, boxes, labels, groups
+                if (
+                    _script(boxes[m], labels[m], b, height, *tops[m])
+                    and _small(extent(script, boxes), height, width=OFFERED_WIDTH)
+                    and not _another_line(script, m, boxes, labels, groups)
                 ):
                     distance = abs(b[0] - boxes[m][2]) + abs(b[3] - boxes[m][1])
                     if best is None or distance < best[0]:
@@ -134,10 +134,10 @@ def link_scripts(boxes: list[Box], labels: list[str], height: float, groups: Gro
             groups.join(first, best[1])
 
 
-def _small(ids: list[int], boxes: list[Box], unit: float, width: float = SMALL_WIDTH) -> bool:
-    """Whether the symbols *ids* are small enough, in symbol heights *unit*, to be a script
-    (at most *width* of them wide)."""
-    x0, y0, x1, y1 = extent(ids, boxes)
+def _small(box: Box, unit: float, width: float = SMALL_WIDTH) -> bool:
+    """Whether symbols spanning *box* are small enough, in symbol heights *unit*, to be a
+    script (at most *width* of them wide)."""
+    x0, y0, x1, y1 = box
     return y1 - y0 <= SMALL_HEIGHT * unit and x1 - x0 <= width * unit
 
 
